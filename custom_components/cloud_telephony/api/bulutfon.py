@@ -1,0 +1,257 @@
+"""Bulutfon cloud PBX: account check over API v1, and the webhook parser (calls and faxes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import json
+from typing import Any, Final
+
+import aiohttp
+
+from .models import (
+    AuthError,
+    Direction,
+    EventType,
+    PayloadError,
+    ProviderConnectionError,
+    ProviderError,
+    TelephonyEvent,
+)
+from .numbers import normalize_number
+from .payload import JsonValue, as_items, decode_body, int_or_none, text_or_none
+
+PROVIDER: Final = "bulutfon"
+API_URL: Final = "https://api.bulutfon.com"
+REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=15)
+
+# Every spelling Bulutfon has used for "a call reached the PBX / an extension / a group / a menu".
+_CALL_STARTED_STAGES: Final = {
+    "call_init": "pbx",
+    "call_init_extension": "extension",
+    "incoming_call_extension": "extension",
+    "call_init_group": "group",
+    "incoming_call_group": "group",
+    "call_init_menu": "menu",
+    "call_init_manu": "menu",
+}
+_EVENT_TYPES: Final = {
+    **dict.fromkeys(_CALL_STARTED_STAGES, EventType.CALL_STARTED),
+    "call_hangup": EventType.CALL_ENDED,
+    "missing_call": EventType.MISSED_CALL,
+    "fax_init": EventType.INCOMING_FAX,
+}
+_DIRECTIONS: Final = {"IN": Direction.INBOUND, "OUT": Direction.OUTBOUND}
+
+EVENT_TYPES: Final = frozenset(_EVENT_TYPES.values())
+
+
+@dataclass(frozen=True, slots=True)
+class BulutfonAccount:
+    """What `GET /me.json` says about the account."""
+
+    user_name: str | None
+    email: str | None
+    pbx_name: str | None
+    pbx_url: str | None
+    pbx_state: str | None
+    balance: str | None
+
+
+class BulutfonClient:
+    """Bulutfon API v1 with a master token (`access_token`); the session is injected."""
+
+    def __init__(self, session: aiohttp.ClientSession, token: str, *, base_url: str | None = None) -> None:
+        """Keep the session and the token; nothing is sent yet."""
+        self._session = session
+        self._token = token
+        self._base_url = base_url
+
+    async def async_validate(self) -> BulutfonAccount:
+        """Check the token with `GET /me.json` and return the account it belongs to."""
+        body = await self._get("/me.json")
+        user, pbx, credit = (_object(body.get(key)) for key in ("user", "pbx", "credit"))
+        return BulutfonAccount(
+            user_name=text_or_none(user.get("name")),
+            email=text_or_none(user.get("email")),
+            pbx_name=text_or_none(pbx.get("name")),
+            pbx_url=text_or_none(pbx.get("url")),
+            pbx_state=text_or_none(pbx.get("state")),
+            balance=text_or_none(credit.get("balance")),
+        )
+
+    async def _get(self, path: str) -> dict[str, Any]:
+        # Errors are built here, never from aiohttp's own messages: those carry the URL and
+        # with it the token.
+        try:
+            async with self._session.get(
+                (self._base_url or API_URL).rstrip("/") + path,
+                params={"access_token": self._token},
+                timeout=REQUEST_TIMEOUT,
+            ) as response:
+                text = await response.text()
+                status = response.status
+        except TimeoutError as err:
+            raise ProviderConnectionError("Bulutfon did not answer in time") from err
+        except aiohttp.ClientError as err:
+            raise ProviderConnectionError(f"cannot reach Bulutfon ({type(err).__name__})") from err
+        if status in (401, 403):
+            raise AuthError(_error_text(text) or "Bulutfon refused the API token")
+        if status == 429:
+            raise ProviderError("Bulutfon's request limit was reached; try again later")
+        if status >= 500:
+            raise ProviderConnectionError(f"Bulutfon answered HTTP {status}")
+        if status >= 400:
+            raise ProviderError(_error_text(text) or f"Bulutfon answered HTTP {status}")
+        try:
+            body = json.loads(text)
+        except ValueError as err:
+            raise ProviderError("Bulutfon answered with something that is not JSON") from err
+        if not isinstance(body, dict):
+            raise ProviderError("Bulutfon answered with an unexpected JSON document")
+        return body
+
+
+def _object(value: JsonValue) -> dict[str, JsonValue]:
+    return value if isinstance(value, dict) else {}
+
+
+def _error_text(text: str) -> str | None:
+    """Pull a readable reason out of an error body (`{"error": …}` or `{"message": …}`)."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        for key in ("error_description", "message", "error"):
+            if reason := text_or_none(body.get(key)):
+                return reason
+    return None
+
+
+def parse_webhook(body: bytes, content_type: str | None, region: str | None) -> list[TelephonyEvent]:
+    """Turn one Bulutfon webhook POST (JSON or form) into contract events.
+
+    Unknown event types are skipped (Bulutfon may add some); a body without `event_type` or
+    `uuid` is refused, because it can be neither classified nor de-duplicated.
+    """
+    events: list[TelephonyEvent] = []
+    for item in as_items(decode_body(body, content_type)):
+        event = _parse_item(item, region)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def _parse_item(item: dict[str, JsonValue], region: str | None) -> TelephonyEvent | None:
+    raw_type = text_or_none(item.get("event_type"))
+    if raw_type is None:
+        raise PayloadError("event_type is missing")
+    uuid = text_or_none(item.get("uuid"))
+    if uuid is None:
+        raise PayloadError("uuid is missing")
+    event_type = _EVENT_TYPES.get(raw_type.lower())
+    if event_type is None:
+        return None
+    cdr = _cdr(item.get("cdr"))
+    destination = text_or_none(item.get("destination"))
+    extra: dict[str, Any] = {
+        "provider_event": raw_type,
+        "destination": destination,
+        "account_id": text_or_none(item.get("account_id")),
+        "domain_id": text_or_none(item.get("domain_id")),
+        "autodial": item.get("autodial") in (True, "true", "1", 1),
+    }
+    status: str | None = None
+    duration: int | None = None
+    if event_type is EventType.CALL_STARTED:
+        extra["stage"] = _CALL_STARTED_STAGES[raw_type.lower()]
+    elif event_type in (EventType.CALL_ENDED, EventType.MISSED_CALL):
+        duration, answered = _talk_time(item, cdr)
+        # A missed call was not answered by a person even when a menu picked it up first.
+        answered = answered and event_type is EventType.CALL_ENDED
+        status = "answered" if answered else "not_answered"
+        extra.update(_hangup_details(item, cdr))
+    return TelephonyEvent(
+        type=event_type,
+        provider=PROVIDER,
+        dedupe_key=f"{uuid}:{raw_type.lower()}:{destination or ''}",
+        call_id=uuid,
+        caller=normalize_number(text_or_none(item.get("caller")), region),
+        callee=normalize_number(text_or_none(item.get("callee")), region),
+        direction=_DIRECTIONS.get((text_or_none(item.get("direction")) or "").upper()),
+        status=status,
+        duration=duration,
+        occurred_at=_timestamp(item.get("timestamp")) or _iso(cdr.get("hangup_time")),
+        raw=item,
+        extra=extra,
+    )
+
+
+def _cdr(value: JsonValue) -> dict[str, JsonValue]:
+    """Return the nested CDR: an object, or the same sent as a JSON string in form mode."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return _object(value)
+
+
+def _talk_time(item: dict[str, JsonValue], cdr: dict[str, JsonValue]) -> tuple[int | None, bool]:
+    """Return (talk seconds, answered) from the flat 2021 fields, else from the CDR times."""
+    talk = int_or_none(item.get("talk_duration"))
+    disposition = (text_or_none(item.get("result_disposition")) or "").upper()
+    answer_time, hangup_time = _iso(cdr.get("answer_time")), _iso(cdr.get("hangup_time"))
+    if talk is None and answer_time and hangup_time:
+        talk = max(0, round((hangup_time - answer_time).total_seconds()))
+    answered = disposition == "SUCCESS" or bool(talk) or answer_time is not None
+    return talk, answered
+
+
+def _hangup_details(item: dict[str, JsonValue], cdr: dict[str, JsonValue]) -> dict[str, Any]:
+    call_record = cdr.get("call_record")
+    recording = text_or_none(call_record) if isinstance(call_record, str) else None
+    call_time = _iso(cdr.get("call_time"))
+    answer_time = _iso(cdr.get("answer_time"))
+    return {
+        "hangup_cause": text_or_none(item.get("hangup_cause")) or text_or_none(cdr.get("hangup_cause")),
+        "hangup_detail": (
+            text_or_none(item.get("hangup_detail")) or text_or_none(cdr.get("sip_hangup_disposition"))
+        ),
+        "result_disposition": text_or_none(item.get("result_disposition")),
+        "call_type": text_or_none(cdr.get("bf_calltype")),
+        "call_time": call_time.isoformat() if call_time else None,
+        "answer_time": answer_time.isoformat() if answer_time else None,
+        "recording_url": recording if recording and recording.startswith("http") else None,
+        "cdr_url": text_or_none(item.get("cdr_url")),
+        "cdr_api_url": text_or_none(item.get("cdr_api_url")),
+    }
+
+
+def _timestamp(value: JsonValue) -> datetime | None:
+    """Bulutfon sends epoch microseconds; milliseconds and seconds are accepted too."""
+    number = int_or_none(value)
+    if number is None or number <= 0:
+        return None
+    if number > 10**14:
+        seconds = number / 1_000_000
+    elif number > 10**11:
+        seconds = number / 1_000
+    else:
+        seconds = float(number)
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _iso(value: JsonValue) -> datetime | None:
+    text = text_or_none(value)
+    if text is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None

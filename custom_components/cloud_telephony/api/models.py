@@ -1,0 +1,105 @@
+"""Provider-neutral data model: the events every parser produces and the errors every client raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class EventType(StrEnum):
+    """What happened; the suffix of the `cloud_telephony_<type>` bus event."""
+
+    CALL_STARTED = "call_started"
+    MISSED_CALL = "missed_call"
+    CALL_ENDED = "call_ended"
+    INCOMING_FAX = "incoming_fax"
+    SMS_RECEIVED = "sms_received"
+    SMS_STATUS = "sms_status"
+    CALL_STATUS = "call_status"
+    CALL_RECORD = "call_record"
+
+
+class Direction(StrEnum):
+    """Which way a call or message went, seen from the account."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class CallStatus(StrEnum):
+    """Progress or result of a call placed by the integration."""
+
+    DIALING = "dialing"
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    COMPLETED = "completed"
+    NOT_ANSWERED = "not_answered"
+    BUSY = "busy"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INVALID_NUMBER = "invalid_number"
+    EXPIRED = "expired"
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TelephonyEvent:
+    """One thing a provider told us about, in the public contract's terms."""
+
+    type: EventType
+    provider: str
+    dedupe_key: str
+    """The provider's identity of this item: a retried delivery carries the same key."""
+    call_id: str | None = None
+    caller: str | None = None
+    callee: str | None = None
+    direction: Direction | None = None
+    status: str | None = None
+    key_pressed: str | None = None
+    duration: int | None = None
+    message: str | None = None
+    occurred_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Provider-specific keys beyond the contract (destination, hangup_cause, …)."""
+
+    def as_event_data(self) -> dict[str, Any]:
+        """Return the contract's data keys (JSON-serialisable), extras after them."""
+        return {
+            "provider": self.provider,
+            "type": str(self.type),
+            "call_id": self.call_id,
+            "caller": self.caller,
+            "callee": self.callee,
+            "direction": None if self.direction is None else str(self.direction),
+            "status": self.status,
+            "key_pressed": self.key_pressed,
+            "duration": self.duration,
+            "message": self.message,
+            "occurred_at": None if self.occurred_at is None else self.occurred_at.isoformat(),
+            "raw": self.raw,
+            **self.extra,
+        }
+
+
+class TelephonyError(Exception):
+    """Base class of every error the API package raises."""
+
+
+class AuthError(TelephonyError):
+    """The provider refused the credentials."""
+
+
+class ProviderConnectionError(TelephonyError):
+    """The provider could not be reached, timed out, or answered with a server error."""
+
+
+class ProviderError(TelephonyError):
+    """The provider answered, but refused the request; the message is the provider's reason."""
+
+
+class PayloadError(TelephonyError, ValueError):
+    """A webhook body that cannot be understood; the message says why, briefly."""

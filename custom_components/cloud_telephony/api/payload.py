@@ -1,0 +1,141 @@
+"""Webhook body decoding shared by the provider parsers: JSON, and forms with bracket notation."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+from urllib.parse import parse_qsl
+
+from .models import PayloadError
+
+# Deeper nesting than any provider sends is refused instead of being walked.
+MAX_DEPTH = 8
+
+type JsonValue = Any
+
+
+def decode_body(body: bytes, content_type: str | None) -> JsonValue:
+    """Decode a JSON or `x-www-form-urlencoded` body, trusting the content over its label.
+
+    Providers label bodies inconsistently, so a body that looks like JSON is read as JSON and
+    anything else with `=` in it as a form.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise PayloadError("body is not UTF-8") from err
+    stripped = text.strip()
+    if not stripped:
+        raise PayloadError("empty body")
+    label = (content_type or "").lower()
+    if stripped[0] in "[{" or "json" in label:
+        try:
+            return json.loads(stripped)
+        except (ValueError, RecursionError) as err:
+            raise PayloadError("body is not valid JSON") from err
+    if "=" in stripped:
+        return decode_form(stripped)
+    raise PayloadError("body is neither JSON nor a form")
+
+
+def decode_form(text: str) -> dict[str, JsonValue]:
+    """Decode a form, turning `a[b][c]=1` and `a[][b]=1` into nested dicts and lists (Rack style)."""
+    result: dict[str, JsonValue] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        _assign(result, _split_key(key), value)
+    decoded: dict[str, JsonValue] = _listify(result)
+    return decoded
+
+
+def _split_key(key: str) -> list[str]:
+    """Split `a[b][]` into `['a', 'b', '']`; a key with unbalanced brackets stays whole."""
+    head, sep, rest = key.partition("[")
+    if not sep or not head:
+        return [key]
+    parts = [head]
+    rest = "[" + rest
+    while rest:
+        if not rest.startswith("[") or "]" not in rest:
+            return [key]
+        inner, _, rest = rest[1:].partition("]")
+        parts.append(inner)
+    if len(parts) > MAX_DEPTH:
+        raise PayloadError("form field nested too deeply")
+    return parts
+
+
+def _assign(target: dict[str, JsonValue], parts: list[str], value: str) -> None:
+    name, rest = parts[0], parts[1:]
+    if not rest:
+        target[name] = value
+        return
+    if rest[0] == "":
+        items = target.get(name)
+        if not isinstance(items, list):
+            items = target[name] = []
+        if len(rest) == 1:
+            items.append(value)
+            return
+        # `a[][x]=1&a[][x]=2` starts a new element when the field is already set (Rack).
+        if not items or not isinstance(items[-1], dict) or rest[1] in items[-1]:
+            items.append({})
+        _assign(items[-1], rest[1:], value)
+        return
+    child = target.get(name)
+    if not isinstance(child, dict):
+        child = target[name] = {}
+    _assign(child, rest, value)
+
+
+def _listify(value: JsonValue) -> JsonValue:
+    """Turn dicts keyed `0`, `1`, … (the `a[0][x]` style) into lists, recursively."""
+    if isinstance(value, list):
+        return [_listify(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    converted = {key: _listify(item) for key, item in value.items()}
+    if converted and all(key.isdigit() for key in converted):
+        return [converted[key] for key in sorted(converted, key=int)]
+    return converted
+
+
+def as_items(decoded: JsonValue) -> list[dict[str, JsonValue]]:
+    """Return the body as a list of objects: one object, or an array of them."""
+    if isinstance(decoded, dict):
+        return [decoded]
+    if isinstance(decoded, list) and decoded and all(isinstance(item, dict) for item in decoded):
+        return decoded
+    raise PayloadError("expected an object or a non-empty array of objects")
+
+
+def text_or_none(value: JsonValue) -> str | None:
+    """Return a scalar as text (integers wider than 32 bits included), or None when empty."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def int_or_none(value: JsonValue) -> int | None:
+    """Return an integer from a number or a numeric string, else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return round(value) if math.isfinite(value) else None
+    text = text_or_none(value)
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return round(float(text))
+        except (ValueError, OverflowError):
+            return None

@@ -1,0 +1,32 @@
+"""Constants of the Cloud Telephony integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "cloud_telephony"
+LOGGER = logging.getLogger(__package__)
+
+# Not imported from homeassistant.const: it only exists there in versions after 2025.4.
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_DEVICE_ID: Final = "device_id"
+
+CONF_PROVIDER: Final = "provider"
+CONF_ACCOUNT_NAME: Final = "account_name"
+CONF_API_TOKEN: Final = "api_token"
+CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
+CONF_COUNTRY: Final = "country"
+CONF_BASIC_AUTH_USERNAME: Final = "basic_auth_username"
+CONF_BASIC_AUTH_PASSWORD: Final = "basic_auth_password"
+CONF_CONTACTS: Final = "contacts"
+
+# Larger than any provider's documented post (Huawei: 50 records; BulkGate: arrays of replies).
+MAX_BODY_BYTES: Final = 1024 * 1024
+HISTORY_SIZE: Final = 100
+DEDUPE_WINDOW: Final = timedelta(hours=48)
+STORE_VERSION: Final = 1
+STORE_SAVE_DELAY: Final = 10
+
+EVENT_PREFIX: Final = f"{DOMAIN}_"

@@ -1,0 +1,73 @@
+"""Runtime data of a config entry, and the settings read from its options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import SignalType
+
+from .api import ProviderSpec, TelephonyClient
+from .api.numbers import ContactBook, parse_contacts
+from .const import (
+    CONF_BASIC_AUTH_PASSWORD,
+    CONF_BASIC_AUTH_USERNAME,
+    CONF_CONTACTS,
+    CONF_COUNTRY,
+    DOMAIN,
+)
+from .history import EventHistory
+
+type TelephonyConfigEntry = ConfigEntry[TelephonyData]
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySettings:
+    """What the webhook needs from the options, parsed once per change of the options."""
+
+    region: str | None
+    contacts: ContactBook
+    basic_auth: tuple[str, str] | None
+
+    @classmethod
+    def from_options(cls, options: MappingProxyType[str, Any], default_region: str | None) -> EntrySettings:
+        """Build the settings; options were validated by the flow, so a bad line is only skipped."""
+        try:
+            contacts = parse_contacts(options.get(CONF_CONTACTS, ""))
+        except ValueError:
+            contacts = {}
+        username = options.get(CONF_BASIC_AUTH_USERNAME) or ""
+        password = options.get(CONF_BASIC_AUTH_PASSWORD) or ""
+        return cls(
+            region=options.get(CONF_COUNTRY) or default_region,
+            contacts=ContactBook(contacts),
+            basic_auth=(username, password) if username or password else None,
+        )
+
+
+@dataclass(slots=True)
+class TelephonyData:
+    """Everything a loaded entry holds while it runs."""
+
+    provider: ProviderSpec
+    client: TelephonyClient | None
+    history: EventHistory
+    device_id: str
+    _settings: EntrySettings | None = field(default=None, repr=False)
+    _settings_source: object = field(default=None, repr=False)
+
+    def settings(self, hass: HomeAssistant, entry: TelephonyConfigEntry) -> EntrySettings:
+        """Return the options as settings; options are read at use time, so no reload is needed."""
+        # A change of options replaces the mapping object, so identity tells when to re-parse.
+        if self._settings is None or self._settings_source is not entry.options:
+            self._settings = EntrySettings.from_options(entry.options, hass.config.country)
+            self._settings_source = entry.options
+        return self._settings
+
+
+def signal_event(entry_id: str) -> SignalType[dict[str, Any]]:
+    """Return the dispatcher signal that carries an entry's accepted events to its entities."""
+    return SignalType(f"{DOMAIN}_{entry_id}_event")

@@ -1,0 +1,52 @@
+"""Base entity: one service device per entry, fed by the entry's accepted events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity, EntityDescription
+
+from .const import DOMAIN
+from .data import TelephonyConfigEntry, signal_event
+
+
+def device_info(entry: TelephonyConfigEntry) -> DeviceInfo:
+    """Describe the entry's service device (also used to create it before the platforms load)."""
+    provider = entry.runtime_data.provider
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer=provider.brand,
+        model=provider.model,
+        name=entry.title,
+        configuration_url=provider.configuration_url,
+    )
+
+
+class TelephonyEntity(Entity):
+    """An entity of one account that reacts to that account's events."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, entry: TelephonyConfigEntry, description: EntityDescription) -> None:
+        """Attach the entity to the entry's device."""
+        self.entity_description = description
+        self._entry = entry
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = device_info(entry)
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the entry's events while the entity exists."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, signal_event(self._entry.entry_id), self._async_handle_event)
+        )
+
+    @callback
+    def _async_handle_event(self, data: dict[str, Any]) -> None:
+        """React to one accepted event."""
+        raise NotImplementedError

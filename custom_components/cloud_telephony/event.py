@@ -1,0 +1,67 @@
+"""Event entities: one per kind of activity the provider reports (calls, faxes, …)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import EventType
+from .data import TelephonyConfigEntry
+from .entity import TelephonyEntity
+
+# Push only: nothing is polled.
+PARALLEL_UPDATES = 0
+
+# Kept out of the state attributes: internal links, and the raw payload (recorded in the database).
+_HIDDEN_KEYS = frozenset({"config_entry_id", "device_id", "provider", "type", "raw"})
+
+EVENT_DESCRIPTIONS: tuple[EventEntityDescription, ...] = (
+    EventEntityDescription(
+        key="calls",
+        translation_key="calls",
+        event_types=[EventType.CALL_STARTED, EventType.MISSED_CALL, EventType.CALL_ENDED],
+    ),
+    EventEntityDescription(
+        key="faxes",
+        translation_key="faxes",
+        event_types=[EventType.INCOMING_FAX],
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TelephonyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the event entities whose events this provider can produce."""
+    produced = entry.runtime_data.provider.event_types
+    async_add_entities(
+        TelephonyEventEntity(entry, description, [t for t in description.event_types or [] if t in produced])
+        for description in EVENT_DESCRIPTIONS
+        if produced.intersection(description.event_types or [])
+    )
+
+
+class TelephonyEventEntity(TelephonyEntity, EventEntity):
+    """Fires for every accepted event of its types, with the contract's data as attributes."""
+
+    entity_description: EventEntityDescription
+
+    def __init__(
+        self, entry: TelephonyConfigEntry, description: EventEntityDescription, event_types: list[str]
+    ) -> None:
+        """Limit the entity to the types the provider produces."""
+        super().__init__(entry, description)
+        self._attr_event_types = [str(event_type) for event_type in event_types]
+
+    @callback
+    def _async_handle_event(self, data: dict[str, Any]) -> None:
+        if data["type"] not in self._attr_event_types:
+            return
+        attributes = {key: value for key, value in data.items() if key not in _HIDDEN_KEYS}
+        self._trigger_event(data["type"], attributes)
+        self.async_write_ha_state()

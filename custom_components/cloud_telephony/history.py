@@ -1,0 +1,117 @@
+"""Per-entry memory that survives restarts: recent events, last event per type, daily counts, seen ids."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import date, datetime
+from typing import Any, TypedDict
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DEDUPE_WINDOW, DOMAIN, HISTORY_SIZE, STORE_SAVE_DELAY, STORE_VERSION
+
+# Daily counters older than this are dropped; only "today" is shown, a week helps diagnostics.
+COUNTER_DAYS = 7
+
+
+class StoredHistory(TypedDict):
+    """The JSON document kept in `.storage/cloud_telephony.<entry_id>`."""
+
+    recent: list[dict[str, Any]]
+    last: dict[str, dict[str, Any]]
+    daily: dict[str, dict[str, int]]
+    seen: dict[str, float]
+
+
+class EventHistory:
+    """Records accepted events and answers "seen before?" in constant time.
+
+    Writes are debounced through `Store.async_delay_save`, which Home Assistant also flushes
+    when it stops, so an event acknowledged to the provider is never lost.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Prepare an empty history; call `async_load` before use."""
+        self._store: Store[StoredHistory] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.{entry_id}", private=True, atomic_writes=True
+        )
+        self._recent: deque[dict[str, Any]] = deque(maxlen=HISTORY_SIZE)
+        self._last: dict[str, dict[str, Any]] = {}
+        self._daily: dict[str, dict[str, int]] = {}
+        # Insertion order is arrival order, so expired keys are always at the front.
+        self._seen: dict[str, float] = {}
+
+    async def async_load(self) -> None:
+        """Read what the previous run left behind."""
+        stored = await self._store.async_load()
+        if not stored:
+            return
+        self._recent.extend(stored.get("recent", []))
+        self._last = dict(stored.get("last", {}))
+        self._daily = {day: dict(counts) for day, counts in stored.get("daily", {}).items()}
+        self._seen = dict(sorted(stored.get("seen", {}).items(), key=lambda item: item[1]))
+        self._expire_seen(dt_util.utcnow().timestamp())
+
+    def is_duplicate(self, dedupe_key: str) -> bool:
+        """Return whether an event with this provider identity was accepted in the last 48 h."""
+        return dedupe_key in self._seen
+
+    def record(self, dedupe_key: str, event_data: dict[str, Any], *, received_at: datetime) -> None:
+        """Remember an accepted event and schedule a debounced write."""
+        now = received_at.timestamp()
+        self._expire_seen(now)
+        self._seen[dedupe_key] = now
+        self._recent.append(event_data)
+        event_type = event_data["type"]
+        self._last[event_type] = event_data
+        day = dt_util.as_local(received_at).date().isoformat()
+        counts = self._daily.setdefault(day, {})
+        counts[event_type] = counts.get(event_type, 0) + 1
+        if len(self._daily) > COUNTER_DAYS:
+            for old_day in sorted(self._daily)[:-COUNTER_DAYS]:
+                del self._daily[old_day]
+        self._store.async_delay_save(self._as_stored, STORE_SAVE_DELAY)
+
+    def last(self, event_type: str) -> dict[str, Any] | None:
+        """Return the newest event of a type, if any was ever recorded."""
+        return self._last.get(event_type)
+
+    def count_on(self, event_type: str, day: date) -> int:
+        """Return how many events of a type arrived on a local calendar day."""
+        return self._daily.get(day.isoformat(), {}).get(event_type, 0)
+
+    @property
+    def recent(self) -> list[dict[str, Any]]:
+        """Return the last events, oldest first."""
+        return list(self._recent)
+
+    @property
+    def seen_count(self) -> int:
+        """Return how many provider identities are remembered for de-duplication."""
+        return len(self._seen)
+
+    async def async_flush(self) -> None:
+        """Write now (on unload), instead of waiting for the debounce."""
+        await self._store.async_save(self._as_stored())
+
+    async def async_remove(self) -> None:
+        """Delete the stored file (the entry was removed)."""
+        await self._store.async_remove()
+
+    def _expire_seen(self, now: float) -> None:
+        cutoff = now - DEDUPE_WINDOW.total_seconds()
+        while self._seen:
+            oldest_key = next(iter(self._seen))
+            if self._seen[oldest_key] >= cutoff:
+                break
+            del self._seen[oldest_key]
+
+    def _as_stored(self) -> StoredHistory:
+        return {
+            "recent": list(self._recent),
+            "last": self._last,
+            "daily": self._daily,
+            "seen": self._seen,
+        }

@@ -1,0 +1,51 @@
+"""Describe the integration's bus events in the logbook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
+from homeassistant.core import Event, HomeAssistant, callback
+
+from .api import EventType
+from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, EVENT_PREFIX
+
+_PHRASES: dict[EventType, str] = {
+    EventType.CALL_STARTED: "call from {caller} started",
+    EventType.MISSED_CALL: "missed a call from {caller}",
+    EventType.CALL_ENDED: "call from {caller} ended",
+    EventType.INCOMING_FAX: "received a fax from {caller}",
+    EventType.SMS_RECEIVED: "received an SMS from {caller}",
+    EventType.SMS_STATUS: "SMS to {callee}: {status}",
+    EventType.CALL_STATUS: "call to {callee}: {status}",
+    EventType.CALL_RECORD: "billing record for the call to {callee}",
+}
+
+
+@callback
+def async_describe_events(
+    hass: HomeAssistant,
+    async_describe_event: Callable[[str, str, Callable[[Event], dict[str, str]]], None],
+) -> None:
+    """Describe every `cloud_telephony_<type>` event."""
+
+    @callback
+    def describe(event: Event) -> dict[str, str]:
+        data: Mapping[str, Any] = event.data
+        entry = hass.config_entries.async_get_entry(data.get(ATTR_CONFIG_ENTRY_ID, ""))
+        caller = data.get("caller") or "an unknown number"
+        if name := data.get("caller_name"):
+            caller = f"{name} ({caller})"
+        phrase = _PHRASES[EventType(data["type"])]
+        return {
+            LOGBOOK_ENTRY_NAME: entry.title if entry else "Cloud Telephony",
+            LOGBOOK_ENTRY_MESSAGE: phrase.format(
+                caller=caller,
+                callee=data.get("callee") or "an unknown number",
+                status=data.get("status") or "unknown",
+            ),
+        }
+
+    for event_type in EventType:
+        async_describe_event(DOMAIN, f"{EVENT_PREFIX}{event_type}", describe)

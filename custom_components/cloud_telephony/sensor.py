@@ -1,0 +1,132 @@
+"""Sensors computed from the entry's event history, so they are right again after a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_time_change
+from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
+
+from .api import EventType
+from .data import TelephonyConfigEntry
+from .entity import TelephonyEntity
+from .history import EventHistory
+
+# Push only: nothing is polled.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TelephonySensorEntityDescription(SensorEntityDescription):
+    """A sensor fed by events of one type."""
+
+    event_type: EventType
+    """Created only where the provider produces this type; updated when one arrives."""
+    value_fn: Callable[[EventHistory, date], StateType]
+    attributes_fn: Callable[[EventHistory], Mapping[str, Any] | None] = lambda _: None
+    daily: bool = False
+    """The value depends on the day: refresh at local midnight."""
+
+
+def _last_field(event_type: EventType, key: str) -> Callable[[EventHistory, date], StateType]:
+    def value(history: EventHistory, _today: date) -> StateType:
+        last = history.last(event_type)
+        return None if last is None else last.get(key)
+
+    return value
+
+
+def _last_attributes(event_type: EventType, *keys: str) -> Callable[[EventHistory], Mapping[str, Any] | None]:
+    def attributes(history: EventHistory) -> Mapping[str, Any] | None:
+        last = history.last(event_type)
+        if last is None:
+            return None
+        return {"time": last.get("occurred_at") or last.get("received_at")} | {
+            key: last.get(key) for key in keys
+        }
+
+    return attributes
+
+
+SENSOR_DESCRIPTIONS: tuple[TelephonySensorEntityDescription, ...] = (
+    TelephonySensorEntityDescription(
+        key="last_missed_call",
+        translation_key="last_missed_call",
+        event_type=EventType.MISSED_CALL,
+        value_fn=_last_field(EventType.MISSED_CALL, "caller"),
+        attributes_fn=_last_attributes(EventType.MISSED_CALL, "callee", "caller_name", "call_id"),
+    ),
+    TelephonySensorEntityDescription(
+        key="missed_calls_today",
+        translation_key="missed_calls_today",
+        event_type=EventType.MISSED_CALL,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda history, today: history.count_on(EventType.MISSED_CALL, today),
+        daily=True,
+    ),
+    TelephonySensorEntityDescription(
+        key="last_fax",
+        translation_key="last_fax",
+        event_type=EventType.INCOMING_FAX,
+        value_fn=_last_field(EventType.INCOMING_FAX, "caller"),
+        attributes_fn=_last_attributes(EventType.INCOMING_FAX, "callee", "caller_name", "call_id"),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TelephonyConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors this provider can feed."""
+    produced = entry.runtime_data.provider.event_types
+    async_add_entities(
+        TelephonySensor(entry, description)
+        for description in SENSOR_DESCRIPTIONS
+        if description.event_type in produced
+    )
+
+
+class TelephonySensor(TelephonyEntity, SensorEntity):
+    """A value derived from the persisted history, refreshed by events (and at midnight)."""
+
+    entity_description: TelephonySensorEntityDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Also refresh at local midnight when the value is per day."""
+        await super().async_added_to_hass()
+        if self.entity_description.daily:
+            self.async_on_remove(
+                async_track_time_change(self.hass, self._async_new_day, hour=0, minute=0, second=0)
+            )
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the value computed from the history."""
+        return self.entity_description.value_fn(self._entry.runtime_data.history, dt_util.now().date())
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return details of the newest event behind the value."""
+        return self.entity_description.attributes_fn(self._entry.runtime_data.history)
+
+    @callback
+    def _async_handle_event(self, data: dict[str, Any]) -> None:
+        if data["type"] == self.entity_description.event_type:
+            self.async_write_ha_state()
+
+    @callback
+    def _async_new_day(self, _now: datetime) -> None:
+        self.async_write_ha_state()

@@ -1,0 +1,163 @@
+"""The one webhook handler of every entry: authenticate, parse, de-duplicate, record, dispatch."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+import hmac
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import hdrs
+from aiohttp.web import Request, Response, json_response
+
+from homeassistant.components import webhook
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.util import dt as dt_util
+
+from .api import PayloadError, TelephonyEvent
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_DEVICE_ID,
+    CONF_CLOUDHOOK_URL,
+    DOMAIN,
+    EVENT_PREFIX,
+    LOGGER,
+    MAX_BODY_BYTES,
+)
+from .data import EntrySettings, TelephonyConfigEntry, signal_event
+
+READ_CHUNK = 64 * 1024
+
+
+@callback
+def async_webhook_url(hass: HomeAssistant, webhook_id: str, cloudhook_url: str | None = None) -> str:
+    """Return the URL to give the provider: the cloudhook, else the best URL Home Assistant knows.
+
+    Without any known URL the bare path is returned, for the user to prefix with their address.
+    """
+    if cloudhook_url:
+        return cloudhook_url
+    try:
+        return webhook.async_generate_url(hass, webhook_id, prefer_external=True)
+    except NoURLAvailableError:
+        return webhook.async_generate_path(webhook_id)
+
+
+@callback
+def async_entry_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str:
+    """Return the webhook URL of a configured entry."""
+    return async_webhook_url(hass, entry.data[CONF_WEBHOOK_ID], entry.data.get(CONF_CLOUDHOOK_URL))
+
+
+@callback
+def async_register_webhook(hass: HomeAssistant, entry: TelephonyConfigEntry) -> Callable[[], None]:
+    """Register the entry's webhook (POST only); return the function that unregisters it."""
+    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+
+    async def handle(hass: HomeAssistant, webhook_id: str, request: Request) -> Response:
+        return await async_handle_webhook(hass, entry, request)
+
+    webhook.async_register(hass, DOMAIN, entry.title, webhook_id, handle, allowed_methods=[hdrs.METH_POST])
+    return lambda: webhook.async_unregister(hass, webhook_id)
+
+
+async def async_handle_webhook(
+    hass: HomeAssistant, entry: TelephonyConfigEntry, request: Request
+) -> Response:
+    """Answer one provider post; bad input gets a 4xx, accepted and repeated events a 200."""
+    try:
+        return await _async_handle(hass, entry, request)
+    except Exception:  # noqa: BLE001
+        # A bug, not bad input. Answering 500 (instead of the webhook component's 200) makes the
+        # provider retry; events accepted before the failure are de-duplicated on that retry.
+        LOGGER.exception("Unexpected error while handling a webhook post for %s", entry.title)
+        return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error")
+
+
+async def _async_handle(hass: HomeAssistant, entry: TelephonyConfigEntry, request: Request) -> Response:
+    runtime = entry.runtime_data
+    settings = runtime.settings(hass, entry)
+    if settings.basic_auth is not None and not _authorized(request, settings.basic_auth):
+        LOGGER.warning("Refused a webhook post for %s: basic authentication failed", entry.title)
+        return Response(
+            status=HTTPStatus.UNAUTHORIZED,
+            text="authentication required",
+            headers={hdrs.WWW_AUTHENTICATE: 'Basic realm="Home Assistant"'},
+        )
+    body = await _read_capped(request)
+    if body is None:
+        return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {MAX_BODY_BYTES} bytes")
+    try:
+        events = runtime.provider.parse_webhook(body, request.headers.get(hdrs.CONTENT_TYPE), settings.region)
+    except PayloadError as err:
+        LOGGER.debug("Refused a webhook post for %s: %s", entry.title, err)
+        return _error(HTTPStatus.BAD_REQUEST, str(err))
+    accepted = duplicates = 0
+    for event in events:
+        if runtime.history.is_duplicate(event.dedupe_key):
+            duplicates += 1
+            continue
+        _async_accept(hass, entry, settings, event)
+        accepted += 1
+    return json_response({"accepted": accepted, "duplicates": duplicates})
+
+
+@callback
+def _async_accept(
+    hass: HomeAssistant, entry: TelephonyConfigEntry, settings: EntrySettings, event: TelephonyEvent
+) -> None:
+    """Record first, so that an acknowledged event is never lost; then tell the bus and entities."""
+    runtime = entry.runtime_data
+    received_at = dt_util.now()
+    data: dict[str, Any] = {
+        ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+        ATTR_DEVICE_ID: runtime.device_id,
+        **event.as_event_data(),
+        "caller_name": settings.contacts.name_for(event.caller),
+        "received_at": received_at.isoformat(),
+    }
+    if event.occurred_at is not None:
+        data["occurred_at"] = dt_util.as_local(event.occurred_at).isoformat()
+    runtime.history.record(event.dedupe_key, data, received_at=received_at)
+    hass.bus.async_fire(f"{EVENT_PREFIX}{event.type}", data)
+    async_dispatcher_send(hass, signal_event(entry.entry_id), data)
+
+
+def _authorized(request: Request, expected: tuple[str, str]) -> bool:
+    """Compare the Basic credentials in constant time (both parts, always)."""
+    header = request.headers.get(hdrs.AUTHORIZATION, "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    username, _, password = decoded.partition(b":")
+    user_ok = hmac.compare_digest(username, expected[0].encode())
+    password_ok = hmac.compare_digest(password, expected[1].encode())
+    return user_ok and password_ok
+
+
+async def _read_capped(request: Request) -> bytes | None:
+    """Read the body, or return None as soon as it exceeds the cap."""
+    declared = request.headers.get(hdrs.CONTENT_LENGTH)
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(READ_CHUNK):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _error(status: HTTPStatus, reason: str) -> Response:
+    return json_response({"error": reason}, status=status)
