@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from aiohttp.test_utils import TestServer
 import pytest
 
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
 # Import the package first: the test plugin otherwise resolves `custom_components` to its own folder.
-import custom_components.cloud_telephony  # noqa: F401
+import custom_components.cloud_telephony  # noqa: F401  # isort: skip
+from custom_components.cloud_telephony.api import bulutfon as bulutfon_api
+from custom_components.cloud_telephony.const import (
+    CONF_ACCOUNT_NAME,
+    CONF_API_TOKEN,
+    CONF_BASIC_AUTH_PASSWORD,
+    CONF_BASIC_AUTH_USERNAME,
+    CONF_CONTACTS,
+    CONF_COUNTRY,
+    CONF_PROVIDER,
+    DOMAIN,
+)
+from tests.fakes import bulutfon as fake
 from tests.fakes.bulutfon import FakeBulutfon
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -23,10 +41,109 @@ def fixture_bytes(name: str) -> bytes:
 @pytest.fixture
 async def fake_bulutfon(socket_enabled: None) -> AsyncIterator[tuple[FakeBulutfon, str]]:
     """Run the fake Bulutfon API on loopback; yield it and its base URL."""
-    fake = FakeBulutfon()
-    server = TestServer(fake.app(), host="127.0.0.1")
+    fake_api = FakeBulutfon()
+    server = TestServer(fake_api.app(), host="127.0.0.1")
     await server.start_server()
     try:
-        yield fake, str(server.make_url("")).rstrip("/")
+        yield fake_api, str(server.make_url("")).rstrip("/")
     finally:
         await server.close()
+
+
+ENTRY_ID = "01JCLOUDTELEPHONYENTRY0001"
+WEBHOOK_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+WEBHOOK_PATH = f"/api/webhook/{WEBHOOK_ID}"
+EXTERNAL_URL = "https://home.example.com"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from this repository."""
+
+
+@pytest.fixture
+async def external_url(hass: HomeAssistant) -> str:
+    """Give Home Assistant an external URL, as a user reachable from the internet would."""
+    await async_process_ha_core_config(hass, {"external_url": EXTERNAL_URL})
+    return EXTERNAL_URL
+
+
+@pytest.fixture
+async def bulutfon_api_url(
+    fake_bulutfon: tuple[FakeBulutfon, str], monkeypatch: pytest.MonkeyPatch
+) -> FakeBulutfon:
+    """Point the Bulutfon client at the local fake API."""
+    server, url = fake_bulutfon
+    monkeypatch.setattr(bulutfon_api, "API_URL", url)
+    return server
+
+
+@pytest.fixture
+def entry_data() -> dict[str, Any]:
+    """Return the data of a Bulutfon entry without an API token."""
+    return {
+        CONF_PROVIDER: "bulutfon",
+        CONF_ACCOUNT_NAME: "Office PBX",
+        CONF_WEBHOOK_ID: WEBHOOK_ID,
+    }
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Return the options of a Bulutfon entry: Turkey, no basic auth, two contacts."""
+    return {
+        CONF_COUNTRY: "TR",
+        CONF_BASIC_AUTH_USERNAME: "",
+        CONF_BASIC_AUTH_PASSWORD: "",
+        CONF_CONTACTS: "+90 532 620 00 00 = Ayşe\n1000 = Reception",
+    }
+
+
+@pytest.fixture
+def mock_config_entry(entry_data: dict[str, Any], entry_options: dict[str, Any]) -> MockConfigEntry:
+    """Return a Bulutfon entry (not yet added to Home Assistant)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Office PBX",
+        unique_id="bulutfon_office pbx",
+        entry_id=ENTRY_ID,
+        data=entry_data,
+        options=entry_options,
+    )
+
+
+@pytest.fixture
+def token_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
+    """Return the Bulutfon entry with a valid API token."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        entry_id=ENTRY_ID,
+        data={**mock_config_entry.data, CONF_API_TOKEN: fake.VALID_TOKEN},
+        options=dict(mock_config_entry.options),
+    )
+
+
+type SetupEntry = Callable[[MockConfigEntry], Coroutine[Any, Any, None]]
+
+
+@pytest.fixture
+def setup_entry(hass: HomeAssistant) -> SetupEntry:
+    """Return a function that adds an entry and sets it up."""
+
+    async def setup(entry: MockConfigEntry) -> None:
+        entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+
+    return setup
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> MockConfigEntry:
+    """Set up the Bulutfon entry without an API token."""
+    await setup_entry(mock_config_entry)
+    return mock_config_entry

@@ -72,13 +72,14 @@ async def test_unreachable_server_hides_the_token() -> None:
 
 
 async def test_unexpected_document(fake_bulutfon: tuple[fake.FakeBulutfon, str]) -> None:
-    server, url = fake_bulutfon
-
-    async def listing(request: object) -> aiohttp.web.Response:
-        return aiohttp.web.json_response([1, 2])
-
-    server.me = listing  # type: ignore[method-assign]
+    _, url = fake_bulutfon
     async with aiohttp.ClientSession() as session:
-        client = BulutfonClient(session, fake.VALID_TOKEN, base_url=url)
-        account = await client.async_validate()
-    assert account.pbx_name == "santral"
+        with pytest.raises(ProviderError, match="unexpected JSON document"):
+            await BulutfonClient(session, fake.LIST_TOKEN, base_url=url).async_validate()
+
+
+async def test_refusal_without_a_json_reason(fake_bulutfon: tuple[fake.FakeBulutfon, str]) -> None:
+    _, url = fake_bulutfon
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(AuthError, match="Bulutfon refused the API token"):
+            await BulutfonClient(session, fake.PLAIN_ERROR_TOKEN, base_url=url).async_validate()

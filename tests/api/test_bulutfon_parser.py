@@ -248,6 +248,19 @@ def test_wide_integers_are_kept_exactly() -> None:
     assert event.callee == "12345678901234567890"
 
 
+def test_cdr_times_that_are_not_iso_are_ignored() -> None:
+    item = {
+        "event_type": "call_hangup",
+        "uuid": "u10",
+        "cdr": {"answer_time": "yesterday", "hangup_time": "2015-07-01T18:00:55", "call_time": None},
+    }
+    [event] = parse_webhook(json.dumps(item).encode(), JSON, "TR")
+    assert event.duration is None
+    assert event.status == "not_answered"
+    assert event.occurred_at is None  # a time without an offset is not guessed
+    assert event.extra["call_time"] is None
+
+
 def test_recording_url_from_cdr() -> None:
     item = {"event_type": "call_hangup", "uuid": "u5", "cdr": {"call_record": "https://rec.example/u5.mp3"}}
     [event] = parse_webhook(json.dumps(item).encode(), JSON, "TR")

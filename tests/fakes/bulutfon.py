@@ -18,6 +18,8 @@ SLOW_TOKEN = "slow-token"
 NOT_JSON_TOKEN = "not-json-token"
 FORBIDDEN_TOKEN = "forbidden-token"
 ODD_TOKEN = "odd-token"
+LIST_TOKEN = "list-token"
+PLAIN_ERROR_TOKEN = "plain-error-token"
 
 ME_JSON = (Path(__file__).parent.parent / "fixtures" / "bulutfon" / "me.json").read_text(encoding="utf-8")
 
@@ -52,4 +54,8 @@ class FakeBulutfon:
             return web.json_response({"message": "This API user may not read the account"}, status=403)
         if token == ODD_TOKEN:
             return web.json_response({"error": "Bad request"}, status=400)
+        if token == LIST_TOKEN:
+            return web.json_response([1, 2])
+        if token == PLAIN_ERROR_TOKEN:
+            return web.Response(text="Unauthorized", status=401)
         return web.json_response({"error": "invalid_token"}, status=401)

@@ -1,0 +1,292 @@
+"""Config flow: provider menu, Bulutfon step, cloudhook, reauth, reconfigure and options."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+import pytest
+
+from homeassistant.components import cloud
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResult, FlowResultType
+from homeassistant.helpers.network import NoURLAvailableError
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.cloud_telephony.const import (
+    CONF_ACCOUNT_NAME,
+    CONF_API_TOKEN,
+    CONF_BASIC_AUTH_PASSWORD,
+    CONF_BASIC_AUTH_USERNAME,
+    CONF_CLOUDHOOK_URL,
+    CONF_CONTACTS,
+    CONF_COUNTRY,
+    CONF_PROVIDER,
+    DOMAIN,
+)
+from tests.conftest import EXTERNAL_URL, WEBHOOK_ID
+from tests.fakes import bulutfon as fake
+
+CLOUDHOOK_URL = "https://hooks.nabu.casa/abcdef"
+
+
+@pytest.fixture(autouse=True)
+def mock_setup_entry() -> Iterator[AsyncMock]:
+    """Keep the flow tests to the flow: entries are created, not set up."""
+    with patch("custom_components.cloud_telephony.async_setup_entry", return_value=True) as mock:
+        yield mock
+
+
+async def _bulutfon_form(hass: HomeAssistant) -> FlowResult:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "user"
+    assert result["menu_options"] == ["bulutfon"]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "bulutfon"})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "bulutfon"
+    return result
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_bulutfon_without_token(hass: HomeAssistant, mock_setup_entry: AsyncMock) -> None:
+    result = await _bulutfon_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCOUNT_NAME: " Office PBX ", CONF_COUNTRY: "TR"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Office PBX"
+    data = result["data"]
+    assert data[CONF_PROVIDER] == "bulutfon"
+    assert data[CONF_ACCOUNT_NAME] == "Office PBX"
+    assert CONF_API_TOKEN not in data
+    assert len(data[CONF_WEBHOOK_ID]) == 64
+    assert result["options"] == {
+        CONF_COUNTRY: "TR",
+        CONF_BASIC_AUTH_USERNAME: "",
+        CONF_BASIC_AUTH_PASSWORD: "",
+        CONF_CONTACTS: "",
+    }
+    assert result["description"] == "bulutfon"
+    assert result["description_placeholders"] == {
+        "webhook_url": f"{EXTERNAL_URL}/api/webhook/{data[CONF_WEBHOOK_ID]}"
+    }
+    assert result["result"].unique_id == "bulutfon_office pbx"
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+async def test_bulutfon_without_any_url(hass: HomeAssistant) -> None:
+    """Without a known address the path is shown, for the user to complete."""
+    result = await _bulutfon_form(hass)
+    with patch("homeassistant.components.webhook.async_generate_url", side_effect=NoURLAvailableError):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_ACCOUNT_NAME: "Office PBX", CONF_COUNTRY: "TR"}
+        )
+    webhook_id = result["data"][CONF_WEBHOOK_ID]
+    assert result["description_placeholders"] == {"webhook_url": f"/api/webhook/{webhook_id}"}
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_bulutfon_with_token_and_basic_auth(
+    hass: HomeAssistant, bulutfon_api_url: fake.FakeBulutfon
+) -> None:
+    result = await _bulutfon_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ACCOUNT_NAME: "Office PBX",
+            CONF_API_TOKEN: fake.VALID_TOKEN,
+            CONF_BASIC_AUTH_USERNAME: "bulutfon",
+            CONF_BASIC_AUTH_PASSWORD: "pw",
+            CONF_COUNTRY: "TR",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_API_TOKEN] == fake.VALID_TOKEN
+    assert result["options"][CONF_BASIC_AUTH_USERNAME] == "bulutfon"
+    assert result["options"][CONF_BASIC_AUTH_PASSWORD] == "pw"
+    assert [request.path for request in bulutfon_api_url.requests] == ["/me.json"]
+
+
+@pytest.mark.parametrize(
+    ("token", "error", "reason"),
+    [
+        ("wrong-token", "invalid_auth", "invalid_token"),
+        (fake.BROKEN_TOKEN, "cannot_connect", "Bulutfon answered HTTP 502"),
+        (fake.RATE_LIMITED_TOKEN, "provider_error", "request limit"),
+    ],
+)
+@pytest.mark.usefixtures("bulutfon_api_url", "external_url")
+async def test_bulutfon_errors_and_recovery(hass: HomeAssistant, token: str, error: str, reason: str) -> None:
+    result = await _bulutfon_form(hass)
+    user_input = {CONF_ACCOUNT_NAME: "Office PBX", CONF_API_TOKEN: token, CONF_COUNTRY: "TR"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    assert reason in result["description_placeholders"]["reason"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**user_input, CONF_API_TOKEN: fake.VALID_TOKEN}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("bulutfon_api_url", "external_url")
+async def test_bulutfon_unexpected_error(hass: HomeAssistant) -> None:
+    result = await _bulutfon_form(hass)
+    with patch(
+        "custom_components.cloud_telephony.api.bulutfon.BulutfonClient.async_validate",
+        side_effect=RuntimeError("boom"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_ACCOUNT_NAME: "Office PBX", CONF_API_TOKEN: "x", CONF_COUNTRY: "TR"}
+        )
+    assert result["errors"] == {"base": "unknown"}
+
+
+@pytest.mark.parametrize(
+    "auth", [{CONF_BASIC_AUTH_USERNAME: "only-user"}, {CONF_BASIC_AUTH_PASSWORD: "only-password"}]
+)
+@pytest.mark.usefixtures("external_url")
+async def test_bulutfon_incomplete_basic_auth(hass: HomeAssistant, auth: dict[str, str]) -> None:
+    result = await _bulutfon_form(hass)
+    user_input = {CONF_ACCOUNT_NAME: "Office PBX", CONF_COUNTRY: "TR", **auth}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["errors"] == {"base": "basic_auth_incomplete"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**user_input, CONF_BASIC_AUTH_USERNAME: "user", CONF_BASIC_AUTH_PASSWORD: "password"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_bulutfon_duplicate_account(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
+    mock_config_entry.add_to_hass(hass)
+    result = await _bulutfon_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCOUNT_NAME: "office pbx", CONF_COUNTRY: "TR"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+@pytest.fixture
+def active_cloud(hass: HomeAssistant) -> Iterator[AsyncMock]:
+    """Pretend Home Assistant Cloud is subscribed and connected."""
+    hass.config.components.add("cloud")
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(cloud, "async_get_or_create_cloudhook", return_value=CLOUDHOOK_URL) as create,
+    ):
+        yield create
+
+
+async def test_cloudhook_is_created(hass: HomeAssistant, active_cloud: AsyncMock) -> None:
+    result = await _bulutfon_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCOUNT_NAME: "Office PBX", CONF_COUNTRY: "TR"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_CLOUDHOOK_URL] == CLOUDHOOK_URL
+    assert result["description_placeholders"] == {"webhook_url": CLOUDHOOK_URL}
+    active_cloud.assert_awaited_once_with(hass, result["data"][CONF_WEBHOOK_ID])
+
+
+async def test_cloud_not_connected(hass: HomeAssistant, active_cloud: AsyncMock) -> None:
+    active_cloud.side_effect = cloud.CloudNotConnected
+    result = await _bulutfon_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCOUNT_NAME: "Office PBX", CONF_COUNTRY: "TR"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "cloud_not_connected"
+
+
+@pytest.mark.usefixtures("bulutfon_api_url")
+async def test_reauth(hass: HomeAssistant, token_entry: MockConfigEntry) -> None:
+    token_entry.add_to_hass(hass)
+    result = await token_entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"]["account"] == "Office PBX"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_API_TOKEN: "expired"})
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: fake.FORBIDDEN_TOKEN}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert "may not read the account" in result["description_placeholders"]["reason"]
+    with patch.object(fake, "VALID_TOKEN", "renewed-token"):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_API_TOKEN: "renewed-token"}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert token_entry.data[CONF_API_TOKEN] == "renewed-token"
+    assert token_entry.data[CONF_WEBHOOK_ID] == WEBHOOK_ID
+
+
+@pytest.mark.usefixtures("bulutfon_api_url")
+async def test_reconfigure_changes_and_removes_the_token(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: fake.BROKEN_TOKEN}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_TOKEN: fake.VALID_TOKEN}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data[CONF_API_TOKEN] == fake.VALID_TOKEN
+
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["reason"] == "reconfigure_successful"
+    assert CONF_API_TOKEN not in mock_config_entry.data
+    assert mock_config_entry.data[CONF_WEBHOOK_ID] == WEBHOOK_ID
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    assert result["description_placeholders"]["webhook_url"] == f"{EXTERNAL_URL}/api/webhook/{WEBHOOK_ID}"
+
+    new_options: dict[str, Any] = {
+        CONF_COUNTRY: "DE",
+        CONF_BASIC_AUTH_USERNAME: "user",
+        CONF_CONTACTS: "+49 30 1234567 = Office\nno separator here",
+    }
+    result = await hass.config_entries.options.async_configure(result["flow_id"], new_options)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "basic_auth_incomplete", CONF_CONTACTS: "invalid_contacts"}
+    assert result["description_placeholders"]["line"] == "2"
+
+    new_options[CONF_BASIC_AUTH_PASSWORD] = "password"
+    new_options[CONF_CONTACTS] = "+49 30 1234567 = Office"
+    result = await hass.config_entries.options.async_configure(result["flow_id"], new_options)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options == new_options
+
+
+async def test_options_show_the_cloudhook(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Office PBX",
+        unique_id="bulutfon_office pbx",
+        data={**mock_config_entry.data, CONF_CLOUDHOOK_URL: CLOUDHOOK_URL},
+        options=dict(mock_config_entry.options),
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["description_placeholders"]["webhook_url"] == CLOUDHOOK_URL

@@ -1,0 +1,143 @@
+"""Event entities and sensors: after events, after a restart, and at midnight."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import json
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+
+from homeassistant.const import STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from tests.conftest import ENTRY_ID, WEBHOOK_PATH, fixture_bytes
+
+CALLS = "event.office_pbx_calls"
+FAXES = "event.office_pbx_faxes"
+LAST_MISSED = "sensor.office_pbx_last_missed_call"
+MISSED_TODAY = "sensor.office_pbx_missed_calls_today"
+LAST_FAX = "sensor.office_pbx_last_fax"
+
+
+def _missed_call(uuid: str, caller: str = "905326200000") -> dict[str, object]:
+    item = json.loads(fixture_bytes("bulutfon/v2021_missing_call.json"))
+    return {**item, "uuid": uuid, "caller": caller}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_entities_of_a_bulutfon_account(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    entries = er.async_entries_for_config_entry(entity_registry, ENTRY_ID)
+    assert sorted((entry.entity_id, entry.unique_id) for entry in entries) == [
+        (CALLS, f"{ENTRY_ID}_calls"),
+        (FAXES, f"{ENTRY_ID}_faxes"),
+        (LAST_FAX, f"{ENTRY_ID}_last_fax"),
+        (LAST_MISSED, f"{ENTRY_ID}_last_missed_call"),
+        (MISSED_TODAY, f"{ENTRY_ID}_missed_calls_today"),
+    ]
+    calls = hass.states.get(CALLS)
+    assert calls is not None
+    assert calls.state == STATE_UNKNOWN
+    assert calls.attributes["event_types"] == ["call_started", "missed_call", "call_ended"]
+    assert hass.states.get(FAXES).attributes["event_types"] == ["incoming_fax"]
+    assert hass.states.get(LAST_MISSED).state == STATE_UNKNOWN
+    assert hass.states.get(MISSED_TODAY).state == "0"
+    assert hass.states.get(MISSED_TODAY).attributes["unit_of_measurement"] == "calls"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_missed_call_moves_entities(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    client = await hass_client_no_auth()
+    assert (await client.post(WEBHOOK_PATH, json=_missed_call("m1"))).status == 200
+    await hass.async_block_till_done()
+
+    calls = hass.states.get(CALLS)
+    assert calls.attributes["event_type"] == "missed_call"
+    assert calls.attributes["caller"] == "+905326200000"
+    assert calls.attributes["caller_name"] == "Ayşe"
+    assert calls.attributes["call_id"] == "m1"
+    assert "raw" not in calls.attributes
+    assert dt_util.parse_datetime(calls.state) is not None
+
+    last = hass.states.get(LAST_MISSED)
+    assert last.state == "+905326200000"
+    assert last.attributes["caller_name"] == "Ayşe"
+    assert last.attributes["callee"] == "+908508850000"
+    assert last.attributes["call_id"] == "m1"
+    assert last.attributes["time"].startswith("2015-07-01T")
+    assert hass.states.get(MISSED_TODAY).state == "1"
+
+    assert (await client.post(WEBHOOK_PATH, json=_missed_call("m2", "905551112233"))).status == 200
+    assert (await client.post(WEBHOOK_PATH, json=_missed_call("m2", "905551112233"))).status == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(LAST_MISSED).state == "+905551112233"
+    assert hass.states.get(LAST_MISSED).attributes["caller_name"] is None
+    assert hass.states.get(MISSED_TODAY).state == "2"
+    # A fax does not touch the call entities.
+    assert hass.states.get(LAST_FAX).state == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_fax_and_call_events(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> None:
+    client = await hass_client_no_auth()
+    await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_fax_init.json"))
+    await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/v2021_call_hangup.json"))
+    await hass.async_block_till_done()
+    assert hass.states.get(LAST_FAX).state == "+905326200000"
+    assert hass.states.get(LAST_FAX).attributes["caller_name"] == "Ayşe"
+    assert hass.states.get(FAXES).attributes["event_type"] == "incoming_fax"
+    calls = hass.states.get(CALLS)
+    assert calls.attributes["event_type"] == "call_ended"
+    assert calls.attributes["duration"] == 35
+    assert calls.attributes["status"] == "answered"
+    assert hass.states.get(MISSED_TODAY).state == "0"
+
+
+async def test_values_survive_a_restart(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    client = await hass_client_no_auth()
+    await client.post(WEBHOOK_PATH, json=_missed_call("r1"))
+    await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_fax_init.json"))
+    await hass.async_block_till_done()
+    calls_state = hass.states.get(CALLS).state
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.states.get(LAST_MISSED).state == "+905326200000"
+    assert hass.states.get(LAST_MISSED).attributes["caller_name"] == "Ayşe"
+    assert hass.states.get(MISSED_TODAY).state == "1"
+    assert hass.states.get(LAST_FAX).state == "+905326200000"
+    assert hass.states.get(CALLS).state == calls_state
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_missed_calls_reset_at_midnight(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, freezer: FrozenDateTimeFactory
+) -> None:
+    now = dt_util.now()
+    freezer.move_to(now.replace(hour=23, minute=59, second=30))
+    client = await hass_client_no_auth()
+    await client.post(WEBHOOK_PATH, json=_missed_call("n1"))
+    await hass.async_block_till_done()
+    assert hass.states.get(MISSED_TODAY).state == "1"
+
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(MISSED_TODAY).state == "0"
+    # The last missed call stays what it was.
+    assert hass.states.get(LAST_MISSED).state == "+905326200000"
+
+    await client.post(WEBHOOK_PATH, json=_missed_call("n2"))
+    await hass.async_block_till_done()
+    assert hass.states.get(MISSED_TODAY).state == "1"

@@ -1,0 +1,115 @@
+"""Setting up, unloading and removing an entry."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+import pytest
+
+from homeassistant.components import cloud
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.cloud_telephony.const import CONF_API_TOKEN, CONF_CLOUDHOOK_URL, DOMAIN
+from tests.conftest import WEBHOOK_ID, WEBHOOK_PATH, SetupEntry, fixture_bytes
+from tests.fakes import bulutfon as fake
+
+
+async def test_setup_with_valid_token(
+    hass: HomeAssistant,
+    token_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    bulutfon_api_url: fake.FakeBulutfon,
+) -> None:
+    await setup_entry(token_entry)
+    assert token_entry.state is ConfigEntryState.LOADED
+    assert token_entry.runtime_data.client is not None
+    assert len(bulutfon_api_url.requests) == 1
+
+
+@pytest.mark.usefixtures("bulutfon_api_url")
+async def test_refused_token_starts_reauth(
+    hass: HomeAssistant, token_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=token_entry.title,
+        unique_id=token_entry.unique_id,
+        data={**token_entry.data, CONF_API_TOKEN: "revoked"},
+        options=dict(token_entry.options),
+    )
+    await setup_entry(entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    [flow] = hass.config_entries.flow.async_progress()
+    assert flow["context"]["source"] == SOURCE_REAUTH
+    assert flow["context"]["entry_id"] == entry.entry_id
+
+
+@pytest.mark.usefixtures("bulutfon_api_url")
+async def test_unreachable_provider_retries(
+    hass: HomeAssistant, token_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=token_entry.title,
+        data={**token_entry.data, CONF_API_TOKEN: fake.BROKEN_TOKEN},
+        options=dict(token_entry.options),
+    )
+    await setup_entry(entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "Bulutfon answered HTTP 502" in entry.reason
+
+
+async def test_unload_stops_the_webhook(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    events = async_capture_events(hass, "cloud_telephony_incoming_fax")
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    client = await hass_client_no_auth()
+    # Home Assistant answers 200 for unknown webhooks, so as not to reveal which exist.
+    response = await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_fax_init.json"))
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert events == []
+
+
+async def test_remove_deletes_history(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
+) -> None:
+    client = await hass_client_no_auth()
+    await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_fax_init.json"))
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    assert f"{DOMAIN}.{init_integration.entry_id}" in hass_storage
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert f"{DOMAIN}.{init_integration.entry_id}" not in hass_storage
+
+
+@pytest.mark.parametrize("delete_error", [None, cloud.CloudNotConnected])
+async def test_remove_deletes_the_cloudhook(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    delete_error: type[Exception] | None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_config_entry.title,
+        data={**mock_config_entry.data, CONF_CLOUDHOOK_URL: "https://hooks.nabu.casa/abc"},
+        options=dict(mock_config_entry.options),
+    )
+    await setup_entry(entry)
+    hass.config.components.add("cloud")
+    with patch.object(cloud, "async_delete_cloudhook", AsyncMock(side_effect=delete_error)) as delete:
+        await hass.config_entries.async_remove(entry.entry_id)
+        await hass.async_block_till_done()
+    delete.assert_awaited_once_with(hass, WEBHOOK_ID)
+    assert ("Could not delete the Home Assistant Cloud webhook" in caplog.text) is (delete_error is not None)
