@@ -112,17 +112,24 @@ def mock_config_entry(entry_data: dict[str, Any], entry_options: dict[str, Any])
     )
 
 
+def entry_variant(
+    entry: MockConfigEntry, *, data: dict[str, Any] | None = None, options: dict[str, Any] | None = None
+) -> MockConfigEntry:
+    """Return a copy of an entry (same id) with some data or options changed."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=entry.title,
+        unique_id=entry.unique_id,
+        entry_id=entry.entry_id,
+        data={**entry.data, **(data or {})},
+        options={**entry.options, **(options or {})},
+    )
+
+
 @pytest.fixture
 def token_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
     """Return the Bulutfon entry with a valid API token."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        entry_id=ENTRY_ID,
-        data={**mock_config_entry.data, CONF_API_TOKEN: fake.VALID_TOKEN},
-        options=dict(mock_config_entry.options),
-    )
+    return entry_variant(mock_config_entry, data={CONF_API_TOKEN: fake.VALID_TOKEN})
 
 
 type SetupEntry = Callable[[MockConfigEntry], Coroutine[Any, Any, None]]

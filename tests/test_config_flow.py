@@ -27,7 +27,7 @@ from custom_components.cloud_telephony.const import (
     CONF_PROVIDER,
     DOMAIN,
 )
-from tests.conftest import EXTERNAL_URL, WEBHOOK_ID
+from tests.conftest import EXTERNAL_URL, WEBHOOK_ID, entry_variant
 from tests.fakes import bulutfon as fake
 
 CLOUDHOOK_URL = "https://hooks.nabu.casa/abcdef"
@@ -280,13 +280,7 @@ async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) 
 
 
 async def test_options_show_the_cloudhook(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Office PBX",
-        unique_id="bulutfon_office pbx",
-        data={**mock_config_entry.data, CONF_CLOUDHOOK_URL: CLOUDHOOK_URL},
-        options=dict(mock_config_entry.options),
-    )
+    entry = entry_variant(mock_config_entry, data={CONF_CLOUDHOOK_URL: CLOUDHOOK_URL})
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["description_placeholders"]["webhook_url"] == CLOUDHOOK_URL

@@ -10,8 +10,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.cloud_telephony.const import CONF_BASIC_AUTH_PASSWORD, CONF_BASIC_AUTH_USERNAME, DOMAIN
-from tests.conftest import WEBHOOK_ID, WEBHOOK_PATH, SetupEntry, fixture_bytes
+from custom_components.cloud_telephony.const import CONF_BASIC_AUTH_PASSWORD, CONF_BASIC_AUTH_USERNAME
+from tests.conftest import WEBHOOK_ID, WEBHOOK_PATH, SetupEntry, entry_variant, fixture_bytes
 from tests.fakes import bulutfon as fake
 
 
@@ -23,16 +23,8 @@ async def test_diagnostics_are_redacted(
     setup_entry: SetupEntry,
     bulutfon_api_url: fake.FakeBulutfon,
 ) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=token_entry.title,
-        entry_id=token_entry.entry_id,
-        data=dict(token_entry.data),
-        options={
-            **token_entry.options,
-            CONF_BASIC_AUTH_USERNAME: "hook-user",
-            CONF_BASIC_AUTH_PASSWORD: "hook-pass",
-        },
+    entry = entry_variant(
+        token_entry, options={CONF_BASIC_AUTH_USERNAME: "hook-user", CONF_BASIC_AUTH_PASSWORD: "hook-pass"}
     )
     await setup_entry(entry)
     # Before the first client: the HTTP router is frozen once a client exists.

@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cloud_telephony.const import CONF_API_TOKEN, CONF_CLOUDHOOK_URL, DOMAIN
-from tests.conftest import WEBHOOK_ID, WEBHOOK_PATH, SetupEntry, fixture_bytes
+from tests.conftest import WEBHOOK_ID, WEBHOOK_PATH, SetupEntry, entry_variant, fixture_bytes
 from tests.fakes import bulutfon as fake
 
 
@@ -34,13 +34,7 @@ async def test_setup_with_valid_token(
 async def test_refused_token_starts_reauth(
     hass: HomeAssistant, token_entry: MockConfigEntry, setup_entry: SetupEntry
 ) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=token_entry.title,
-        unique_id=token_entry.unique_id,
-        data={**token_entry.data, CONF_API_TOKEN: "revoked"},
-        options=dict(token_entry.options),
-    )
+    entry = entry_variant(token_entry, data={CONF_API_TOKEN: "revoked"})
     await setup_entry(entry)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     [flow] = hass.config_entries.flow.async_progress()
@@ -52,12 +46,7 @@ async def test_refused_token_starts_reauth(
 async def test_unreachable_provider_retries(
     hass: HomeAssistant, token_entry: MockConfigEntry, setup_entry: SetupEntry
 ) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=token_entry.title,
-        data={**token_entry.data, CONF_API_TOKEN: fake.BROKEN_TOKEN},
-        options=dict(token_entry.options),
-    )
+    entry = entry_variant(token_entry, data={CONF_API_TOKEN: fake.BROKEN_TOKEN})
     await setup_entry(entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert "Bulutfon answered HTTP 502" in entry.reason
@@ -100,12 +89,7 @@ async def test_remove_deletes_the_cloudhook(
     delete_error: type[Exception] | None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=mock_config_entry.title,
-        data={**mock_config_entry.data, CONF_CLOUDHOOK_URL: "https://hooks.nabu.casa/abc"},
-        options=dict(mock_config_entry.options),
-    )
+    entry = entry_variant(mock_config_entry, data={CONF_CLOUDHOOK_URL: "https://hooks.nabu.casa/abc"})
     await setup_entry(entry)
     hass.config.components.add("cloud")
     with patch.object(cloud, "async_delete_cloudhook", AsyncMock(side_effect=delete_error)) as delete:

@@ -23,24 +23,8 @@ from custom_components.cloud_telephony.const import (
     DOMAIN,
     MAX_BODY_BYTES,
 )
-from tests.conftest import WEBHOOK_PATH, SetupEntry, fixture_bytes
-
-CONTRACT_KEYS = {
-    "config_entry_id",
-    "device_id",
-    "provider",
-    "type",
-    "call_id",
-    "caller",
-    "callee",
-    "direction",
-    "status",
-    "key_pressed",
-    "duration",
-    "message",
-    "occurred_at",
-    "raw",
-}
+from tests.conftest import WEBHOOK_PATH, SetupEntry, entry_variant, fixture_bytes
+from tests.contract import EVENT_DATA_KEYS
 
 FIXTURE_EVENTS = {
     "seed_call_init": "call_started",
@@ -88,7 +72,7 @@ async def test_documented_payload_fires_contract_event(
     assert await response.json() == {"accepted": 1, "duplicates": 0}
     await hass.async_block_till_done()
     [event] = events
-    assert event.data.keys() >= CONTRACT_KEYS
+    assert event.data.keys() >= EVENT_DATA_KEYS
     device = device_registry.async_get_device(identifiers={(DOMAIN, "01JCLOUDTELEPHONYENTRY0001")})
     assert device is not None
     assert event.data["device_id"] == device.id
@@ -358,9 +342,7 @@ async def test_unparseable_contacts_do_not_block_events(
     setup_entry: SetupEntry,
     broken_contacts_options: dict[str, Any],
 ) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="Office PBX", data=dict(mock_config_entry.data), options=broken_contacts_options
-    )
+    entry = entry_variant(mock_config_entry, options=broken_contacts_options)
     await setup_entry(entry)
     events = async_capture_events(hass, "cloud_telephony_incoming_fax")
     client = await hass_client_no_auth()
