@@ -40,10 +40,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
             ) from err
     history = EventHistory(hass, entry.entry_id)
     await history.async_load()
-    entry.runtime_data = TelephonyData(provider=provider, client=client, history=history, device_id="")
     # The device exists before the platforms load, so the first event already carries its id.
-    device = dr.async_get(hass).async_get_or_create(config_entry_id=entry.entry_id, **device_info(entry))
-    entry.runtime_data.device_id = device.id
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **device_info(entry, provider)
+    )
+    entry.runtime_data = TelephonyData(provider=provider, client=client, history=history, device_id=device.id)
     entry.async_on_unload(async_register_webhook(hass, entry))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

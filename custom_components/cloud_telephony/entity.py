@@ -9,13 +9,13 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 
+from .api import ProviderSpec
 from .const import DOMAIN
 from .data import TelephonyConfigEntry, signal_event
 
 
-def device_info(entry: TelephonyConfigEntry) -> DeviceInfo:
+def device_info(entry: TelephonyConfigEntry, provider: ProviderSpec) -> DeviceInfo:
     """Describe the entry's service device (also used to create it before the platforms load)."""
-    provider = entry.runtime_data.provider
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         entry_type=DeviceEntryType.SERVICE,
@@ -37,7 +37,7 @@ class TelephonyEntity(Entity):
         self.entity_description = description
         self._entry = entry
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
-        self._attr_device_info = device_info(entry)
+        self._attr_device_info = device_info(entry, entry.runtime_data.provider)
 
     async def async_added_to_hass(self) -> None:
         """Listen to the entry's events while the entity exists."""
