@@ -19,7 +19,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 
-from .api import PayloadError, TelephonyEvent
+from .api import PayloadError, TelephonyEvent, WebhookRequest
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DEVICE_ID,
@@ -92,8 +92,16 @@ async def _async_handle(hass: HomeAssistant, entry: TelephonyConfigEntry, reques
     body = await _read_capped(request)
     if body is None:
         return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {MAX_BODY_BYTES} bytes")
+    payload = WebhookRequest(
+        body=body,
+        received_at=dt_util.utcnow(),
+        content_type=request.headers.get(hdrs.CONTENT_TYPE),
+        method=request.method,
+        query=dict(request.query),
+        region=settings.region,
+    )
     try:
-        events = runtime.provider.parse_webhook(body, request.headers.get(hdrs.CONTENT_TYPE), settings.region)
+        events = runtime.provider.parse_webhook(payload)
     except PayloadError as err:
         LOGGER.debug("Refused a webhook post for %s: %s", entry.title, err)
         return _error(HTTPStatus.BAD_REQUEST, str(err))

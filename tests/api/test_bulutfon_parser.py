@@ -8,8 +8,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from custom_components.cloud_telephony.api import Direction, EventType, PayloadError
-from custom_components.cloud_telephony.api.bulutfon import parse_webhook
+from custom_components.cloud_telephony.api import (
+    Direction,
+    EventType,
+    PayloadError,
+    TelephonyEvent,
+    WebhookRequest,
+)
+from custom_components.cloud_telephony.api.bulutfon import parse_webhook as parse_request
 from tests.conftest import fixture_bytes
 from tests.contract import EVENT_DATA_KEYS
 
@@ -32,6 +38,16 @@ SEED_TYPES = {
     "v2021_fax_init": EventType.INCOMING_FAX,
     "v2021_missing_call": EventType.MISSED_CALL,
 }
+
+
+RECEIVED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def parse_webhook(body: bytes, content_type: str | None, region: str | None) -> list[TelephonyEvent]:
+    """Parse a body as the webhook would hand it over."""
+    return parse_request(
+        WebhookRequest(body=body, content_type=content_type, region=region, received_at=RECEIVED_AT)
+    )
 
 
 def _form(item: dict[str, object], prefix: str = "") -> list[tuple[str, str]]:

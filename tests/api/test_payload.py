@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.cloud_telephony.api.payload import decode_form, int_or_none, text_or_none
+from custom_components.cloud_telephony.api import PayloadError
+from custom_components.cloud_telephony.api.payload import decode_form, decode_json, int_or_none, text_or_none
 
 
 def test_form_brackets() -> None:
@@ -68,3 +69,27 @@ def test_text_or_none(value: object, expected: str | None) -> None:
 )
 def test_int_or_none(value: object, expected: int | None) -> None:
     assert int_or_none(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[{"a": "1",}]', [{"a": "1"}]),
+        ('{"a": [1, 2, ],\n}', {"a": [1, 2]}),
+        ('{"a": "x, }", "b": "q\\" ,]",}', {"a": "x, }", "b": 'q" ,]'}),
+        ('{"a": "\\\\", }', {"a": "\\"}),
+    ],
+)
+def test_json_trailing_commas_are_forgiven(text: str, expected: object) -> None:
+    assert decode_json(text) == expected
+
+
+@pytest.mark.parametrize("text", ['{"a": 1,, }', '{"a": }', "[1, 2", '{"a": "unterminated, }'])
+def test_json_still_refuses_broken_documents(text: str) -> None:
+    with pytest.raises(PayloadError, match="not valid JSON"):
+        decode_json(text)
+
+
+def test_json_nesting_bomb_is_refused() -> None:
+    with pytest.raises(PayloadError, match="not valid JSON"):
+        decode_json("[" * 100_000 + "]" * 100_000)

@@ -23,6 +23,7 @@ from .models import (
     ProviderError,
     TelephonyError,
     TelephonyEvent,
+    WebhookRequest,
 )
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "TelephonyClient",
     "TelephonyError",
     "TelephonyEvent",
+    "WebhookRequest",
 ]
 
 CREDENTIAL_API_TOKEN: Final = "api_token"
@@ -50,7 +52,7 @@ class TelephonyClient(Protocol):
         """Check the credentials with a call that has no side effect; raise AuthError if refused."""
 
 
-type WebhookParser = Callable[[bytes, str | None, str | None], list[TelephonyEvent]]
+type WebhookParser = Callable[[WebhookRequest], list[TelephonyEvent]]
 type ClientFactory = Callable[[aiohttp.ClientSession, Mapping[str, Any]], TelephonyClient | None]
 
 

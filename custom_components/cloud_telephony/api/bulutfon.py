@@ -17,6 +17,7 @@ from .models import (
     ProviderConnectionError,
     ProviderError,
     TelephonyEvent,
+    WebhookRequest,
 )
 from .numbers import normalize_number
 from .payload import JsonValue, as_items, decode_body, int_or_none, text_or_none
@@ -129,15 +130,15 @@ def _error_text(text: str) -> str | None:
     return None
 
 
-def parse_webhook(body: bytes, content_type: str | None, region: str | None) -> list[TelephonyEvent]:
+def parse_webhook(request: WebhookRequest) -> list[TelephonyEvent]:
     """Turn one Bulutfon webhook POST (JSON or form) into contract events.
 
     Unknown event types are skipped (Bulutfon may add some); a body without `event_type` or
     `uuid` is refused, because it can be neither classified nor de-duplicated.
     """
     events: list[TelephonyEvent] = []
-    for item in as_items(decode_body(body, content_type)):
-        event = _parse_item(item, region)
+    for item in as_items(decode_body(request.body, request.content_type)):
+        event = _parse_item(item, request.region)
         if event is not None:
             events.append(event)
     return events

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -85,6 +86,19 @@ class TelephonyEvent:
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookRequest:
+    """One provider request to the webhook, as the parsers see it."""
+
+    body: bytes
+    received_at: datetime
+    content_type: str | None = None
+    method: str = "POST"
+    query: Mapping[str, str] = field(default_factory=dict)
+    region: str | None = None
+    """Default country for numbers written without a country code."""
+
+
 class TelephonyError(Exception):
     """Base class of every error the API package raises."""
 
@@ -99,6 +113,23 @@ class ProviderConnectionError(TelephonyError):
 
 class ProviderError(TelephonyError):
     """The provider answered, but refused the request; the message is the provider's reason."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        """Keep the provider's reason and, when it gives one, its error code."""
+        super().__init__(message)
+        self.code = code
+
+
+class InsufficientBalanceError(ProviderError):
+    """The account has too little credit for the request."""
+
+
+class InvalidNumberError(ProviderError):
+    """The provider refused a phone number."""
+
+
+class RequestValidationError(TelephonyError, ValueError):
+    """The request was refused before sending: the input breaks a documented limit."""
 
 
 class PayloadError(TelephonyError, ValueError):

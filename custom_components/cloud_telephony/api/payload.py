@@ -30,13 +30,53 @@ def decode_body(body: bytes, content_type: str | None) -> JsonValue:
         raise PayloadError("empty body")
     label = (content_type or "").lower()
     if stripped[0] in "[{" or "json" in label:
-        try:
-            return json.loads(stripped)
-        except (ValueError, RecursionError) as err:
-            raise PayloadError("body is not valid JSON") from err
+        return decode_json(stripped)
     if "=" in stripped:
         return decode_form(stripped)
     raise PayloadError("body is neither JSON nor a form")
+
+
+def decode_json(text: str) -> JsonValue:
+    """Decode JSON; a trailing comma before `}` or `]` (as in BulkGate's own example) is forgiven."""
+    try:
+        return json.loads(text)
+    except RecursionError as err:
+        raise PayloadError("body is not valid JSON") from err
+    except ValueError as err:
+        repaired = _without_trailing_commas(text)
+        if repaired == text:
+            raise PayloadError("body is not valid JSON") from err
+    try:
+        return json.loads(repaired)
+    except (ValueError, RecursionError) as err:
+        raise PayloadError("body is not valid JSON") from err
+
+
+def _without_trailing_commas(text: str) -> str:
+    """Drop commas that only whitespace separates from a closing bracket, outside strings."""
+    out: list[str] = []
+    in_string = escaped = False
+    pending_comma: int | None = None
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+            pending_comma = None
+        elif char == ",":
+            pending_comma = len(out)
+        elif char in "}]" and pending_comma is not None:
+            del out[pending_comma]
+            pending_comma = None
+        elif not char.isspace():
+            pending_comma = None
+        out.append(char)
+    return "".join(out)
 
 
 def decode_form(text: str) -> dict[str, JsonValue]:
