@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 import pytest
 
@@ -28,6 +29,7 @@ from custom_components.cloud_telephony.const import (
     DOMAIN,
 )
 from tests.fakes import bulutfon as fake
+from tests.fakes.bulkgate import FakeBulkGate
 from tests.fakes.bulutfon import FakeBulutfon
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -38,14 +40,30 @@ def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
+async def _serve(app: web.Application) -> tuple[TestServer, str]:
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return server, str(server.make_url("")).rstrip("/")
+
+
+@pytest.fixture
+async def fake_bulkgate(socket_enabled: None) -> AsyncIterator[tuple[FakeBulkGate, str]]:
+    """Run the fake BulkGate API on loopback; yield it and its base URL."""
+    fake_api = FakeBulkGate()
+    server, url = await _serve(fake_api.app())
+    try:
+        yield fake_api, url
+    finally:
+        await server.close()
+
+
 @pytest.fixture
 async def fake_bulutfon(socket_enabled: None) -> AsyncIterator[tuple[FakeBulutfon, str]]:
     """Run the fake Bulutfon API on loopback; yield it and its base URL."""
     fake_api = FakeBulutfon()
-    server = TestServer(fake_api.app(), host="127.0.0.1")
-    await server.start_server()
+    server, url = await _serve(fake_api.app())
     try:
-        yield fake_api, str(server.make_url("")).rstrip("/")
+        yield fake_api, url
     finally:
         await server.close()
 

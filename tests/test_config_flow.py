@@ -40,15 +40,20 @@ def mock_setup_entry() -> Iterator[AsyncMock]:
         yield mock
 
 
-async def _bulutfon_form(hass: HomeAssistant) -> FlowResult:
+async def provider_form(hass: HomeAssistant, provider: str) -> FlowResult:
+    """Open the flow and choose a provider from the menu."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == ["bulutfon"]
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "bulutfon"})
+    assert result["menu_options"] == ["bulutfon", "bulkgate"]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": provider})
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "bulutfon"
+    assert result["step_id"] == provider
     return result
+
+
+async def _bulutfon_form(hass: HomeAssistant) -> FlowResult:
+    return await provider_form(hass, "bulutfon")
 
 
 @pytest.mark.usefixtures("external_url")

@@ -2,52 +2,97 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from homeassistant.components import cloud
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
-from .api import PROVIDERS, AuthError, TelephonyError
+from .api import PROVIDERS, AuthError, BalanceClient, TelephonyClient, TelephonyError
+from .compat import OPTIONS_FLOW_RELOADS
 from .const import CONF_CLOUDHOOK_URL, CONF_PROVIDER, DOMAIN, LOGGER
+from .coordinator import BalanceCoordinator
 from .data import TelephonyConfigEntry, TelephonyData
 from .entity import device_info
 from .history import EventHistory
+from .services import async_setup_services
 from .webhook import async_register_webhook
 
-PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, once for all accounts."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
     """Check the account, load its history, and start listening on its webhook."""
     provider = PROVIDERS[entry.data[CONF_PROVIDER]]
     client = provider.create_client(async_get_clientsession(hass), entry.data)
-    if client is not None:
-        try:
-            await client.async_validate()
-        except AuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="auth_failed",
-                translation_placeholders={"provider": provider.brand, "reason": str(err)},
-            ) from err
-        except TelephonyError as err:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={"provider": provider.brand, "reason": str(err)},
-            ) from err
+    balance: BalanceCoordinator | None = None
+    if isinstance(client, BalanceClient):
+        # The first balance fetch doubles as the credential check.
+        balance = BalanceCoordinator(hass, entry, client, provider.brand)
+        await balance.async_config_entry_first_refresh()
+    elif client is not None:
+        await _async_check_credentials(client, provider.brand)
     history = EventHistory(hass, entry.entry_id)
     await history.async_load()
     # The device exists before the platforms load, so the first event already carries its id.
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(entry, provider)
     )
-    entry.runtime_data = TelephonyData(provider=provider, client=client, history=history, device_id=device.id)
+    entry.runtime_data = TelephonyData(
+        provider=provider, client=client, history=history, device_id=device.id, balance=balance
+    )
     entry.async_on_unload(async_register_webhook(hass, entry))
+    if not OPTIONS_FLOW_RELOADS:
+        entry.async_on_unload(entry.add_update_listener(_async_reload_on_new_options(entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_check_credentials(client: TelephonyClient, brand: str) -> None:
+    placeholders = {"provider": brand}
+    try:
+        await client.async_validate()
+    except AuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="auth_failed",
+            translation_placeholders={**placeholders, "reason": str(err)},
+        ) from err
+    except TelephonyError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={**placeholders, "reason": str(err)},
+        ) from err
+
+
+def _async_reload_on_new_options(
+    entry: TelephonyConfigEntry,
+) -> Callable[[HomeAssistant, TelephonyConfigEntry], Coroutine[Any, Any, None]]:
+    """Return an update listener that reloads only when the options changed (Home Assistant < 2025.8).
+
+    Reauthentication and reconfiguration reload the entry themselves; comparing the options keeps
+    those to a single reload.
+    """
+    options_at_setup = dict(entry.options)
+
+    async def reload_on_new_options(hass: HomeAssistant, updated: TelephonyConfigEntry) -> None:
+        if dict(updated.options) != options_at_setup:
+            hass.config_entries.async_schedule_reload(updated.entry_id)
+
+    return reload_on_new_options
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
@@ -63,6 +108,6 @@ async def async_remove_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -
     if entry.data.get(CONF_CLOUDHOOK_URL) and "cloud" in hass.config.components:
         try:
             await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-        except (cloud.CloudNotAvailable, cloud.CloudNotConnected):
+        except cloud.CloudNotAvailable:
             LOGGER.warning("Could not delete the Home Assistant Cloud webhook of %s", entry.title)
     await EventHistory(hass, entry.entry_id).async_remove()

@@ -3,33 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import voluptuous as vol
 
 from homeassistant.components import cloud, webhook
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     CountrySelector,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 
 from .api import PROVIDERS, AuthError, ProviderConnectionError, TelephonyError
+from .api.bulkgate import SENDER_ID_TYPES
 from .api.numbers import parse_contacts
+from .compat import OptionsFlowBase
 from .const import (
     CONF_ACCOUNT_NAME,
     CONF_API_TOKEN,
+    CONF_APPLICATION_ID,
+    CONF_APPLICATION_TOKEN,
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
     CONF_CONTACTS,
     CONF_COUNTRY,
     CONF_PROVIDER,
+    CONF_RECIPIENTS,
+    CONF_SENDER_ID,
+    CONF_SENDER_ID_VALUE,
     DOMAIN,
     LOGGER,
 )
@@ -39,10 +49,26 @@ from .webhook import async_entry_webhook_url, async_webhook_url
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT = TextSelector()
 MULTILINE = TextSelector(TextSelectorConfig(multiline=True))
+SENDER_ID = SelectSelector(
+    SelectSelectorConfig(
+        options=list(SENDER_ID_TYPES), translation_key="sender_id", mode=SelectSelectorMode.DROPDOWN
+    )
+)
+# BulkGate sender types that name the sender in `sender_id_value`.
+SENDER_TYPES_WITH_VALUE: Final = frozenset({"gText", "gOwn", "gProfile", "gMobile", "gPush"})
 
 BASIC_AUTH_FIELDS: dict[vol.Marker, Any] = {
     vol.Optional(CONF_BASIC_AUTH_USERNAME): TEXT,
     vol.Optional(CONF_BASIC_AUTH_PASSWORD): PASSWORD,
+}
+BULKGATE_SENDER_FIELDS: dict[vol.Marker, Any] = {
+    vol.Required(CONF_SENDER_ID, default="gSystem"): SENDER_ID,
+    vol.Optional(CONF_SENDER_ID_VALUE): TEXT,
+}
+# What reconfigure may change, per provider; identities (account name, application id) stay.
+RECONFIGURE_FIELDS: Final[dict[str, dict[vol.Marker, Any]]] = {
+    "bulutfon": {vol.Optional(CONF_API_TOKEN): PASSWORD},
+    "bulkgate": {vol.Required(CONF_APPLICATION_TOKEN): PASSWORD, **BULKGATE_SENDER_FIELDS},
 }
 
 
@@ -51,6 +77,13 @@ def _basic_auth_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
     has_user = bool(user_input.get(CONF_BASIC_AUTH_USERNAME))
     has_password = bool(user_input.get(CONF_BASIC_AUTH_PASSWORD))
     return {"base": "basic_auth_incomplete"} if has_user != has_password else {}
+
+
+def _sender_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Return a form error when the chosen BulkGate sender type needs a value and has none."""
+    if user_input.get(CONF_SENDER_ID) in SENDER_TYPES_WITH_VALUE and not user_input.get(CONF_SENDER_ID_VALUE):
+        return {CONF_SENDER_ID_VALUE: "sender_value_required"}
+    return {}
 
 
 class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -79,9 +112,9 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             name = user_input[CONF_ACCOUNT_NAME].strip()
             await self.async_set_unique_id(f"bulutfon_{name.casefold()}")
             self._abort_if_unique_id_configured()
-            errors = _basic_auth_errors(user_input)
-            if not errors:
-                errors = await self._async_check_credentials("bulutfon", user_input)
+            errors = _basic_auth_errors(user_input) or await self._async_check_credentials(
+                "bulutfon", user_input
+            )
             if not errors:
                 return await self._async_create_entry(
                     "bulutfon",
@@ -100,58 +133,105 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             **BASIC_AUTH_FIELDS,
             vol.Required(CONF_COUNTRY, default=self.hass.config.country or "TR"): CountrySelector(),
         }
-        return self.async_show_form(
-            step_id="bulutfon",
-            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
-            errors=errors,
-            description_placeholders={"reason": self._reason},
-        )
+        return self._show_step("bulutfon", fields, user_input, errors)
+
+    async def async_step_bulkgate(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for a BulkGate API application (id and token) and the default sender."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            application_id = user_input[CONF_APPLICATION_ID].strip()
+            await self.async_set_unique_id(f"bulkgate_{application_id}")
+            self._abort_if_unique_id_configured()
+            credentials = {**user_input, CONF_APPLICATION_ID: application_id}
+            errors = _sender_errors(user_input) or await self._async_check_credentials(
+                "bulkgate", credentials
+            )
+            if not errors:
+                return await self._async_create_entry(
+                    "bulkgate",
+                    f"BulkGate {application_id}",
+                    credentials={
+                        key: credentials.get(key)
+                        for key in (
+                            CONF_APPLICATION_ID,
+                            CONF_APPLICATION_TOKEN,
+                            CONF_SENDER_ID,
+                            CONF_SENDER_ID_VALUE,
+                        )
+                    },
+                    options={CONF_COUNTRY: user_input[CONF_COUNTRY], CONF_CONTACTS: "", CONF_RECIPIENTS: ""},
+                )
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(CONF_APPLICATION_ID): TEXT,
+            vol.Required(CONF_APPLICATION_TOKEN): PASSWORD,
+            **BULKGATE_SENDER_FIELDS,
+            vol.Required(CONF_COUNTRY, default=self.hass.config.country or "CZ"): CountrySelector(),
+        }
+        return self._show_step("bulkgate", fields, user_input, errors)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start reauthentication when the provider refused the stored credentials."""
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for a new API token."""
+        """Ask for the secret the provider refused (API token, application token, …)."""
         entry = self._get_reauth_entry()
+        secret_key = PROVIDERS[entry.data[CONF_PROVIDER]].secret_key
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = await self._async_check_credentials(entry.data[CONF_PROVIDER], user_input)
+            credentials = {**entry.data, secret_key: user_input[secret_key]}
+            errors = await self._async_check_credentials(entry.data[CONF_PROVIDER], credentials)
             if not errors:
                 return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_API_TOKEN: user_input[CONF_API_TOKEN]}
+                    entry, data_updates={secret_key: user_input[secret_key]}
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_API_TOKEN): PASSWORD}),
+            data_schema=vol.Schema({vol.Required(secret_key): PASSWORD}),
             errors=errors,
             description_placeholders={"account": entry.title, "reason": self._reason},
         )
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Change the API token, or remove it to use the webhook alone."""
+        """Change the credentials and sender settings; an optional API token can be removed."""
         entry = self._get_reconfigure_entry()
+        fields = RECONFIGURE_FIELDS[entry.data[CONF_PROVIDER]]
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = await self._async_check_credentials(entry.data[CONF_PROVIDER], user_input)
+            changeable = {str(marker) for marker in fields}
+            data = {key: value for key, value in entry.data.items() if key not in changeable}
+            data.update({key: value for key, value in user_input.items() if value})
+            errors = _sender_errors(data) or await self._async_check_credentials(
+                entry.data[CONF_PROVIDER], data
+            )
             if not errors:
-                data = {key: value for key, value in entry.data.items() if key != CONF_API_TOKEN}
-                if token := user_input.get(CONF_API_TOKEN):
-                    data[CONF_API_TOKEN] = token
                 return self.async_update_reload_and_abort(entry, data=data)
-        schema = vol.Schema({vol.Optional(CONF_API_TOKEN): PASSWORD})
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input or entry.data),
+            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input or entry.data),
             errors=errors,
             description_placeholders={"account": entry.title, "reason": self._reason},
         )
 
+    def _show_step(
+        self,
+        step_id: str,
+        fields: dict[vol.Marker, Any],
+        user_input: dict[str, Any] | None,
+        errors: dict[str, str],
+    ) -> ConfigFlowResult:
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
+            errors=errors,
+            description_placeholders={"reason": self._reason},
+        )
+
     async def _async_check_credentials(
-        self, provider_id: str, user_input: Mapping[str, Any]
+        self, provider_id: str, credentials: Mapping[str, Any]
     ) -> dict[str, str]:
         """Ask the provider whether the credentials work; return form errors (empty when they do)."""
-        client = PROVIDERS[provider_id].create_client(async_get_clientsession(self.hass), user_input)
+        client = PROVIDERS[provider_id].create_client(async_get_clientsession(self.hass), credentials)
         if client is None:
             return {}
         try:
@@ -202,30 +282,30 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class CloudTelephonyOptionsFlow(OptionsFlow):
-    """Country for numbers, the webhook's basic auth, and contacts for caller names."""
+class CloudTelephonyOptionsFlow(OptionsFlowBase):
+    """Country for numbers, contacts for caller names, notify recipients, webhook basic auth."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options, with the webhook URL to paste into the provider's panel."""
+        provider = PROVIDERS[self.config_entry.data[CONF_PROVIDER]]
         errors: dict[str, str] = {}
-        placeholders = {
-            "webhook_url": async_entry_webhook_url(self.hass, self.config_entry),
-            "line": "",
-        }
+        placeholders = {"webhook_url": async_entry_webhook_url(self.hass, self.config_entry), "line": ""}
         if user_input is not None:
             errors = _basic_auth_errors(user_input)
-            try:
-                parse_contacts(user_input.get(CONF_CONTACTS, ""))
-            except ValueError as err:
-                errors[CONF_CONTACTS] = "invalid_contacts"
-                placeholders["line"] = str(err.args[0])
+            for key in (CONF_CONTACTS, CONF_RECIPIENTS):
+                try:
+                    parse_contacts(user_input.get(key, ""))
+                except ValueError as err:
+                    errors[key] = f"invalid_{key}"
+                    placeholders["line"] = str(err.args[0])
             if not errors:
                 return self.async_create_entry(data=user_input)
-        fields: dict[vol.Marker, Any] = {
-            vol.Required(CONF_COUNTRY): CountrySelector(),
-            **BASIC_AUTH_FIELDS,
-            vol.Optional(CONF_CONTACTS): MULTILINE,
-        }
+        fields: dict[vol.Marker, Any] = {vol.Required(CONF_COUNTRY): CountrySelector()}
+        if provider.webhook_basic_auth:
+            fields.update(BASIC_AUTH_FIELDS)
+        fields[vol.Optional(CONF_CONTACTS)] = MULTILINE
+        if provider.notify_channels:
+            fields[vol.Optional(CONF_RECIPIENTS)] = MULTILINE
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

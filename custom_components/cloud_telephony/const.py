@@ -6,6 +6,14 @@ from datetime import timedelta
 import logging
 from typing import Final
 
+from .api import (
+    CREDENTIAL_API_TOKEN,
+    CREDENTIAL_APPLICATION_ID,
+    CREDENTIAL_APPLICATION_TOKEN,
+    SETTING_SENDER_ID,
+    SETTING_SENDER_ID_VALUE,
+)
+
 DOMAIN: Final = "cloud_telephony"
 LOGGER = logging.getLogger(__package__)
 
@@ -15,12 +23,18 @@ ATTR_DEVICE_ID: Final = "device_id"
 
 CONF_PROVIDER: Final = "provider"
 CONF_ACCOUNT_NAME: Final = "account_name"
-CONF_API_TOKEN: Final = "api_token"
+# Credentials are stored under the keys the api package's client factories read.
+CONF_API_TOKEN: Final = CREDENTIAL_API_TOKEN
+CONF_APPLICATION_ID: Final = CREDENTIAL_APPLICATION_ID
+CONF_APPLICATION_TOKEN: Final = CREDENTIAL_APPLICATION_TOKEN
+CONF_SENDER_ID: Final = SETTING_SENDER_ID
+CONF_SENDER_ID_VALUE: Final = SETTING_SENDER_ID_VALUE
 CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_COUNTRY: Final = "country"
 CONF_BASIC_AUTH_USERNAME: Final = "basic_auth_username"
 CONF_BASIC_AUTH_PASSWORD: Final = "basic_auth_password"
 CONF_CONTACTS: Final = "contacts"
+CONF_RECIPIENTS: Final = "recipients"
 
 # Larger than any provider's documented post (Huawei: 50 records; BulkGate: arrays of replies).
 MAX_BODY_BYTES: Final = 1024 * 1024

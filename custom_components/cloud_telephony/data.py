@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -17,9 +17,13 @@ from .const import (
     CONF_BASIC_AUTH_USERNAME,
     CONF_CONTACTS,
     CONF_COUNTRY,
+    CONF_RECIPIENTS,
     DOMAIN,
 )
 from .history import EventHistory
+
+if TYPE_CHECKING:
+    from .coordinator import BalanceCoordinator
 
 type TelephonyConfigEntry = ConfigEntry[TelephonyData]
 
@@ -31,21 +35,29 @@ class EntrySettings:
     region: str | None
     contacts: ContactBook
     basic_auth: tuple[str, str] | None
+    recipients: dict[str, str]
+    """Notify recipients: number (as written) to name."""
 
     @classmethod
     def from_options(cls, options: MappingProxyType[str, Any], default_region: str | None) -> EntrySettings:
         """Build the settings; options were validated by the flow, so a bad line is only skipped."""
-        try:
-            contacts = parse_contacts(options.get(CONF_CONTACTS, ""))
-        except ValueError:
-            contacts = {}
+        contacts = _parsed(options.get(CONF_CONTACTS, ""))
         username = options.get(CONF_BASIC_AUTH_USERNAME) or ""
         password = options.get(CONF_BASIC_AUTH_PASSWORD) or ""
         return cls(
             region=options.get(CONF_COUNTRY) or default_region,
             contacts=ContactBook(contacts),
             basic_auth=(username, password) if username or password else None,
+            recipients=_parsed(options.get(CONF_RECIPIENTS, "")),
         )
+
+
+def _parsed(text: str) -> dict[str, str]:
+    """Parse `number = name` lines; the flow validated them, so a bad list is only dropped."""
+    try:
+        return parse_contacts(text)
+    except ValueError:
+        return {}
 
 
 @dataclass(slots=True)
@@ -56,6 +68,7 @@ class TelephonyData:
     client: TelephonyClient | None
     history: EventHistory
     device_id: str
+    balance: BalanceCoordinator | None = None
     _settings: EntrySettings | None = field(default=None, repr=False)
     _settings_source: object = field(default=None, repr=False)
 

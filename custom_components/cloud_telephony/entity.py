@@ -1,4 +1,4 @@
-"""Base entity: one service device per entry, fed by the entry's accepted events."""
+"""Base entities: one service device per entry; most entities are fed by the entry's events."""
 
 from __future__ import annotations
 
@@ -27,10 +27,9 @@ def device_info(entry: TelephonyConfigEntry, provider: ProviderSpec) -> DeviceIn
 
 
 class TelephonyEntity(Entity):
-    """An entity of one account that reacts to that account's events."""
+    """An entity of one account, on the account's device."""
 
     _attr_has_entity_name = True
-    _attr_should_poll = False
 
     def __init__(self, entry: TelephonyConfigEntry, description: EntityDescription) -> None:
         """Attach the entity to the entry's device."""
@@ -38,6 +37,12 @@ class TelephonyEntity(Entity):
         self._entry = entry
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
         self._attr_device_info = device_info(entry, entry.runtime_data.provider)
+
+
+class TelephonyEventListener(TelephonyEntity):
+    """An entity that reacts to the account's accepted events."""
+
+    _attr_should_poll = False
 
     async def async_added_to_hass(self) -> None:
         """Listen to the entry's events while the entity exists."""

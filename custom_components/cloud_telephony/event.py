@@ -10,7 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import EventType
 from .data import TelephonyConfigEntry
-from .entity import TelephonyEntity
+from .entity import TelephonyEventListener
 
 # Push only: nothing is polled.
 PARALLEL_UPDATES = 0
@@ -29,6 +29,11 @@ EVENT_DESCRIPTIONS: tuple[EventEntityDescription, ...] = (
         translation_key="faxes",
         event_types=[EventType.INCOMING_FAX],
     ),
+    EventEntityDescription(
+        key="messages",
+        translation_key="messages",
+        event_types=[EventType.SMS_RECEIVED, EventType.SMS_STATUS],
+    ),
 )
 
 
@@ -46,7 +51,7 @@ async def async_setup_entry(
     )
 
 
-class TelephonyEventEntity(TelephonyEntity, EventEntity):
+class TelephonyEventEntity(TelephonyEventListener, EventEntity):
     """Fires for every accepted event of its types, with the contract's data as attributes."""
 
     entity_description: EventEntityDescription

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypedDict
 
 from homeassistant.core import HomeAssistant
@@ -14,6 +14,8 @@ from .const import DEDUPE_WINDOW, DOMAIN, HISTORY_SIZE, STORE_SAVE_DELAY, STORE_
 
 # Daily counters older than this are dropped; only "today" is shown, a week helps diagnostics.
 COUNTER_DAYS = 7
+# An incoming SMS from a number we texted within this window is a reply to that message.
+REPLY_WINDOW = timedelta(hours=24)
 
 
 class StoredHistory(TypedDict):
@@ -23,6 +25,15 @@ class StoredHistory(TypedDict):
     last: dict[str, dict[str, Any]]
     daily: dict[str, dict[str, int]]
     seen: dict[str, float]
+    sent: dict[str, SentRecord]
+
+
+class SentRecord(TypedDict):
+    """A message this integration sent, kept to link replies and delivery reports to it."""
+
+    to: str
+    message: str
+    sent_at: str
 
 
 class EventHistory:
@@ -42,6 +53,9 @@ class EventHistory:
         self._daily: dict[str, dict[str, int]] = {}
         # Insertion order is arrival order, so expired keys are always at the front.
         self._seen: dict[str, float] = {}
+        # Sent messages by provider message id (oldest first), and the newest one per number.
+        self._sent: dict[str, SentRecord] = {}
+        self._last_sent_to: dict[str, str] = {}
 
     async def async_load(self) -> None:
         """Read what the previous run left behind."""
@@ -53,6 +67,10 @@ class EventHistory:
         self._daily = {day: dict(counts) for day, counts in stored.get("daily", {}).items()}
         self._seen = dict(sorted(stored.get("seen", {}).items(), key=lambda item: item[1]))
         self._expire_seen(dt_util.utcnow().timestamp())
+        for message_id, record in stored.get("sent", {}).items():
+            self._sent[message_id] = record
+            self._last_sent_to[record["to"]] = message_id
+        self._expire_sent(dt_util.utcnow())
 
     def is_duplicate(self, dedupe_key: str) -> bool:
         """Return whether an event with this provider identity was accepted in the last 48 h."""
@@ -73,6 +91,35 @@ class EventHistory:
             for old_day in sorted(self._daily)[:-COUNTER_DAYS]:
                 del self._daily[old_day]
         self._store.async_delay_save(self._as_stored, STORE_SAVE_DELAY)
+
+    def record_sent(self, message_id: str, to: str, message: str, *, sent_at: datetime) -> None:
+        """Remember a message we sent, to recognise replies and delivery reports."""
+        self._expire_sent(sent_at)
+        self._sent.pop(message_id, None)
+        # UTC, so that the expiry below can compare the ISO strings.
+        self._sent[message_id] = {
+            "to": to,
+            "message": message,
+            "sent_at": dt_util.as_utc(sent_at).isoformat(),
+        }
+        self._last_sent_to[to] = message_id
+        self._store.async_delay_save(self._as_stored, STORE_SAVE_DELAY)
+
+    def sent_message(self, message_id: str | None) -> dict[str, Any] | None:
+        """Return a message we sent, by the provider's id."""
+        if message_id is None or (record := self._sent.get(message_id)) is None:
+            return None
+        sent_at = dt_util.as_local(datetime.fromisoformat(record["sent_at"]))
+        return {"message_id": message_id, **record, "sent_at": sent_at.isoformat()}
+
+    def replied_message(self, sender: str | None, *, received_at: datetime) -> dict[str, Any] | None:
+        """Return our newest message to this number if it was sent within the reply window."""
+        if sender is None or (message_id := self._last_sent_to.get(sender)) is None:
+            return None
+        record = self._sent[message_id]
+        if datetime.fromisoformat(record["sent_at"]) < received_at - REPLY_WINDOW:
+            return None
+        return self.sent_message(message_id)
 
     def last(self, event_type: str) -> dict[str, Any] | None:
         """Return the newest event of a type, if any was ever recorded."""
@@ -108,10 +155,23 @@ class EventHistory:
                 break
             del self._seen[oldest_key]
 
+    def _expire_sent(self, now: datetime) -> None:
+        # Kept as long as de-duplication keys, so that late delivery reports still find them.
+        cutoff = dt_util.as_utc(now - DEDUPE_WINDOW).isoformat()
+        while self._sent:
+            oldest_id = next(iter(self._sent))
+            record = self._sent[oldest_id]
+            if record["sent_at"] >= cutoff:
+                break
+            del self._sent[oldest_id]
+            if self._last_sent_to.get(record["to"]) == oldest_id:
+                del self._last_sent_to[record["to"]]
+
     def _as_stored(self) -> StoredHistory:
         return {
             "recent": list(self._recent),
             "last": self._last,
             "daily": self._daily,
             "seen": self._seen,
+            "sent": self._sent,
         }

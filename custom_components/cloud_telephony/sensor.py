@@ -16,11 +16,13 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.typing import StateType
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .api import EventType
+from .coordinator import BalanceCoordinator
 from .data import TelephonyConfigEntry
-from .entity import TelephonyEntity
+from .entity import TelephonyEntity, TelephonyEventListener
 from .history import EventHistory
 
 # Push only: nothing is polled.
@@ -76,12 +78,29 @@ SENSOR_DESCRIPTIONS: tuple[TelephonySensorEntityDescription, ...] = (
         daily=True,
     ),
     TelephonySensorEntityDescription(
+        key="last_sms",
+        translation_key="last_sms",
+        event_type=EventType.SMS_RECEIVED,
+        value_fn=_last_field(EventType.SMS_RECEIVED, "caller"),
+        attributes_fn=_last_attributes(
+            EventType.SMS_RECEIVED, "message", "caller_name", "callee", "in_reply_to"
+        ),
+    ),
+    TelephonySensorEntityDescription(
         key="last_fax",
         translation_key="last_fax",
         event_type=EventType.INCOMING_FAX,
         value_fn=_last_field(EventType.INCOMING_FAX, "caller"),
         attributes_fn=_last_attributes(EventType.INCOMING_FAX, "callee", "caller_name", "call_id"),
     ),
+)
+
+
+BALANCE_DESCRIPTION = SensorEntityDescription(
+    key="balance",
+    translation_key="balance",
+    state_class=SensorStateClass.MEASUREMENT,
+    suggested_display_precision=2,
 )
 
 
@@ -92,14 +111,17 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors this provider can feed."""
     produced = entry.runtime_data.provider.event_types
-    async_add_entities(
+    sensors: list[SensorEntity] = [
         TelephonySensor(entry, description)
         for description in SENSOR_DESCRIPTIONS
         if description.event_type in produced
-    )
+    ]
+    if (balance := entry.runtime_data.balance) is not None:
+        sensors.append(BalanceSensor(entry, balance))
+    async_add_entities(sensors)
 
 
-class TelephonySensor(TelephonyEntity, SensorEntity):
+class TelephonySensor(TelephonyEventListener, SensorEntity):
     """A value derived from the persisted history, refreshed by events (and at midnight)."""
 
     entity_description: TelephonySensorEntityDescription
@@ -130,3 +152,22 @@ class TelephonySensor(TelephonyEntity, SensorEntity):
     @callback
     def _async_new_day(self, _now: datetime) -> None:
         self.async_write_ha_state()
+
+
+class BalanceSensor(CoordinatorEntity[BalanceCoordinator], TelephonyEntity, SensorEntity):
+    """The account's remaining credit, polled hourly and updated after each send."""
+
+    def __init__(self, entry: TelephonyConfigEntry, coordinator: BalanceCoordinator) -> None:
+        """Follow the balance coordinator."""
+        super().__init__(coordinator)
+        TelephonyEntity.__init__(self, entry, BALANCE_DESCRIPTION)
+
+    @property
+    def native_value(self) -> float:
+        """Return the remaining credit."""
+        return self.coordinator.data.amount
+
+    @property
+    def native_unit_of_measurement(self) -> str:
+        """Return the provider's unit (credits, a currency, units)."""
+        return self.coordinator.data.unit

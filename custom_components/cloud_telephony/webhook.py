@@ -19,7 +19,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 
-from .api import PayloadError, TelephonyEvent, WebhookRequest
+from .api import EventType, PayloadError, TelephonyEvent, WebhookRequest
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DEVICE_ID,
@@ -62,7 +62,8 @@ def async_register_webhook(hass: HomeAssistant, entry: TelephonyConfigEntry) -> 
     async def handle(hass: HomeAssistant, webhook_id: str, request: Request) -> Response:
         return await async_handle_webhook(hass, entry, request)
 
-    webhook.async_register(hass, DOMAIN, entry.title, webhook_id, handle, allowed_methods=[hdrs.METH_POST])
+    methods = list(entry.runtime_data.provider.webhook_methods)
+    webhook.async_register(hass, DOMAIN, entry.title, webhook_id, handle, allowed_methods=methods)
     return lambda: webhook.async_unregister(hass, webhook_id)
 
 
@@ -131,7 +132,16 @@ def _async_accept(
     }
     if event.occurred_at is not None:
         data["occurred_at"] = dt_util.as_local(event.occurred_at).isoformat()
-    runtime.history.record(event.dedupe_key, data, received_at=received_at)
+    history = runtime.history
+    if event.type is EventType.SMS_RECEIVED:
+        # Lets an automation tell a reply to its own message from a new conversation.
+        data["in_reply_to"] = history.replied_message(event.caller, received_at=received_at)
+    elif event.type is EventType.SMS_STATUS:
+        sent = history.sent_message(event.call_id)
+        data["sent_message"] = None if sent is None else sent["message"]
+        if data["callee"] is None and sent is not None:
+            data["callee"] = sent["to"]
+    history.record(event.dedupe_key, data, received_at=received_at)
     hass.bus.async_fire(f"{EVENT_PREFIX}{event.type}", data)
     async_dispatcher_send(hass, signal_event(entry.entry_id), data)
 

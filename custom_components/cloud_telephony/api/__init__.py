@@ -1,26 +1,33 @@
 """Provider clients and webhook parsers for Cloud Telephony; free of Home Assistant imports.
 
 Everything provider specific lives in this package: the Home Assistant side sees only
-`TelephonyEvent`s, the `ProviderSpec` registry below and the clients' small interfaces.
+`TelephonyEvent`s, the `ProviderSpec` registry below and the client protocols, which say what a
+client can do (an SMS client, a client with a balance, …).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, runtime_checkable
 
 import aiohttp
 
-from . import bulutfon
+from . import bulkgate, bulutfon
 from .models import (
     AuthError,
+    Balance,
     CallStatus,
     Direction,
     EventType,
+    InsufficientBalanceError,
+    InvalidNumberError,
     PayloadError,
     ProviderConnectionError,
     ProviderError,
+    RequestValidationError,
+    SentMessage,
+    SmsOptions,
     TelephonyError,
     TelephonyEvent,
     WebhookRequest,
@@ -29,27 +36,57 @@ from .models import (
 __all__ = [
     "PROVIDERS",
     "AuthError",
+    "Balance",
+    "BalanceClient",
     "CallStatus",
     "Direction",
     "EventType",
+    "InsufficientBalanceError",
+    "InvalidNumberError",
     "PayloadError",
     "ProviderConnectionError",
     "ProviderError",
     "ProviderSpec",
+    "RequestValidationError",
+    "SentMessage",
+    "SmsClient",
+    "SmsOptions",
     "TelephonyClient",
     "TelephonyError",
     "TelephonyEvent",
     "WebhookRequest",
 ]
 
+# Credential keys, shared with the Home Assistant side's entry data.
 CREDENTIAL_API_TOKEN: Final = "api_token"
+CREDENTIAL_APPLICATION_ID: Final = "application_id"
+CREDENTIAL_APPLICATION_TOKEN: Final = "application_token"
+SETTING_SENDER_ID: Final = "sender_id"
+SETTING_SENDER_ID_VALUE: Final = "sender_id_value"
 
 
+@runtime_checkable
 class TelephonyClient(Protocol):
     """What the Home Assistant side needs of every provider client."""
 
     async def async_validate(self) -> Any:
         """Check the credentials with a call that has no side effect; raise AuthError if refused."""
+
+
+@runtime_checkable
+class BalanceClient(TelephonyClient, Protocol):
+    """A client that can tell the account's remaining credit."""
+
+    async def async_get_balance(self) -> Balance:
+        """Return what is left on the account."""
+
+
+@runtime_checkable
+class SmsClient(TelephonyClient, Protocol):
+    """A client that can send SMS."""
+
+    async def async_send_sms(self, to: str, text: str, options: SmsOptions | None = None) -> SentMessage:
+        """Send one SMS to one number (E.164)."""
 
 
 type WebhookParser = Callable[[WebhookRequest], list[TelephonyEvent]]
@@ -69,6 +106,13 @@ class ProviderSpec:
     create_client: ClientFactory
     """Build the API client from the entry's credentials; None when the account has no API access."""
     configuration_url: str
+    secret_key: str
+    """The credential asked for again when the provider refuses it (reauthentication)."""
+    webhook_methods: tuple[str, ...] = ("POST",)
+    webhook_basic_auth: bool = False
+    """The provider can send HTTP basic auth with its webhook requests."""
+    notify_channels: tuple[str, ...] = ()
+    """How recipients can be notified (`sms`, `voice`); each recipient gets a notify entity per channel."""
 
 
 def _bulutfon_client(
@@ -76,6 +120,18 @@ def _bulutfon_client(
 ) -> bulutfon.BulutfonClient | None:
     token = credentials.get(CREDENTIAL_API_TOKEN)
     return bulutfon.BulutfonClient(session, token) if token else None
+
+
+def _bulkgate_client(
+    session: aiohttp.ClientSession, credentials: Mapping[str, Any]
+) -> bulkgate.BulkGateClient:
+    return bulkgate.BulkGateClient(
+        session,
+        credentials[CREDENTIAL_APPLICATION_ID],
+        credentials[CREDENTIAL_APPLICATION_TOKEN],
+        sender_id=credentials.get(SETTING_SENDER_ID) or "gSystem",
+        sender_id_value=credentials.get(SETTING_SENDER_ID_VALUE) or None,
+    )
 
 
 PROVIDERS: Final[Mapping[str, ProviderSpec]] = {
@@ -87,5 +143,20 @@ PROVIDERS: Final[Mapping[str, ProviderSpec]] = {
         parse_webhook=bulutfon.parse_webhook,
         create_client=_bulutfon_client,
         configuration_url="https://oim.bulutfon.com",
+        secret_key=CREDENTIAL_API_TOKEN,
+        webhook_basic_auth=True,
+    ),
+    bulkgate.PROVIDER: ProviderSpec(
+        id=bulkgate.PROVIDER,
+        brand="BulkGate",
+        model="SMS gateway",
+        event_types=bulkgate.EVENT_TYPES,
+        parse_webhook=bulkgate.parse_webhook,
+        create_client=_bulkgate_client,
+        configuration_url="https://portal.bulkgate.com",
+        secret_key=CREDENTIAL_APPLICATION_TOKEN,
+        # The legacy delivery mode calls once per message with GET.
+        webhook_methods=("POST", "GET"),
+        notify_channels=("sms",),
     ),
 }

@@ -87,6 +87,40 @@ class TelephonyEvent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Balance:
+    """What is left on the account."""
+
+    amount: float
+    unit: str
+    """The provider's unit: a currency code, `credits`, `units`, …"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsOptions:
+    """How to send an SMS; each provider uses what it supports and ignores the rest."""
+
+    country: str | None = None
+    """ISO country for numbers written without a country code."""
+    sender_id: str | None = None
+    sender_id_value: str | None = None
+    unicode: bool | None = None
+    """None: decide from the text."""
+    schedule: datetime | None = None
+    duplicates_check: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SentMessage:
+    """The provider accepted a message for one recipient."""
+
+    to: str
+    message_id: str
+    status: str
+    price: float | None = None
+    remaining_credit: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WebhookRequest:
     """One provider request to the webhook, as the parsers see it."""
 

@@ -28,11 +28,12 @@ def decode_body(body: bytes, content_type: str | None) -> JsonValue:
     stripped = text.strip()
     if not stripped:
         raise PayloadError("empty body")
-    label = (content_type or "").lower()
-    if stripped[0] in "[{" or "json" in label:
+    if stripped[0] in '[{"':
         return decode_json(stripped)
     if "=" in stripped:
         return decode_form(stripped)
+    if "json" in (content_type or "").lower():
+        return decode_json(stripped)
     raise PayloadError("body is neither JSON nor a form")
 
 

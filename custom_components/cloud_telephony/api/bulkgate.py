@@ -1,0 +1,290 @@
+"""BulkGate SMS: transactional SMS and credit over the Simple API, and the DLR / reply webhook."""
+
+from __future__ import annotations
+
+from datetime import datetime
+import hashlib
+import json
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from .models import (
+    AuthError,
+    Balance,
+    Direction,
+    EventType,
+    InsufficientBalanceError,
+    InvalidNumberError,
+    PayloadError,
+    ProviderConnectionError,
+    ProviderError,
+    RequestValidationError,
+    SentMessage,
+    SmsOptions,
+    TelephonyEvent,
+    WebhookRequest,
+)
+from .numbers import normalize_number
+from .payload import JsonValue, as_items, decode_body, int_or_none, text_or_none
+
+PROVIDER: Final = "bulkgate"
+API_URL: Final = "https://portal.bulkgate.com"
+TRANSACTIONAL_PATH: Final = "/api/1.0/simple/transactional"
+INFO_PATH: Final = "/api/1.0/simple/info"
+REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=20)
+# Loaded at import (in an executor), never in the event loop.
+PRAGUE: Final = ZoneInfo("Europe/Prague")
+
+SENDER_ID_TYPES: Final = ("gSystem", "gShort", "gText", "gMobile", "gPush", "gOwn", "gProfile")
+MAX_GSM_LENGTH: Final = 612
+MAX_UNICODE_LENGTH: Final = 268
+
+# GSM 03.38: the basic table costs one septet, the extension table two.
+_GSM_BASIC: Final = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENSION: Final = frozenset("^{}\\[~]|€\f")
+
+_STATUSES: Final = {1: "delivered", 2: "buffered", 3: "failed", 13: "read"}
+_INCOMING: Final = 10
+
+_AUTH_ERRORS: Final = frozenset({"unknown_identity", "authentication_failed", "banned"})
+_NUMBER_ERRORS: Final = frozenset({"invalid_phone_number", "blacklisted_number", "no_recipients"})
+
+EVENT_TYPES: Final = frozenset({EventType.SMS_STATUS, EventType.SMS_RECEIVED})
+
+
+def gsm_length(text: str) -> int | None:
+    """Return the GSM 03.38 length of a text, or None when it needs Unicode."""
+    length = 0
+    for char in text:
+        if char in _GSM_BASIC:
+            length += 1
+        elif char in _GSM_EXTENSION:
+            length += 2
+        else:
+            return None
+    return length
+
+
+class BulkGateClient:
+    """BulkGate Simple API v1.0 with an application id and token; the session is injected."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        application_id: str,
+        application_token: str,
+        *,
+        sender_id: str = "gSystem",
+        sender_id_value: str | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        """Keep the credentials and the default sender; nothing is sent yet."""
+        self._session = session
+        self._credentials = {"application_id": application_id, "application_token": application_token}
+        self._sender_id = sender_id
+        self._sender_id_value = sender_id_value
+        self._base_url = base_url
+
+    async def async_validate(self) -> Balance:
+        """Check the credentials with the credit call, which has no side effect."""
+        return await self.async_get_balance()
+
+    async def async_get_balance(self) -> Balance:
+        """Return the remaining credit."""
+        data = await self._post(INFO_PATH, {})
+        credit = _float(data.get("credit"))
+        if credit is None:
+            raise ProviderError("BulkGate's credit answer has no credit")
+        return Balance(amount=credit, unit=text_or_none(data.get("currency")) or "credits")
+
+    async def async_send_sms(self, to: str, text: str, options: SmsOptions | None = None) -> SentMessage:
+        """Send one transactional SMS; Unicode is chosen automatically unless forced."""
+        options = options or SmsOptions()
+        if not text:
+            raise RequestValidationError("the message is empty")
+        gsm = gsm_length(text)
+        use_unicode = gsm is None if options.unicode is None else options.unicode
+        limit = MAX_UNICODE_LENGTH if use_unicode else MAX_GSM_LENGTH
+        length = len(text) if use_unicode or gsm is None else gsm
+        if length > limit:
+            raise RequestValidationError(f"the message is {length} characters long; BulkGate allows {limit}")
+        number = to.lstrip("+")
+        if not number:
+            raise RequestValidationError("no phone number")
+        body: dict[str, Any] = {
+            "number": number,
+            "text": text,
+            "unicode": use_unicode,
+            "sender_id": options.sender_id or self._sender_id,
+            "duplicates_check": "on" if options.duplicates_check else "off",
+        }
+        if value := options.sender_id_value if options.sender_id else self._sender_id_value:
+            body["sender_id_value"] = value
+        if options.country:
+            body["country"] = options.country.lower()
+        if options.schedule is not None:
+            body["schedule"] = options.schedule.isoformat()
+        data = await self._post(TRANSACTIONAL_PATH, body)
+        message_id = text_or_none(data.get("sms_id"))
+        if message_id is None:
+            raise ProviderError("BulkGate accepted the SMS but returned no id")
+        return SentMessage(
+            to=to,
+            message_id=message_id,
+            status=text_or_none(data.get("status")) or "accepted",
+            price=_float(data.get("price")),
+            remaining_credit=_float(data.get("credit")),
+        )
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        # Errors are built here, never from aiohttp's own messages, which could carry the request.
+        try:
+            async with self._session.post(
+                (self._base_url or API_URL).rstrip("/") + path,
+                json={**self._credentials, **body},
+                timeout=REQUEST_TIMEOUT,
+            ) as response:
+                text = await response.text()
+                status = response.status
+        except TimeoutError as err:
+            raise ProviderConnectionError("BulkGate did not answer in time") from err
+        except aiohttp.ClientError as err:
+            raise ProviderConnectionError(f"cannot reach BulkGate ({type(err).__name__})") from err
+        try:
+            document = json.loads(text)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            if status >= 500:
+                raise ProviderConnectionError(f"BulkGate answered HTTP {status}")
+            raise ProviderError(f"BulkGate answered HTTP {status} with something that is not JSON")
+        if "error" in document or "type" in document or status >= 400:
+            raise _error(document, status)
+        data = document.get("data")
+        if not isinstance(data, dict):
+            raise ProviderError("BulkGate's answer has no data")
+        return data
+
+
+def _error(document: dict[str, Any], status: int) -> Exception:
+    """Map BulkGate's error document (`type`, `code`, `error`) to a typed error."""
+    kind = text_or_none(document.get("type")) or text_or_none(document.get("error")) or "unknown"
+    reason = text_or_none(document.get("error")) or kind
+    if detail := text_or_none(document.get("detail")):
+        reason = f"{reason} ({detail})"
+    code = int_or_none(document.get("code")) or status
+    if kind in _AUTH_ERRORS or code == 401:
+        return AuthError(reason)
+    if kind == "low_credit":
+        return InsufficientBalanceError(reason, kind)
+    if kind in _NUMBER_ERRORS:
+        return InvalidNumberError(reason, kind)
+    if code >= 500:
+        return ProviderConnectionError(reason)
+    return ProviderError(reason, kind)
+
+
+def _float(value: JsonValue) -> float | None:
+    text = text_or_none(value)
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def parse_webhook(request: WebhookRequest) -> list[TelephonyEvent]:
+    """Turn a BulkGate push (JSON array or object, or a legacy GET) into SMS events.
+
+    Statuses BulkGate has not documented are skipped; an item without a status is refused.
+    """
+    if request.method == "GET" or (not request.body.strip() and "status" in request.query):
+        items: list[dict[str, JsonValue]] = [dict(request.query)]
+    else:
+        items = as_items(decode_body(request.body, request.content_type))
+    events: list[TelephonyEvent] = []
+    for item in items:
+        event = _parse_item(item, request)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def _parse_item(item: dict[str, JsonValue], request: WebhookRequest) -> TelephonyEvent | None:
+    status = int_or_none(item.get("status"))
+    if status is None:
+        raise PayloadError("status is missing")
+    sent_at, delivered_at = _dates(item.get("date"))
+    if status == _INCOMING:
+        return _incoming(item, request, sent_at)
+    label = _STATUSES.get(status)
+    if label is None:
+        return None
+    message_id = text_or_none(item.get("smsID"))
+    to = normalize_number(text_or_none(item.get("to")), request.region)
+    return TelephonyEvent(
+        type=EventType.SMS_STATUS,
+        provider=PROVIDER,
+        dedupe_key=f"dlr:{message_id or ''}:{status}:{text_or_none(item.get('date')) or ''}:{to or ''}",
+        call_id=message_id,
+        callee=to,
+        direction=Direction.OUTBOUND,
+        status=label,
+        occurred_at=delivered_at or sent_at,
+        raw=item,
+        extra={
+            "price": _float(item.get("price")),
+            "channel": text_or_none(item.get("channel")),
+            "sent_at": sent_at.isoformat() if sent_at else None,
+            "delivered_at": delivered_at.isoformat() if delivered_at else None,
+        },
+    )
+
+
+def _incoming(
+    item: dict[str, JsonValue], request: WebhookRequest, sent_at: datetime | None
+) -> TelephonyEvent:
+    sender = normalize_number(text_or_none(item.get("from")), request.region)
+    text = item.get("message", item.get("text"))
+    message = text if isinstance(text, str) else text_or_none(text)
+    if sender is None and message is None:
+        raise PayloadError("an incoming SMS needs a sender or a text")
+    # Replies carry no id: a retry repeats sender, text and date. Without a date, the minute of
+    # arrival stands in, so the same text sent again later is a new message.
+    when = text_or_none(item.get("date")) or request.received_at.strftime("%Y%m%d%H%M")
+    digest = hashlib.sha256((message or "").encode()).hexdigest()[:16]
+    return TelephonyEvent(
+        type=EventType.SMS_RECEIVED,
+        provider=PROVIDER,
+        dedupe_key=f"in:{sender or ''}:{digest}:{when}",
+        call_id=text_or_none(item.get("smsID")),
+        caller=sender,
+        callee=normalize_number(text_or_none(item.get("to")), request.region),
+        direction=Direction.INBOUND,
+        message=message,
+        occurred_at=sent_at,
+        raw=item,
+        extra={"channel": text_or_none(item.get("channel"))},
+    )
+
+
+def _dates(value: JsonValue) -> tuple[datetime | None, datetime | None]:
+    """Parse `yyMMddHHmm;yyMMddHHmm` (send; delivery) in Prague time."""
+    text = text_or_none(value)
+    if text is None:
+        return None, None
+    sent, _, delivered = text.partition(";")
+    return _prague_time(sent), _prague_time(delivered.split(";")[0])
+
+
+def _prague_time(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text.strip(), "%y%m%d%H%M").replace(tzinfo=PRAGUE)
+    except ValueError:
+        return None
