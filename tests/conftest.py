@@ -17,18 +17,22 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Import the package first: the test plugin otherwise resolves `custom_components` to its own folder.
 import custom_components.cloud_telephony  # noqa: F401  # isort: skip
-from custom_components.cloud_telephony.api import bulutfon as bulutfon_api
+from custom_components.cloud_telephony.api import bulkgate as bulkgate_api, bulutfon as bulutfon_api
 from custom_components.cloud_telephony.const import (
     CONF_ACCOUNT_NAME,
     CONF_API_TOKEN,
+    CONF_APPLICATION_ID,
+    CONF_APPLICATION_TOKEN,
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CONTACTS,
     CONF_COUNTRY,
     CONF_PROVIDER,
+    CONF_RECIPIENTS,
+    CONF_SENDER_ID,
     DOMAIN,
 )
-from tests.fakes import bulutfon as fake
+from tests.fakes import bulkgate as fake_bulkgate_api, bulutfon as fake
 from tests.fakes.bulkgate import FakeBulkGate
 from tests.fakes.bulutfon import FakeBulutfon
 
@@ -94,6 +98,45 @@ async def bulutfon_api_url(
     server, url = fake_bulutfon
     monkeypatch.setattr(bulutfon_api, "API_URL", url)
     return server
+
+
+@pytest.fixture
+async def bulkgate_api_url(
+    fake_bulkgate: tuple[FakeBulkGate, str], monkeypatch: pytest.MonkeyPatch
+) -> FakeBulkGate:
+    """Point the BulkGate client at the local fake API."""
+    server, url = fake_bulkgate
+    monkeypatch.setattr(bulkgate_api, "API_URL", url)
+    return server
+
+
+BULKGATE_ENTRY_ID = "01JCLOUDTELEPHONYBULKGATE1"
+BULKGATE_WEBHOOK_ID = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+BULKGATE_WEBHOOK_PATH = f"/api/webhook/{BULKGATE_WEBHOOK_ID}"
+
+
+@pytest.fixture
+def bulkgate_entry() -> MockConfigEntry:
+    """Return a BulkGate entry with one notify recipient (not yet added to Home Assistant)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="BulkGate 12345",
+        unique_id="bulkgate_12345",
+        entry_id=BULKGATE_ENTRY_ID,
+        data={
+            CONF_PROVIDER: "bulkgate",
+            CONF_ACCOUNT_NAME: "BulkGate 12345",
+            CONF_WEBHOOK_ID: BULKGATE_WEBHOOK_ID,
+            CONF_APPLICATION_ID: fake_bulkgate_api.APPLICATION_ID,
+            CONF_APPLICATION_TOKEN: fake_bulkgate_api.APPLICATION_TOKEN,
+            CONF_SENDER_ID: "gSystem",
+        },
+        options={
+            CONF_COUNTRY: "CZ",
+            CONF_CONTACTS: "+420 603 123 456 = Anna",
+            CONF_RECIPIENTS: "+420 603 123 456 = Anna",
+        },
+    )
 
 
 @pytest.fixture

@@ -19,16 +19,21 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.cloud_telephony.const import (
     CONF_ACCOUNT_NAME,
     CONF_API_TOKEN,
+    CONF_APPLICATION_ID,
+    CONF_APPLICATION_TOKEN,
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
     CONF_CONTACTS,
     CONF_COUNTRY,
     CONF_PROVIDER,
+    CONF_RECIPIENTS,
+    CONF_SENDER_ID,
+    CONF_SENDER_ID_VALUE,
     DOMAIN,
 )
 from tests.conftest import EXTERNAL_URL, WEBHOOK_ID, entry_variant
-from tests.fakes import bulutfon as fake
+from tests.fakes import bulkgate as fake_bulkgate, bulutfon as fake
 
 CLOUDHOOK_URL = "https://hooks.nabu.casa/abcdef"
 
@@ -289,3 +294,118 @@ async def test_options_show_the_cloudhook(hass: HomeAssistant, mock_config_entry
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["description_placeholders"]["webhook_url"] == CLOUDHOOK_URL
+
+
+BULKGATE_INPUT = {
+    CONF_APPLICATION_ID: fake_bulkgate.APPLICATION_ID,
+    CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN,
+    CONF_SENDER_ID: "gSystem",
+    CONF_COUNTRY: "CZ",
+}
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_bulkgate(hass: HomeAssistant, bulkgate_api_url: fake_bulkgate.FakeBulkGate) -> None:
+    result = await provider_form(hass, "bulkgate")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**BULKGATE_INPUT, CONF_APPLICATION_ID: " 12345 "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "BulkGate 12345"
+    data = result["data"]
+    assert {
+        key: data[key] for key in (CONF_PROVIDER, CONF_APPLICATION_ID, CONF_APPLICATION_TOKEN, CONF_SENDER_ID)
+    } == {
+        CONF_PROVIDER: "bulkgate",
+        CONF_APPLICATION_ID: "12345",
+        CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN,
+        CONF_SENDER_ID: "gSystem",
+    }
+    assert CONF_SENDER_ID_VALUE not in data
+    assert result["options"] == {CONF_COUNTRY: "CZ", CONF_CONTACTS: "", CONF_RECIPIENTS: ""}
+    assert result["description"] == "bulkgate"
+    assert result["description_placeholders"]["webhook_url"].startswith(f"{EXTERNAL_URL}/api/webhook/")
+    assert result["result"].unique_id == "bulkgate_12345"
+    assert bulkgate_api_url.info_requests == 1
+
+
+@pytest.mark.usefixtures("bulkgate_api_url")
+async def test_bulkgate_errors_and_recovery(hass: HomeAssistant) -> None:
+    result = await provider_form(hass, "bulkgate")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**BULKGATE_INPUT, CONF_APPLICATION_TOKEN: "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["description_placeholders"]["reason"] == "authentication_failed"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**BULKGATE_INPUT, CONF_SENDER_ID: "gText"}
+    )
+    assert result["errors"] == {CONF_SENDER_ID_VALUE: "sender_value_required"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**BULKGATE_INPUT, CONF_SENDER_ID: "gText", CONF_SENDER_ID_VALUE: "Home"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SENDER_ID_VALUE] == "Home"
+
+
+async def test_bulkgate_duplicate(hass: HomeAssistant, bulkgate_entry: MockConfigEntry) -> None:
+    bulkgate_entry.add_to_hass(hass)
+    result = await provider_form(hass, "bulkgate")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], BULKGATE_INPUT)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+@pytest.mark.usefixtures("bulkgate_api_url")
+async def test_bulkgate_reauth(hass: HomeAssistant, bulkgate_entry: MockConfigEntry) -> None:
+    entry = entry_variant(bulkgate_entry, data={CONF_APPLICATION_TOKEN: "revoked"})
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    assert list(result["data_schema"].schema) == [CONF_APPLICATION_TOKEN]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_APPLICATION_TOKEN: "still-wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN}
+    )
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_APPLICATION_TOKEN] == fake_bulkgate.APPLICATION_TOKEN
+    assert entry.data[CONF_APPLICATION_ID] == fake_bulkgate.APPLICATION_ID
+
+
+@pytest.mark.usefixtures("bulkgate_api_url")
+async def test_bulkgate_reconfigure_sender(hass: HomeAssistant, bulkgate_entry: MockConfigEntry) -> None:
+    bulkgate_entry.add_to_hass(hass)
+    result = await bulkgate_entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    user_input = {CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN, CONF_SENDER_ID: "gOwn"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["errors"] == {CONF_SENDER_ID_VALUE: "sender_value_required"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**user_input, CONF_SENDER_ID_VALUE: "420777777777"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert bulkgate_entry.data[CONF_SENDER_ID] == "gOwn"
+    assert bulkgate_entry.data[CONF_SENDER_ID_VALUE] == "420777777777"
+    assert bulkgate_entry.data[CONF_APPLICATION_ID] == fake_bulkgate.APPLICATION_ID
+
+
+async def test_bulkgate_options(hass: HomeAssistant, bulkgate_entry: MockConfigEntry) -> None:
+    bulkgate_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(bulkgate_entry.entry_id)
+    assert [str(key) for key in result["data_schema"].schema] == [
+        CONF_COUNTRY,
+        CONF_CONTACTS,
+        CONF_RECIPIENTS,
+    ]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_COUNTRY: "CZ", CONF_RECIPIENTS: "+420603123456 = Anna\nPetr"}
+    )
+    assert result["errors"] == {CONF_RECIPIENTS: "invalid_recipients"}
+    assert result["description_placeholders"]["line"] == "2"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_COUNTRY: "CZ", CONF_RECIPIENTS: "+420603123456 = Anna"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY

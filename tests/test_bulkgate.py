@@ -1,0 +1,385 @@
+"""BulkGate end to end: setup and balance, send_sms, notify, delivery reports and replies."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import json
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.cloud_telephony.api import ProviderConnectionError
+from custom_components.cloud_telephony.const import CONF_APPLICATION_TOKEN, DOMAIN
+from tests.conftest import (
+    BULKGATE_ENTRY_ID,
+    BULKGATE_WEBHOOK_PATH,
+    SetupEntry,
+    entry_variant,
+    fixture_bytes,
+)
+from tests.fakes import bulkgate as fake
+
+BALANCE = "sensor.bulkgate_12345_balance"
+LAST_SMS = "sensor.bulkgate_12345_last_sms"
+MESSAGES = "event.bulkgate_12345_messages"
+NOTIFY_ANNA = "notify.bulkgate_12345_sms_to_anna"
+
+
+@pytest.fixture
+async def bulkgate(
+    hass: HomeAssistant,
+    bulkgate_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    bulkgate_api_url: fake.FakeBulkGate,
+) -> fake.FakeBulkGate:
+    """Set up the BulkGate entry against the fake API; return the fake."""
+    await setup_entry(bulkgate_entry)
+    assert bulkgate_entry.state is ConfigEntryState.LOADED
+    return bulkgate_api_url
+
+
+async def _send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"config_entry_id": BULKGATE_ENTRY_ID, **data},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    return response
+
+
+async def test_entities(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate, entity_registry: er.EntityRegistry
+) -> None:
+    entities = {
+        entry.entity_id for entry in er.async_entries_for_config_entry(entity_registry, BULKGATE_ENTRY_ID)
+    }
+    assert entities == {BALANCE, LAST_SMS, MESSAGES, NOTIFY_ANNA}
+    balance = hass.states.get(BALANCE)
+    assert balance.state == "215.8138"
+    assert balance.attributes["unit_of_measurement"] == "credits"
+    assert hass.states.get(MESSAGES).attributes["event_types"] == ["sms_received", "sms_status"]
+    # The first balance fetch was also the credential check: one request, not two.
+    assert bulkgate.info_requests == 1
+
+
+async def test_refused_token_starts_reauth(
+    hass: HomeAssistant,
+    bulkgate_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    bulkgate_api_url: fake.FakeBulkGate,
+) -> None:
+    entry = entry_variant(bulkgate_entry, data={CONF_APPLICATION_TOKEN: "revoked"})
+    await setup_entry(entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    [flow] = hass.config_entries.flow.async_progress()
+    assert flow["context"]["source"] == SOURCE_REAUTH
+
+
+async def test_balance_poll_failure_makes_the_sensor_unavailable(
+    hass: HomeAssistant,
+    bulkgate: fake.FakeBulkGate,
+    bulkgate_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    with patch(
+        "custom_components.cloud_telephony.api.bulkgate.BulkGateClient.async_get_balance",
+        side_effect=ProviderConnectionError("BulkGate answered HTTP 502"),
+    ):
+        freezer.tick(timedelta(hours=1, seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert hass.states.get(BALANCE).state == "unavailable"
+    await bulkgate_entry.runtime_data.balance.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(BALANCE).state == "215.8138"
+
+
+async def test_send_sms(hass: HomeAssistant, bulkgate: fake.FakeBulkGate) -> None:
+    response = await _send(
+        hass, to=["+420 603 123 456", "777888999"], message="Garage open. Reply CLOSE to close it"
+    )
+    assert response == {
+        "messages": [
+            {"to": "+420603123456", "message_id": "tmp00000000001", "status": "accepted", "price": 0.02},
+            {"to": "+420777888999", "message_id": "tmp00000000002", "status": "accepted", "price": 0.02},
+        ],
+        "remaining_credit": 215.7738,
+    }
+    assert [body["number"] for body in bulkgate.sent] == ["420603123456", "420777888999"]
+    assert bulkgate.sent[0]["unicode"] is False
+    # The balance follows the credit the provider reported, without waiting for the next poll.
+    assert hass.states.get(BALANCE).state == "215.7738"
+
+
+async def test_send_sms_options(hass: HomeAssistant, bulkgate: fake.FakeBulkGate) -> None:
+    await _send(
+        hass,
+        to="+420603123456",
+        message="Ahoj",
+        sender_id="gText",
+        sender_id_value="Domov",
+        unicode=True,
+        schedule="2026-03-01 18:00:00",
+        duplicates_check=True,
+    )
+    [body] = bulkgate.sent
+    assert (body["sender_id"], body["sender_id_value"], body["unicode"], body["duplicates_check"]) == (
+        "gText",
+        "Domov",
+        True,
+        "on",
+    )
+    assert body["schedule"].startswith("2026-03-01T18:00:00")
+
+
+async def test_partial_failure_is_reported_per_number(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate
+) -> None:
+    bad = next(number for number, kind in fake.ERROR_NUMBERS.items() if kind == "blacklisted_number")
+    response = await _send(hass, to=["+420603123456", f"+{bad}"], message="hello")
+    ok, failed = response["messages"]
+    assert ok["message_id"] == "tmp00000000001"
+    assert failed == {
+        "to": f"+{bad}",
+        "error": "Number is on the blacklist",
+        "error_code": "blacklisted_number",
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "exception", "translation_key", "message"),
+    [
+        (
+            "invalid_phone_number",
+            ServiceValidationError,
+            "invalid_number",
+            "BulkGate refused the phone number",
+        ),
+        ("low_credit", HomeAssistantError, "insufficient_balance", "has too little credit: Low credit"),
+        ("unknown", HomeAssistantError, "cannot_connect", "Could not reach BulkGate: Unknown error"),
+        (
+            "admin_not_found",
+            HomeAssistantError,
+            "provider_error",
+            "BulkGate refused the request: Admin not found",
+        ),
+    ],
+)
+async def test_total_failure_raises_a_translated_error(
+    hass: HomeAssistant,
+    bulkgate: fake.FakeBulkGate,
+    kind: str,
+    exception: type[Exception],
+    translation_key: str,
+    message: str,
+) -> None:
+    number = next(number for number, error_kind in fake.ERROR_NUMBERS.items() if error_kind == kind)
+    with pytest.raises(exception, match=message) as caught:
+        await _send(hass, to=f"+{number}", message="hello")
+    assert caught.value.translation_key == translation_key
+
+
+async def test_refused_identity_starts_reauth(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate, bulkgate_entry: MockConfigEntry
+) -> None:
+    number = next(number for number, kind in fake.ERROR_NUMBERS.items() if kind == "unknown_identity")
+    with pytest.raises(HomeAssistantError, match="BulkGate refused the credentials") as caught:
+        await _send(hass, to=f"+{number}", message="hello")
+    assert caught.value.translation_key == "auth_failed"
+    await hass.async_block_till_done()
+    [flow] = hass.config_entries.flow.async_progress()
+    assert flow["context"]["source"] == SOURCE_REAUTH
+    assert flow["context"]["entry_id"] == bulkgate_entry.entry_id
+
+
+async def test_too_long_is_refused_before_sending(hass: HomeAssistant, bulkgate: fake.FakeBulkGate) -> None:
+    with pytest.raises(ServiceValidationError, match="BulkGate allows 268") as caught:
+        await _send(hass, to=["+420603123456", "+420777888999"], message="ř" * 300)
+    assert caught.value.translation_key == "invalid_request"
+    assert bulkgate.sent == []
+
+
+@pytest.mark.usefixtures("bulkgate_api_url")
+async def test_action_checks(
+    hass: HomeAssistant,
+    bulkgate_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
+    setup_entry: SetupEntry,
+) -> None:
+    with pytest.raises(ServiceValidationError, match="Bulutfon accounts cannot do send_sms"):
+        await hass.services.async_call(
+            DOMAIN,
+            "send_sms",
+            {"config_entry_id": init_integration.entry_id, "to": "+905320000000", "message": "x"},
+            blocking=True,
+            return_response=True,
+        )
+    with pytest.raises(ServiceValidationError, match="No Cloud Telephony account has the ID nope") as caught:
+        await _send(hass, config_entry_id="nope", to="+420603123456", message="x")
+    assert caught.value.translation_key == "entry_not_found"
+    bulkgate_entry.add_to_hass(hass)  # added, never set up
+    with pytest.raises(ServiceValidationError, match="BulkGate 12345 is not loaded"):
+        await _send(hass, to="+420603123456", message="x")
+
+
+async def test_notify_texts_the_recipient(hass: HomeAssistant, bulkgate: fake.FakeBulkGate) -> None:
+    await hass.services.async_call(
+        "notify",
+        "send_message",
+        {ATTR_ENTITY_ID: NOTIFY_ANNA, "title": "Alarm", "message": "Smoke in the kitchen"},
+        blocking=True,
+    )
+    [body] = bulkgate.sent
+    assert body["number"] == "420603123456"
+    assert body["text"] == "Alarm\nSmoke in the kitchen"
+    assert hass.states.get(NOTIFY_ANNA).state != "unknown"
+
+
+async def test_notify_failure_raises(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate, bulkgate_entry: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        bulkgate_entry, options={**bulkgate_entry.options, "recipients": "+420600000008 = Low credit"}
+    )
+    await hass.async_block_till_done()
+    assert fake.ERROR_NUMBERS["420600000008"] == "low_credit"
+    with pytest.raises(HomeAssistantError, match="too little credit"):
+        await hass.services.async_call(
+            "notify",
+            "send_message",
+            {ATTR_ENTITY_ID: "notify.bulkgate_12345_sms_to_low_credit", "message": "x"},
+            blocking=True,
+        )
+
+
+async def test_new_recipients_appear_after_the_options_change(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate, bulkgate_entry: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        bulkgate_entry,
+        options={**bulkgate_entry.options, "recipients": "+420603123456 = Anna\n777888999 = Petr"},
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("notify.bulkgate_12345_sms_to_petr") is not None
+    assert hass.states.get(NOTIFY_ANNA) is not None
+
+
+async def test_documented_delivery_report(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    statuses = async_capture_events(hass, "cloud_telephony_sms_status")
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    client = await hass_client_no_auth()
+    body = fixture_bytes("bulkgate/seed_dlr_and_reply.json")
+    response = await client.post(
+        BULKGATE_WEBHOOK_PATH, data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 200
+    assert await response.json() == {"accepted": 3, "duplicates": 0}
+    response = await client.post(
+        BULKGATE_WEBHOOK_PATH, data=body, headers={"Content-Type": "application/json"}
+    )
+    assert await response.json() == {"accepted": 0, "duplicates": 3}
+    await hass.async_block_till_done()
+    assert [(event.data["call_id"], event.data["status"]) for event in statuses] == [
+        ("3t2563af3ff285", "delivered"),
+        ("2t2563af3ff285", "buffered"),
+    ]
+    assert statuses[0].data["sent_message"] is None  # not one of ours
+    [reply] = received
+    assert reply.data["caller"] == "+420777777777"
+    assert reply.data["message"] == "text odpovědi"
+    assert reply.data["in_reply_to"] is None
+    assert hass.states.get(LAST_SMS).state == "+420777777777"
+    assert hass.states.get(LAST_SMS).attributes["message"] == "text odpovědi"
+
+
+async def test_send_delivered_reply_round_trip(
+    hass: HomeAssistant,
+    bulkgate: fake.FakeBulkGate,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    statuses = async_capture_events(hass, "cloud_telephony_sms_status")
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    response = await _send(hass, to="+420603123456", message="Garage open. Reply CLOSE to close it")
+    message_id = response["messages"][0]["message_id"]
+    client = await hass_client_no_auth()
+
+    dlr = [{"status": "1", "smsID": message_id, "price": "0.02", "date": "2603011200;2603011201"}]
+    assert (await client.post(BULKGATE_WEBHOOK_PATH, json=dlr)).status == 200
+    reply = [{"status": "10", "from": "420603123456", "message": "CLOSE"}]
+    assert (await client.post(BULKGATE_WEBHOOK_PATH, json=reply)).status == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(MESSAGES).attributes["in_reply_to"]["message_id"] == message_id
+    assert hass.states.get(LAST_SMS).attributes["in_reply_to"]["message_id"] == message_id
+    stranger = [{"status": "10", "from": "420777777777", "message": "CLOSE"}]
+    assert (await client.post(BULKGATE_WEBHOOK_PATH, json=stranger)).status == 200
+    await hass.async_block_till_done()
+
+    [delivered] = statuses
+    assert delivered.data["status"] == "delivered"
+    assert delivered.data["callee"] == "+420603123456"  # taken from the message we sent
+    assert delivered.data["sent_message"] == "Garage open. Reply CLOSE to close it"
+    answer, other = received
+    assert answer.data["message"] == "CLOSE"
+    assert answer.data["caller_name"] == "Anna"
+    assert answer.data["in_reply_to"]["message_id"] == message_id
+    assert answer.data["in_reply_to"]["message"] == "Garage open. Reply CLOSE to close it"
+    assert other.data["in_reply_to"] is None
+
+    # A day later the same words are a new conversation, not a reply.
+    freezer.tick(timedelta(hours=24, minutes=1))
+    assert (await client.post(BULKGATE_WEBHOOK_PATH, json=reply)).status == 200
+    await hass.async_block_till_done()
+    assert received[-1].data["in_reply_to"] is None
+
+
+async def test_reply_link_survives_a_restart(
+    hass: HomeAssistant,
+    bulkgate: fake.FakeBulkGate,
+    bulkgate_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    response = await _send(hass, to="+420603123456", message="Door open?")
+    assert await hass.config_entries.async_reload(bulkgate_entry.entry_id)
+    await hass.async_block_till_done()
+    client = await hass_client_no_auth()
+    await client.post(BULKGATE_WEBHOOK_PATH, json={"status": 10, "from": "420603123456", "text": "yes"})
+    await hass.async_block_till_done()
+    assert received[0].data["in_reply_to"]["message_id"] == response["messages"][0]["message_id"]
+
+
+async def test_legacy_get_and_a_thousand_items(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    statuses = async_capture_events(hass, "cloud_telephony_sms_status")
+    client = await hass_client_no_auth()
+    response = await client.get(
+        BULKGATE_WEBHOOK_PATH, params={"status": "3", "smsID": "legacy-1", "price": "0.5"}
+    )
+    assert response.status == 200
+    items = [{"status": 1, "smsID": f"bulk-{index}", "price": 0.02} for index in range(1000)]
+    response = await client.post(BULKGATE_WEBHOOK_PATH, data=json.dumps(items))
+    assert await response.json() == {"accepted": 1000, "duplicates": 0}
+    await hass.async_block_till_done()
+    assert statuses[0].data["status"] == "failed"
+    assert len(statuses) == 1001

@@ -1,0 +1,74 @@
+"""Every user-visible string exists in every language, with the same placeholders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+PACKAGE = Path(__file__).parent.parent / "custom_components" / "cloud_telephony"
+LANGUAGES = sorted(path.stem for path in (PACKAGE / "translations").glob("*.json"))
+PLACEHOLDER = re.compile(r"{(\w+)}")
+
+
+def _load(language: str) -> dict[str, Any]:
+    return json.loads((PACKAGE / "translations" / f"{language}.json").read_text(encoding="utf-8"))
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+ENGLISH = _flatten(_load("en"))
+
+
+def test_languages() -> None:
+    assert LANGUAGES == ["cs", "en", "tr"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_same_keys_and_placeholders(language: str) -> None:
+    translated = _flatten(_load(language))
+    assert translated.keys() == ENGLISH.keys()
+    for key, text in translated.items():
+        assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(ENGLISH[key])), key
+        assert text.strip(), key
+
+
+def test_every_translation_key_in_the_code_exists() -> None:
+    source = "\n".join(path.read_text(encoding="utf-8") for path in PACKAGE.glob("*.py"))
+    used = set(re.findall(r'translation_key="(\w+)"', source))
+    # Entity keys live under entity.<platform>.<key>, errors and selectors one level higher.
+    known = {key.split(".")[2] for key in ENGLISH if key.startswith("entity.")}
+    known |= {key.split(".")[1] for key in ENGLISH if key.startswith(("exceptions.", "selector."))}
+    assert used - known == set()
+
+
+def test_every_action_field_is_translated() -> None:
+    services = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
+    for service, spec in services.items():
+        assert f"services.{service}.name" in ENGLISH
+        assert f"services.{service}.description" in ENGLISH
+        for field in spec.get("fields", {}):
+            assert f"services.{service}.fields.{field}.name" in ENGLISH, field
+            assert f"services.{service}.fields.{field}.description" in ENGLISH, field
+
+
+def test_every_form_error_is_translated() -> None:
+    source = (PACKAGE / "config_flow.py").read_text(encoding="utf-8")
+    errors = set(re.findall(r'(?:"base"|CONF_\w+): "(\w+)"', source)) | {
+        "invalid_contacts",
+        "invalid_recipients",
+    }
+    translated = {key.split(".")[-1] for key in ENGLISH if ".error." in key}
+    assert errors - translated == set()
