@@ -13,7 +13,16 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .api import PROVIDERS, AuthError, BalanceClient, TelephonyClient, TelephonyError
+from .api import (
+    PROVIDERS,
+    AuthError,
+    BalanceClient,
+    ResultPollingClient,
+    TelephonyClient,
+    TelephonyError,
+    TelephonyEvent,
+)
+from .calls import CallTracker
 from .compat import OPTIONS_FLOW_RELOADS
 from .const import CONF_CLOUDHOOK_URL, CONF_PROVIDER, DOMAIN, LOGGER
 from .coordinator import BalanceCoordinator
@@ -21,7 +30,7 @@ from .data import TelephonyConfigEntry, TelephonyData
 from .entity import device_info
 from .history import EventHistory
 from .services import async_setup_services
-from .webhook import async_register_webhook
+from .webhook import async_process_events, async_register_webhook
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -50,9 +59,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(entry, provider)
     )
+    calls = CallTracker(hass, lambda: entry.runtime_data.settings(hass, entry).region)
     entry.runtime_data = TelephonyData(
-        provider=provider, client=client, history=history, device_id=device.id, balance=balance
+        provider=provider, client=client, history=history, device_id=device.id, calls=calls, balance=balance
     )
+    if isinstance(client, ResultPollingClient):
+
+        async def process_polled(events: list[TelephonyEvent]) -> None:
+            async_process_events(hass, entry, events)
+
+        calls.set_poller(client, process_polled)
+    entry.async_on_unload(calls.async_stop)
     entry.async_on_unload(async_register_webhook(hass, entry))
     if not OPTIONS_FLOW_RELOADS:
         entry.async_on_unload(entry.add_update_listener(_async_reload_on_new_options(entry)))

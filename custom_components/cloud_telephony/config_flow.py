@@ -36,10 +36,12 @@ from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_CONTACTS,
     CONF_COUNTRY,
+    CONF_PASSWORD,
     CONF_PROVIDER,
     CONF_RECIPIENTS,
     CONF_SENDER_ID,
     CONF_SENDER_ID_VALUE,
+    CONF_USERCODE,
     DOMAIN,
     LOGGER,
 )
@@ -69,6 +71,7 @@ BULKGATE_SENDER_FIELDS: dict[vol.Marker, Any] = {
 RECONFIGURE_FIELDS: Final[dict[str, dict[vol.Marker, Any]]] = {
     "bulutfon": {vol.Optional(CONF_API_TOKEN): PASSWORD},
     "bulkgate": {vol.Required(CONF_APPLICATION_TOKEN): PASSWORD, **BULKGATE_SENDER_FIELDS},
+    "netgsm": {vol.Required(CONF_PASSWORD): PASSWORD},
 }
 
 
@@ -168,6 +171,29 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             vol.Required(CONF_COUNTRY, default=self.hass.config.country or "CZ"): CountrySelector(),
         }
         return self._show_step("bulkgate", fields, user_input, errors)
+
+    async def async_step_netgsm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for a Netgsm usercode and API password."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            usercode = user_input[CONF_USERCODE].strip()
+            await self.async_set_unique_id(f"netgsm_{usercode}")
+            self._abort_if_unique_id_configured()
+            credentials = {CONF_USERCODE: usercode, CONF_PASSWORD: user_input[CONF_PASSWORD]}
+            errors = await self._async_check_credentials("netgsm", credentials)
+            if not errors:
+                return await self._async_create_entry(
+                    "netgsm",
+                    f"Netgsm {usercode}",
+                    credentials=credentials,
+                    options={CONF_COUNTRY: user_input[CONF_COUNTRY], CONF_CONTACTS: "", CONF_RECIPIENTS: ""},
+                )
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(CONF_USERCODE): TEXT,
+            vol.Required(CONF_PASSWORD): PASSWORD,
+            vol.Required(CONF_COUNTRY, default=self.hass.config.country or "TR"): CountrySelector(),
+        }
+        return self._show_step("netgsm", fields, user_input, errors)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start reauthentication when the provider refused the stored credentials."""

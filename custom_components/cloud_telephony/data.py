@@ -23,6 +23,7 @@ from .const import (
 from .history import EventHistory
 
 if TYPE_CHECKING:
+    from .calls import CallTracker
     from .coordinator import BalanceCoordinator
 
 type TelephonyConfigEntry = ConfigEntry[TelephonyData]
@@ -68,6 +69,7 @@ class TelephonyData:
     client: TelephonyClient | None
     history: EventHistory
     device_id: str
+    calls: CallTracker
     balance: BalanceCoordinator | None = None
     _settings: EntrySettings | None = field(default=None, repr=False)
     _settings_source: object = field(default=None, repr=False)

@@ -30,6 +30,11 @@ EVENT_DESCRIPTIONS: tuple[EventEntityDescription, ...] = (
         event_types=[EventType.INCOMING_FAX],
     ),
     EventEntityDescription(
+        key="call_results",
+        translation_key="call_results",
+        event_types=[EventType.CALL_STATUS],
+    ),
+    EventEntityDescription(
         key="messages",
         translation_key="messages",
         event_types=[EventType.SMS_RECEIVED, EventType.SMS_STATUS],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -14,6 +15,7 @@ from .api import (
     InvalidNumberError,
     ProviderConnectionError,
     RequestValidationError,
+    ResultPollingClient,
     SentMessage,
     SmsClient,
     SmsOptions,
@@ -22,6 +24,7 @@ from .api import (
 from .api.numbers import normalize_number
 from .const import DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
+from .webhook import async_callback_url
 
 
 def translated_error(entry: TelephonyConfigEntry, err: TelephonyError) -> HomeAssistantError:
@@ -49,16 +52,62 @@ def translated_error(entry: TelephonyConfigEntry, err: TelephonyError) -> HomeAs
     )
 
 
-def sms_client(entry: TelephonyConfigEntry, action: str) -> SmsClient:
-    """Return the entry's SMS client, or refuse the action for a provider that cannot send SMS."""
+def client_for[ClientT](entry: TelephonyConfigEntry, kind: type[ClientT], action: str) -> ClientT:
+    """Return the entry's client if it can do the action, else refuse the action."""
     client = entry.runtime_data.client
-    if not isinstance(client, SmsClient):
+    if not isinstance(client, kind):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="action_not_supported",
             translation_placeholders={"action": action, "provider": entry.runtime_data.provider.brand},
         )
     return client
+
+
+async def async_call_provider[ResultT](
+    hass: HomeAssistant, entry: TelephonyConfigEntry, request: Awaitable[ResultT]
+) -> ResultT:
+    """Await a provider request; a failure becomes a translated error (and a refusal a reauth)."""
+    try:
+        return await request
+    except TelephonyError as err:
+        if isinstance(err, AuthError):
+            entry.async_start_reauth(hass)
+        raise translated_error(entry, err) from err
+
+
+async def async_place_calls(
+    hass: HomeAssistant,
+    entry: TelephonyConfigEntry,
+    numbers: list[str],
+    send: Callable[[str | None], Awaitable[str]],
+    *,
+    wait_seconds: float | None,
+) -> dict[str, Any]:
+    """Place calls whose outcomes come back by webhook (or by polling); optionally wait for them.
+
+    `send` gets the callback URL (None when Home Assistant has no public URL) and returns the job id.
+    """
+    runtime = entry.runtime_data
+    callback_url = async_callback_url(hass, entry)
+    job_id = await async_call_provider(hass, entry, send(callback_url))
+    poll = callback_url is None and isinstance(runtime.client, ResultPollingClient)
+    response: dict[str, Any] = {
+        "message_id": job_id,
+        "to": numbers,
+        "results_by": "webhook" if callback_url else ("polling" if poll else "none"),
+    }
+    if wait_seconds is not None or poll:
+        runtime.calls.async_track(job_id, numbers, poll=poll)
+    if wait_seconds is not None:
+        response.update(await runtime.calls.async_wait(job_id, wait_seconds))
+    return response
+
+
+def normalized(hass: HomeAssistant, entry: TelephonyConfigEntry, numbers: list[str]) -> list[str]:
+    """Return the numbers in E.164 where they parse, without duplicates, in order."""
+    region = entry.runtime_data.settings(hass, entry).region
+    return list(dict.fromkeys(normalize_number(number, region) or number for number in numbers))
 
 
 async def async_send_sms(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from homeassistant.components.notify import NotifyEntity, NotifyEntityDescription, NotifyEntityFeature
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import SmsClient, SmsOptions
+from .api import Prompt, SmsClient, SmsOptions, TelephonyClient, VoiceMessage, VoiceMessageClient
 from .api.numbers import normalize_number
 from .data import TelephonyConfigEntry
 from .entity import TelephonyEntity
-from .messaging import async_send_sms
+from .messaging import async_place_calls, async_send_sms
 
 # Each message is one request to the provider; one at a time per entity keeps its rate sane.
 PARALLEL_UPDATES = 1
@@ -21,35 +23,81 @@ async def async_setup_entry(
     entry: TelephonyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add an SMS notify entity per recipient when the account can send SMS."""
+    """Add a notify entity per recipient and channel the account can use."""
     runtime = entry.runtime_data
     client = runtime.client
-    if "sms" not in runtime.provider.notify_channels or not isinstance(client, SmsClient):
-        return
     settings = runtime.settings(hass, entry)
-    async_add_entities(
-        SmsNotifyEntity(entry, client, normalize_number(number, settings.region) or number, name)
-        for number, name in settings.recipients.items()
-    )
+    entities: list[NotifyEntity] = []
+    for number, name in settings.recipients.items():
+        recipient = normalize_number(number, settings.region) or number
+        if "sms" in runtime.provider.notify_channels and isinstance(client, SmsClient):
+            entities.append(SmsNotifyEntity(entry, client, recipient, name))
+        if "voice" in runtime.provider.notify_channels and isinstance(client, VoiceMessageClient):
+            entities.append(VoiceNotifyEntity(entry, client, recipient, name))
+    async_add_entities(entities)
 
 
-class SmsNotifyEntity(TelephonyEntity, NotifyEntity):
-    """Texts one recipient: `notify.send_message` with a message (and an optional title)."""
+class _RecipientNotifyEntity(TelephonyEntity, NotifyEntity):
+    """Notifies one recipient over one channel; the title, when given, comes first."""
 
     _attr_supported_features = NotifyEntityFeature.TITLE
+    _channel: str
 
-    def __init__(self, entry: TelephonyConfigEntry, client: SmsClient, number: str, name: str) -> None:
+    def __init__(self, entry: TelephonyConfigEntry, client: TelephonyClient, number: str, name: str) -> None:
         """Bind the entity to one recipient."""
         digits = "".join(char for char in number if char.isdigit()) or number
-        super().__init__(entry, NotifyEntityDescription(key=f"sms_{digits}", translation_key="sms_recipient"))
+        description = NotifyEntityDescription(
+            key=f"{self._channel}_{digits}", translation_key=f"{self._channel}_recipient"
+        )
+        super().__init__(entry, description)
         self._attr_translation_placeholders = {"recipient": name}
-        self._client = client
         self._number = number
 
+    @staticmethod
+    def _text(message: str, title: str | None) -> str:
+        return f"{title}\n{message}" if title else message
+
+
+class SmsNotifyEntity(_RecipientNotifyEntity):
+    """Texts the recipient."""
+
+    _channel = "sms"
+
+    def __init__(self, entry: TelephonyConfigEntry, client: SmsClient, number: str, name: str) -> None:
+        """Keep the SMS client."""
+        super().__init__(entry, client, number, name)
+        self._client = client
+
     async def async_send_message(self, message: str, title: str | None = None) -> None:
-        """Send the message (the title first, on its own line) as an SMS."""
-        text = f"{title}\n{message}" if title else message
+        """Send the message as an SMS."""
         settings = self._entry.runtime_data.settings(self.hass, self._entry)
         await async_send_sms(
-            self.hass, self._entry, self._client, [self._number], text, SmsOptions(country=settings.region)
+            self.hass,
+            self._entry,
+            self._client,
+            [self._number],
+            self._text(message, title),
+            SmsOptions(country=settings.region),
         )
+
+
+class VoiceNotifyEntity(_RecipientNotifyEntity):
+    """Calls the recipient and reads the message out."""
+
+    _channel = "voice"
+
+    def __init__(
+        self, entry: TelephonyConfigEntry, client: VoiceMessageClient, number: str, name: str
+    ) -> None:
+        """Keep the voice client."""
+        super().__init__(entry, client, number, name)
+        self._client = client
+
+    async def async_send_message(self, message: str, title: str | None = None) -> None:
+        """Place the call; its outcome arrives later as a `call_status` event."""
+        voice = VoiceMessage(numbers=[self._number], prompts=[Prompt(text=self._text(message, title))])
+
+        async def send(callback_url: str | None) -> str:
+            return await self._client.async_send_voice_message(replace(voice, callback_url=callback_url))
+
+        await async_place_calls(self.hass, self._entry, [self._number], send, wait_seconds=None)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from homeassistant.components.sensor import (
+    SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
@@ -19,7 +20,7 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .api import EventType
+from .api import CallStatus, EventType
 from .coordinator import BalanceCoordinator
 from .data import TelephonyConfigEntry
 from .entity import TelephonyEntity, TelephonyEventListener
@@ -76,6 +77,17 @@ SENSOR_DESCRIPTIONS: tuple[TelephonySensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda history, today: history.count_on(EventType.MISSED_CALL, today),
         daily=True,
+    ),
+    TelephonySensorEntityDescription(
+        key="last_call_status",
+        translation_key="last_call_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[str(status) for status in CallStatus],
+        event_type=EventType.CALL_STATUS,
+        value_fn=_last_field(EventType.CALL_STATUS, "status"),
+        attributes_fn=_last_attributes(
+            EventType.CALL_STATUS, "callee", "key_pressed", "key_result", "duration", "call_id"
+        ),
     ),
     TelephonySensorEntityDescription(
         key="last_sms",

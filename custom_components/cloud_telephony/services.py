@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Awaitable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
 
 import voluptuous as vol
 
@@ -10,13 +14,39 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
 
-from .api import SmsOptions
+from .api import (
+    AudioLibraryClient,
+    Prompt,
+    RequestValidationError,
+    ResultPollingClient,
+    SmsClient,
+    SmsOptions,
+    VoiceCancelClient,
+    VoiceCodeClient,
+    VoiceMessage,
+    VoiceMessageClient,
+)
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from .data import TelephonyConfigEntry
-from .messaging import async_send_sms, sms_client
+from .messaging import (
+    async_call_provider,
+    async_place_calls,
+    async_send_sms,
+    client_for,
+    normalized,
+    translated_error,
+)
+from .webhook import async_process_events
 
 SERVICE_SEND_SMS: Final = "send_sms"
+SERVICE_SEND_VOICE_MESSAGE: Final = "send_voice_message"
+SERVICE_SEND_VOICE_CODE: Final = "send_voice_code"
+SERVICE_CANCEL_VOICE_MESSAGE: Final = "cancel_voice_message"
+SERVICE_GET_VOICE_MESSAGE_REPORT: Final = "get_voice_message_report"
+SERVICE_UPLOAD_AUDIO: Final = "upload_audio"
+SERVICE_LIST_AUDIO: Final = "list_audio"
 
 ATTR_TO: Final = "to"
 ATTR_MESSAGE: Final = "message"
@@ -25,16 +55,46 @@ ATTR_SENDER_ID_VALUE: Final = "sender_id_value"
 ATTR_UNICODE: Final = "unicode"
 ATTR_SCHEDULE: Final = "schedule"
 ATTR_DUPLICATES_CHECK: Final = "duplicates_check"
+ATTR_AUDIO_ID: Final = "audio_id"
+ATTR_SERIES: Final = "series"
+ATTR_KEYS: Final = "keys"
+ATTR_RING_TIME: Final = "ring_time"
+ATTR_START: Final = "start"
+ATTR_END: Final = "end"
+ATTR_IYS_FILTER: Final = "iys_filter"
+ATTR_RELATION_ID: Final = "relation_id"
+ATTR_WAIT_FOR_RESULT: Final = "wait_for_result"
+ATTR_TIMEOUT: Final = "timeout"
+ATTR_CODE: Final = "code"
+ATTR_LANGUAGE: Final = "language"
+ATTR_MESSAGE_ID: Final = "message_id"
+ATTR_PATH: Final = "path"
 
 # More recipients than this belong in a provider's bulk campaign tool, not an automation.
 MAX_RECIPIENTS: Final = 100
+IYS_FILTERS: Final = {"individual": "11", "merchant": "12"}
+DEFAULT_TIMEOUT: Final = 120
+MAX_TIMEOUT: Final = 3600
+
+RECIPIENTS = vol.All(cv.ensure_list_csv, [cv.string], vol.Length(min=1, max=MAX_RECIPIENTS))
+PROMPT = vol.Schema(
+    vol.Any(
+        {vol.Required("text"): cv.string},
+        {vol.Required(ATTR_AUDIO_ID): cv.string},
+    )
+)
+KEY_PROMPT = vol.Any(cv.string, PROMPT)
+WAIT_FIELDS: Final[dict[vol.Marker, Any]] = {
+    vol.Optional(ATTR_WAIT_FOR_RESULT, default=False): cv.boolean,
+    vol.Optional(ATTR_TIMEOUT, default=DEFAULT_TIMEOUT): vol.All(
+        vol.Coerce(int), vol.Range(min=5, max=MAX_TIMEOUT)
+    ),
+}
 
 SEND_SMS_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Required(ATTR_TO): vol.All(
-            cv.ensure_list_csv, [cv.string], vol.Length(min=1, max=MAX_RECIPIENTS)
-        ),
+        vol.Required(ATTR_TO): RECIPIENTS,
         vol.Required(ATTR_MESSAGE): cv.string,
         vol.Optional(ATTR_SENDER_ID): cv.string,
         vol.Optional(ATTR_SENDER_ID_VALUE): cv.string,
@@ -43,12 +103,50 @@ SEND_SMS_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_DUPLICATES_CHECK, default=False): cv.boolean,
     }
 )
+SEND_VOICE_MESSAGE_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_TO): RECIPIENTS,
+        vol.Exclusive(ATTR_MESSAGE, "content"): cv.string,
+        vol.Exclusive(ATTR_AUDIO_ID, "content"): cv.string,
+        vol.Exclusive(ATTR_SERIES, "content"): vol.All(cv.ensure_list, [PROMPT], vol.Length(min=1, max=20)),
+        vol.Optional(ATTR_KEYS): {vol.Coerce(str): KEY_PROMPT},
+        vol.Optional(ATTR_RING_TIME, default=30): vol.All(vol.Coerce(int), vol.Range(min=10, max=30)),
+        vol.Optional(ATTR_START): cv.datetime,
+        vol.Optional(ATTR_END): cv.datetime,
+        vol.Optional(ATTR_IYS_FILTER): vol.In(list(IYS_FILTERS)),
+        vol.Optional(ATTR_RELATION_ID): cv.string,
+        **WAIT_FIELDS,
+    }
+)
+SEND_VOICE_CODE_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_TO): cv.string,
+        vol.Required(ATTR_CODE): vol.All(vol.Coerce(str), vol.Match(r"^\d{1,12}$")),
+        vol.Optional(ATTR_LANGUAGE): cv.string,
+        **WAIT_FIELDS,
+    }
+)
+MESSAGE_ID_SCHEMA: Final = vol.Schema(
+    {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_MESSAGE_ID): vol.Coerce(str)}
+)
+UPLOAD_AUDIO_SCHEMA: Final = vol.Schema(
+    {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_PATH): cv.string}
+)
+LIST_AUDIO_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_START): cv.datetime,
+        vol.Optional(ATTR_END): cv.datetime,
+    }
+)
 
 
-def loaded_entry(hass: HomeAssistant, call: ServiceCall) -> TelephonyConfigEntry:
+def loaded_entry(call: ServiceCall) -> TelephonyConfigEntry:
     """Return the entry an action names, or refuse the action with a translated reason."""
     entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
-    entry: TelephonyConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+    entry: TelephonyConfigEntry | None = call.hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.domain != DOMAIN:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -64,28 +162,179 @@ def loaded_entry(hass: HomeAssistant, call: ServiceCall) -> TelephonyConfigEntry
     return entry
 
 
+def _prompt(value: str | dict[str, str]) -> Prompt:
+    if isinstance(value, str):
+        return Prompt(text=value)
+    return Prompt(text=value.get("text"), audio_id=value.get(ATTR_AUDIO_ID))
+
+
+def _voice_message(data: dict[str, Any], numbers: list[str]) -> VoiceMessage:
+    """Build the message from the action's fields; invalid combinations are refused, translated."""
+    if ATTR_SERIES in data:
+        prompts = [_prompt(item) for item in data[ATTR_SERIES]]
+    elif ATTR_AUDIO_ID in data:
+        prompts = [Prompt(audio_id=data[ATTR_AUDIO_ID])]
+    elif ATTR_MESSAGE in data:
+        prompts = [Prompt(text=data[ATTR_MESSAGE])]
+    else:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="voice_content_missing")
+    return VoiceMessage(
+        numbers=numbers,
+        prompts=prompts,
+        keys={digit: _prompt(value) for digit, value in data.get(ATTR_KEYS, {}).items()},
+        ring_time=data[ATTR_RING_TIME],
+        start=_aware(data.get(ATTR_START)),
+        end=_aware(data.get(ATTR_END)),
+        iys_filter=IYS_FILTERS.get(data.get(ATTR_IYS_FILTER, "")),
+        relation_id=data.get(ATTR_RELATION_ID),
+    )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Read a naive time as Home Assistant's local time."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt_util.get_default_time_zone())
+
+
+def _wait_seconds(data: dict[str, Any]) -> float | None:
+    return float(data[ATTR_TIMEOUT]) if data[ATTR_WAIT_FOR_RESULT] else None
+
+
+async def _send_sms(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = loaded_entry(call)
+    client = client_for(entry, SmsClient, SERVICE_SEND_SMS)
+    settings = entry.runtime_data.settings(hass, entry)
+    options = SmsOptions(
+        country=settings.region,
+        sender_id=call.data.get(ATTR_SENDER_ID),
+        sender_id_value=call.data.get(ATTR_SENDER_ID_VALUE),
+        unicode=call.data.get(ATTR_UNICODE),
+        schedule=call.data.get(ATTR_SCHEDULE),
+        duplicates_check=call.data[ATTR_DUPLICATES_CHECK],
+    )
+    return await async_send_sms(hass, entry, client, call.data[ATTR_TO], call.data[ATTR_MESSAGE], options)
+
+
+async def _send_voice_message(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = loaded_entry(call)
+    client = client_for(entry, VoiceMessageClient, SERVICE_SEND_VOICE_MESSAGE)
+    numbers = normalized(hass, entry, call.data[ATTR_TO])
+    try:
+        message = _voice_message(dict(call.data), numbers)
+    except RequestValidationError as err:
+        raise translated_error(entry, err) from err
+
+    def send(callback_url: str | None) -> Awaitable[str]:
+        return client.async_send_voice_message(replace(message, callback_url=callback_url))
+
+    return await async_place_calls(hass, entry, numbers, send, wait_seconds=_wait_seconds(dict(call.data)))
+
+
+async def _send_voice_code(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = loaded_entry(call)
+    client = client_for(entry, VoiceCodeClient, SERVICE_SEND_VOICE_CODE)
+    numbers = normalized(hass, entry, [call.data[ATTR_TO]])
+    language = call.data.get(ATTR_LANGUAGE) or hass.config.language
+
+    def send(callback_url: str | None) -> Awaitable[str]:
+        return client.async_send_voice_code(
+            numbers[0], call.data[ATTR_CODE], language=language, callback_url=callback_url
+        )
+
+    return await async_place_calls(hass, entry, numbers, send, wait_seconds=_wait_seconds(dict(call.data)))
+
+
+async def _cancel_voice_message(call: ServiceCall) -> None:
+    hass = call.hass
+    entry = loaded_entry(call)
+    client = client_for(entry, VoiceCancelClient, SERVICE_CANCEL_VOICE_MESSAGE)
+    await async_call_provider(hass, entry, client.async_cancel_voice_message(call.data[ATTR_MESSAGE_ID]))
+
+
+async def _get_voice_message_report(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = loaded_entry(call)
+    client = client_for(entry, ResultPollingClient, SERVICE_GET_VOICE_MESSAGE_REPORT)
+    region = entry.runtime_data.settings(hass, entry).region
+    events = await async_call_provider(
+        hass, entry, client.async_poll_results([call.data[ATTR_MESSAGE_ID]], region)
+    )
+    # Outcomes the webhook has not brought yet become events too (each only once).
+    async_process_events(hass, entry, events)
+    return {
+        "results": [
+            {
+                "to": event.callee,
+                "status": event.status,
+                "key_pressed": event.key_pressed,
+                "duration": event.duration,
+            }
+            for event in events
+        ]
+    }
+
+
+async def _upload_audio(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = loaded_entry(call)
+    client = client_for(entry, AudioLibraryClient, SERVICE_UPLOAD_AUDIO)
+    path = Path(call.data[ATTR_PATH])
+    if not hass.config.is_allowed_path(str(path)):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="path_not_allowed",
+            translation_placeholders={"path": str(path)},
+        )
+    try:
+        content = await hass.async_add_executor_job(path.read_bytes)
+    except OSError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="file_unreadable",
+            translation_placeholders={"path": str(path), "reason": err.strerror or str(err)},
+        ) from err
+    audio_id = await async_call_provider(hass, entry, client.async_upload_audio(path.name, content))
+    return {"audio_id": audio_id}
+
+
+async def _list_audio(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = loaded_entry(call)
+    client = client_for(entry, AudioLibraryClient, SERVICE_LIST_AUDIO)
+    end = _aware(call.data.get(ATTR_END)) or dt_util.now()
+    start = _aware(call.data.get(ATTR_START)) or end - timedelta(days=30)
+    files = await async_call_provider(hass, entry, client.async_list_audio(start, end))
+    return {
+        "audio": [
+            {
+                "audio_id": file.audio_id,
+                "sender": file.sender,
+                "uploaded_at": file.uploaded_at.isoformat() if file.uploaded_at else None,
+                "duration": file.duration,
+                "url": file.url,
+            }
+            for file in files
+        ]
+    }
+
+
+ACTIONS: Final = (
+    (SERVICE_SEND_SMS, _send_sms, SEND_SMS_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_SEND_VOICE_MESSAGE, _send_voice_message, SEND_VOICE_MESSAGE_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_SEND_VOICE_CODE, _send_voice_code, SEND_VOICE_CODE_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_CANCEL_VOICE_MESSAGE, _cancel_voice_message, MESSAGE_ID_SCHEMA, SupportsResponse.NONE),
+    (SERVICE_GET_VOICE_MESSAGE_REPORT, _get_voice_message_report, MESSAGE_ID_SCHEMA, SupportsResponse.ONLY),
+    (SERVICE_UPLOAD_AUDIO, _upload_audio, UPLOAD_AUDIO_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_LIST_AUDIO, _list_audio, LIST_AUDIO_SCHEMA, SupportsResponse.ONLY),
+)
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the domain actions."""
-
-    async def send_sms(call: ServiceCall) -> ServiceResponse:
-        entry = loaded_entry(hass, call)
-        client = sms_client(entry, SERVICE_SEND_SMS)
-        settings = entry.runtime_data.settings(hass, entry)
-        options = SmsOptions(
-            country=settings.region,
-            sender_id=call.data.get(ATTR_SENDER_ID),
-            sender_id_value=call.data.get(ATTR_SENDER_ID_VALUE),
-            unicode=call.data.get(ATTR_UNICODE),
-            schedule=call.data.get(ATTR_SCHEDULE),
-            duplicates_check=call.data[ATTR_DUPLICATES_CHECK],
-        )
-        return await async_send_sms(hass, entry, client, call.data[ATTR_TO], call.data[ATTR_MESSAGE], options)
-
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_SEND_SMS,
-        send_sms,
-        schema=SEND_SMS_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
+    for name, handler, schema, supports_response in ACTIONS:
+        hass.services.async_register(DOMAIN, name, handler, schema, supports_response)

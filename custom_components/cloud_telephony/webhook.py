@@ -15,6 +15,7 @@ from aiohttp.web import Request, Response, json_response
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
@@ -52,6 +53,37 @@ def async_webhook_url(hass: HomeAssistant, webhook_id: str, cloudhook_url: str |
 def async_entry_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str:
     """Return the webhook URL of a configured entry."""
     return async_webhook_url(hass, entry.data[CONF_WEBHOOK_ID], entry.data.get(CONF_CLOUDHOOK_URL))
+
+
+@callback
+def async_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
+    """Return a webhook URL the provider can reach from the internet, or None.
+
+    Without one, results of calls are polled instead; a repair issue says so, once, until a
+    public URL (an external URL or Home Assistant Cloud) exists.
+    """
+    url: str | None = entry.data.get(CONF_CLOUDHOOK_URL)
+    if url is None:
+        try:
+            url = webhook.async_generate_url(
+                hass, entry.data[CONF_WEBHOOK_ID], allow_internal=False, prefer_external=True
+            )
+        except NoURLAvailableError:
+            url = None
+    issue_id = f"no_public_url_{entry.entry_id}"
+    if url is None:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="no_public_url",
+            translation_placeholders={"account": entry.title},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+    return url
 
 
 @callback
@@ -106,6 +138,17 @@ async def _async_handle(hass: HomeAssistant, entry: TelephonyConfigEntry, reques
     except PayloadError as err:
         LOGGER.debug("Refused a webhook post for %s: %s", entry.title, err)
         return _error(HTTPStatus.BAD_REQUEST, str(err))
+    accepted, duplicates = async_process_events(hass, entry, events)
+    return json_response({"accepted": accepted, "duplicates": duplicates})
+
+
+@callback
+def async_process_events(
+    hass: HomeAssistant, entry: TelephonyConfigEntry, events: list[TelephonyEvent]
+) -> tuple[int, int]:
+    """Accept the events not seen before (from the webhook or from polling); count both kinds."""
+    runtime = entry.runtime_data
+    settings = runtime.settings(hass, entry)
     accepted = duplicates = 0
     for event in events:
         if runtime.history.is_duplicate(event.dedupe_key):
@@ -113,7 +156,7 @@ async def _async_handle(hass: HomeAssistant, entry: TelephonyConfigEntry, reques
             continue
         _async_accept(hass, entry, settings, event)
         accepted += 1
-    return json_response({"accepted": accepted, "duplicates": duplicates})
+    return accepted, duplicates
 
 
 @callback
@@ -142,6 +185,8 @@ def _async_accept(
         if data["callee"] is None and sent is not None:
             data["callee"] = sent["to"]
     history.record(event.dedupe_key, data, received_at=received_at)
+    if event.type is EventType.CALL_STATUS:
+        runtime.calls.async_record(data)
     hass.bus.async_fire(f"{EVENT_PREFIX}{event.type}", data)
     async_dispatcher_send(hass, signal_event(entry.entry_id), data)
 

@@ -7,14 +7,16 @@ client can do (an SMS client, a client with a balance, …).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, Protocol, runtime_checkable
 
 import aiohttp
 
-from . import bulkgate, bulutfon
+from . import bulkgate, bulutfon, netgsm
 from .models import (
+    AudioFile,
     AuthError,
     Balance,
     CallStatus,
@@ -23,18 +25,23 @@ from .models import (
     InsufficientBalanceError,
     InvalidNumberError,
     PayloadError,
+    Prompt,
     ProviderConnectionError,
     ProviderError,
+    RateLimitedError,
     RequestValidationError,
     SentMessage,
     SmsOptions,
     TelephonyError,
     TelephonyEvent,
+    VoiceMessage,
     WebhookRequest,
 )
 
 __all__ = [
     "PROVIDERS",
+    "AudioFile",
+    "AudioLibraryClient",
     "AuthError",
     "Balance",
     "BalanceClient",
@@ -44,16 +51,23 @@ __all__ = [
     "InsufficientBalanceError",
     "InvalidNumberError",
     "PayloadError",
+    "Prompt",
     "ProviderConnectionError",
     "ProviderError",
     "ProviderSpec",
+    "RateLimitedError",
     "RequestValidationError",
+    "ResultPollingClient",
     "SentMessage",
     "SmsClient",
     "SmsOptions",
     "TelephonyClient",
     "TelephonyError",
     "TelephonyEvent",
+    "VoiceCancelClient",
+    "VoiceCodeClient",
+    "VoiceMessage",
+    "VoiceMessageClient",
     "WebhookRequest",
 ]
 
@@ -63,6 +77,8 @@ CREDENTIAL_APPLICATION_ID: Final = "application_id"
 CREDENTIAL_APPLICATION_TOKEN: Final = "application_token"
 SETTING_SENDER_ID: Final = "sender_id"
 SETTING_SENDER_ID_VALUE: Final = "sender_id_value"
+CREDENTIAL_USERCODE: Final = "usercode"
+CREDENTIAL_PASSWORD: Final = "password"
 
 
 @runtime_checkable
@@ -89,6 +105,53 @@ class SmsClient(TelephonyClient, Protocol):
         """Send one SMS to one number (E.164)."""
 
 
+@runtime_checkable
+class VoiceMessageClient(TelephonyClient, Protocol):
+    """A client that can call numbers and play a message (text read out, or audio)."""
+
+    async def async_send_voice_message(self, message: VoiceMessage) -> str:
+        """Start the calls; return the provider's job id."""
+
+
+@runtime_checkable
+class VoiceCodeClient(TelephonyClient, Protocol):
+    """A client that can read a verification code out in a call."""
+
+    async def async_send_voice_code(
+        self, to: str, code: str, *, language: str = "en", callback_url: str | None = None
+    ) -> str:
+        """Call the number and read the code; return the provider's call or job id."""
+
+
+@runtime_checkable
+class VoiceCancelClient(TelephonyClient, Protocol):
+    """A client that can cancel a scheduled voice message."""
+
+    async def async_cancel_voice_message(self, job_id: str) -> None:
+        """Cancel a job that has not started."""
+
+
+@runtime_checkable
+class ResultPollingClient(TelephonyClient, Protocol):
+    """A client that can be asked for call outcomes (a report), when no webhook brings them."""
+
+    async def async_poll_results(
+        self, job_ids: Sequence[str], region: str | None = None
+    ) -> list[TelephonyEvent]:
+        """Return the outcomes known so far, as `call_status` events."""
+
+
+@runtime_checkable
+class AudioLibraryClient(TelephonyClient, Protocol):
+    """A client that keeps uploaded audio files for voice messages."""
+
+    async def async_upload_audio(self, filename: str, content: bytes) -> str:
+        """Upload a file; return its audio id."""
+
+    async def async_list_audio(self, start: datetime, end: datetime) -> list[AudioFile]:
+        """Return the files uploaded in a time range."""
+
+
 type WebhookParser = Callable[[WebhookRequest], list[TelephonyEvent]]
 type ClientFactory = Callable[[aiohttp.ClientSession, Mapping[str, Any]], TelephonyClient | None]
 
@@ -113,6 +176,8 @@ class ProviderSpec:
     """The provider can send HTTP basic auth with its webhook requests."""
     notify_channels: tuple[str, ...] = ()
     """How recipients can be notified (`sms`, `voice`); each recipient gets a notify entity per channel."""
+    callback_per_request: bool = False
+    """The webhook URL is sent with each request (no URL to paste into the provider's panel)."""
 
 
 def _bulutfon_client(
@@ -132,6 +197,10 @@ def _bulkgate_client(
         sender_id=credentials.get(SETTING_SENDER_ID) or "gSystem",
         sender_id_value=credentials.get(SETTING_SENDER_ID_VALUE) or None,
     )
+
+
+def _netgsm_client(session: aiohttp.ClientSession, credentials: Mapping[str, Any]) -> netgsm.NetgsmClient:
+    return netgsm.NetgsmClient(session, credentials[CREDENTIAL_USERCODE], credentials[CREDENTIAL_PASSWORD])
 
 
 PROVIDERS: Final[Mapping[str, ProviderSpec]] = {
@@ -158,5 +227,17 @@ PROVIDERS: Final[Mapping[str, ProviderSpec]] = {
         # The legacy delivery mode calls once per message with GET.
         webhook_methods=("POST", "GET"),
         notify_channels=("sms",),
+    ),
+    netgsm.PROVIDER: ProviderSpec(
+        id=netgsm.PROVIDER,
+        brand="Netgsm",
+        model="Voice messages",
+        event_types=netgsm.EVENT_TYPES,
+        parse_webhook=netgsm.parse_webhook,
+        create_client=_netgsm_client,
+        configuration_url="https://portal.netgsm.com.tr",
+        secret_key=CREDENTIAL_PASSWORD,
+        notify_channels=("voice",),
+        callback_per_request=True,
     ),
 }

@@ -20,7 +20,7 @@ from .models import (
     WebhookRequest,
 )
 from .numbers import normalize_number
-from .payload import JsonValue, as_items, decode_body, int_or_none, text_or_none
+from .payload import JsonValue, as_items, as_object, decode_body, int_or_none, text_or_none
 
 PROVIDER: Final = "bulutfon"
 API_URL: Final = "https://api.bulutfon.com"
@@ -71,7 +71,7 @@ class BulutfonClient:
     async def async_validate(self) -> BulutfonAccount:
         """Check the token with `GET /me.json` and return the account it belongs to."""
         body = await self._get("/me.json")
-        user, pbx, credit = (_object(body.get(key)) for key in ("user", "pbx", "credit"))
+        user, pbx, credit = (as_object(body.get(key)) for key in ("user", "pbx", "credit"))
         return BulutfonAccount(
             user_name=text_or_none(user.get("name")),
             email=text_or_none(user.get("email")),
@@ -111,10 +111,6 @@ class BulutfonClient:
         if not isinstance(body, dict):
             raise ProviderError("Bulutfon answered with an unexpected JSON document")
         return body
-
-
-def _object(value: JsonValue) -> dict[str, JsonValue]:
-    return value if isinstance(value, dict) else {}
 
 
 def _error_text(text: str) -> str | None:
@@ -196,7 +192,7 @@ def _cdr(value: JsonValue) -> dict[str, JsonValue]:
             value = json.loads(value)
         except ValueError:
             return {}
-    return _object(value)
+    return as_object(value)
 
 
 def _talk_time(item: dict[str, JsonValue], cdr: dict[str, JsonValue]) -> tuple[int | None, bool]:

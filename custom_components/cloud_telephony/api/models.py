@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -120,6 +120,49 @@ class SentMessage:
     remaining_credit: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Something to play: text read out (TTS) or an uploaded audio file."""
+
+    text: str | None = None
+    audio_id: str | None = None
+
+    def __post_init__(self) -> None:
+        """Exactly one of text and audio id."""
+        if (self.text is None) == (self.audio_id is None):
+            raise RequestValidationError("each prompt needs either a text or an audio id")
+        if self.text is not None and not self.text.strip():
+            raise RequestValidationError("a prompt text is empty")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoiceMessage:
+    """A voice message to one or more numbers; several prompts make a dynamic message."""
+
+    numbers: Sequence[str]
+    prompts: Sequence[Prompt]
+    keys: dict[str, Prompt] = field(default_factory=dict)
+    """Digit (0-9) to what is played when that key is pressed; a key menu waits for a press."""
+    ring_time: int = 30
+    start: datetime | None = None
+    end: datetime | None = None
+    iys_filter: str | None = None
+    """Netgsm only: Turkish commercial-message register check, `11` individuals, `12` merchants."""
+    relation_id: str | None = None
+    callback_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AudioFile:
+    """An uploaded audio file."""
+
+    audio_id: str
+    sender: str | None
+    uploaded_at: datetime | None
+    duration: int | None
+    url: str | None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WebhookRequest:
     """One provider request to the webhook, as the parsers see it."""
@@ -156,6 +199,10 @@ class ProviderError(TelephonyError):
 
 class InsufficientBalanceError(ProviderError):
     """The account has too little credit for the request."""
+
+
+class RateLimitedError(ProviderError):
+    """The provider asks to slow down."""
 
 
 class InvalidNumberError(ProviderError):

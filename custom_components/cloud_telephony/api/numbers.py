@@ -48,7 +48,8 @@ def _digits(number: str) -> str:
     return "".join(char for char in number if char.isdigit())
 
 
-def _match_key(number: str) -> str:
+def match_key(number: str) -> str:
+    """Return the digits two spellings of the same number share (the last 9, or all of a short one)."""
     digits = _digits(number)
     return digits[-MATCH_DIGITS:] if len(digits) >= MATCH_DIGITS else digits
 
@@ -81,7 +82,7 @@ class ContactBook:
         items = contacts.items() if isinstance(contacts, Mapping) else contacts
         self._names: dict[str, str] = {}
         for number, name in items:
-            self._names.setdefault(_match_key(number), name)
+            self._names.setdefault(match_key(number), name)
 
     def __len__(self) -> int:
         """Return how many numbers the book knows."""
@@ -91,4 +92,4 @@ class ContactBook:
         """Return the name saved for this number, or None."""
         if not number:
             return None
-        return self._names.get(_match_key(number))
+        return self._names.get(match_key(number))

@@ -150,6 +150,11 @@ def as_items(decoded: JsonValue) -> list[dict[str, JsonValue]]:
     raise PayloadError("expected an object or a non-empty array of objects")
 
 
+def as_object(value: JsonValue) -> dict[str, JsonValue]:
+    """Return the value when it is an object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def text_or_none(value: JsonValue) -> str | None:
     """Return a scalar as text (integers wider than 32 bits included), or None when empty."""
     if value is None or isinstance(value, dict | list):

@@ -1,0 +1,523 @@
+"""Netgsm voice messages (sesli mesaj): send, cancel, report, audio files, balance; status webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+import json
+from pathlib import PurePath
+from typing import Any, Final
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from .models import (
+    AudioFile,
+    AuthError,
+    Balance,
+    CallStatus,
+    Direction,
+    EventType,
+    InvalidNumberError,
+    PayloadError,
+    Prompt,
+    ProviderConnectionError,
+    ProviderError,
+    RateLimitedError,
+    RequestValidationError,
+    TelephonyEvent,
+    VoiceMessage,
+    WebhookRequest,
+)
+from .numbers import normalize_number
+from .payload import JsonValue, as_items, as_object, decode_body, int_or_none, text_or_none
+
+PROVIDER: Final = "netgsm"
+API_URL: Final = "https://api.netgsm.com.tr"
+REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=30)
+# Loaded at import (in an executor), never in the event loop.
+ISTANBUL: Final = ZoneInfo("Europe/Istanbul")
+
+MIN_RING_TIME: Final = 10
+MAX_RING_TIME: Final = 30
+MIN_WINDOW: Final = timedelta(hours=1)
+MAX_WINDOW: Final = timedelta(hours=21)
+MAX_AUDIO_BYTES: Final = 4 * 1024 * 1024
+# Netgsm's error text says WAV; its own example uploads an MP3. Both are let through.
+AUDIO_EXTENSIONS: Final = frozenset({".wav", ".mp3"})
+MAX_LIST_RANGE: Final = timedelta(days=30)
+MAX_CODE_DIGITS: Final = 12
+
+AUTH_MESSAGE: Final = (
+    "Netgsm refused the credentials (code 30): wrong usercode or password, no API permission for this "
+    "user, or this address is not in the account's API IP whitelist"
+)
+# Codes of the send, report and list endpoints, in Netgsm's meaning.
+_SEND_ERRORS: Final = {
+    "40": "the audio file was not found (code 40)",
+    "45": "no phone number to call (code 45)",
+    "70": "a parameter is wrong or missing (code 70)",
+}
+_REPORT_ERRORS: Final = {
+    "70": "a parameter is wrong or missing (code 70)",
+    "100": "Netgsm system error (code 100)",
+}
+_LIST_ERRORS: Final = {
+    "50": "the date format is wrong (code 50)",
+    "60": "the date range is longer than 30 days (code 60)",
+    "70": "a parameter is wrong or missing (code 70)",
+}
+_UPLOAD_ERRORS: Final = {
+    "10": "Netgsm did not receive the file (code 10)",
+    "20": "Netgsm refused the file type (code 20)",
+    "40": "the file is larger than 4 MB (code 40)",
+}
+_BALANCE_ERRORS: Final = {
+    "60": "no balance record (code 60)",
+    "70": "a parameter is wrong or missing (code 70)",
+}
+
+# Call outcomes: the webhook's `state` and the report's status share these numbers.
+_STATUSES: Final = {
+    1: CallStatus.ANSWERED,
+    2: CallStatus.NOT_ANSWERED,
+    3: CallStatus.UNREACHABLE,
+    4: CallStatus.INSUFFICIENT_BALANCE,
+    5: CallStatus.CANCELLED,
+    6: CallStatus.FAILED,
+    7: CallStatus.BUSY,
+    8: CallStatus.INVALID_NUMBER,
+    9: CallStatus.EXPIRED,
+}
+_WAITING: Final = 0
+
+EVENT_TYPES: Final = frozenset({EventType.CALL_STATUS})
+
+
+class NetgsmClient:
+    """Netgsm voice message API with a usercode and password; the session is injected."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, usercode: str, password: str, *, base_url: str | None = None
+    ) -> None:
+        """Keep the credentials; nothing is sent yet."""
+        self._session = session
+        self._usercode = usercode
+        self._password = password
+        self._base_url = base_url
+
+    # ---- account ---------------------------------------------------------------------------
+
+    async def async_validate(self) -> Balance:
+        """Check the credentials with the balance query, which has no side effect."""
+        return await self.async_get_balance()
+
+    async def async_get_balance(self) -> Balance:
+        """Return the credit (money) balance, in Turkish lira."""
+        text = await self._request(
+            "POST", "/balance", json={"usercode": self._usercode, "password": self._password, "stip": 2}
+        )
+        try:
+            document = json.loads(text)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            raise ProviderError("Netgsm's balance answer is not JSON")
+        code = text_or_none(document.get("code"))
+        if code is not None and code != "00":
+            raise _coded_error(code, _BALANCE_ERRORS)
+        amount = _amount(document.get("balance"))
+        if amount is None:
+            raise ProviderError("Netgsm's balance answer has no amount")
+        return Balance(amount=amount, unit="TRY")
+
+    # ---- voice messages --------------------------------------------------------------------
+
+    async def async_send_voice_message(self, message: VoiceMessage) -> str:
+        """Start a voice message job; return Netgsm's job id (bulkid)."""
+        text = await self._request(
+            "POST", "/voicesms/send", data=build_voice_xml(message, self._usercode, self._password).encode()
+        )
+        code, _, rest = text.strip().partition(" ")
+        # 01 and 02: a start or stop time was invalid and Netgsm used its own; the job runs.
+        if code in ("00", "01", "02") and rest.strip():
+            return rest.strip().split()[0]
+        raise _coded_error(code, _SEND_ERRORS)
+
+    async def async_send_voice_code(
+        self, to: str, code: str, *, language: str = "tr", callback_url: str | None = None
+    ) -> str:
+        """Read a numeric code out slowly, twice, in a short Turkish or English sentence."""
+        if not code.isdigit() or not 1 <= len(code) <= MAX_CODE_DIGITS:
+            raise RequestValidationError(f"the code must be 1 to {MAX_CODE_DIGITS} digits")
+        prompt = Prompt(text=spoken_digits(code, language))
+        return await self.async_send_voice_message(
+            VoiceMessage(numbers=[to], prompts=[prompt], callback_url=callback_url)
+        )
+
+    async def async_cancel_voice_message(self, job_id: str) -> None:
+        """Cancel a scheduled job that has not started."""
+        text = await self._request(
+            "GET",
+            "/voicesms/edit",
+            params={"usercode": self._usercode, "password": self._password, "bulkid": job_id},
+        )
+        try:
+            document = json.loads(text)
+        except ValueError:
+            document = {"code": text.strip()}
+        code = text_or_none(document.get("code")) if isinstance(document, dict) else None
+        if code == "200":
+            return
+        if code == "40":
+            raise ProviderError(
+                "Netgsm has no scheduled job with this id that has not started (code 40)", code
+            )
+        raise _coded_error(code or "", {})
+
+    async def async_poll_results(
+        self, job_ids: Sequence[str], region: str | None = "TR"
+    ) -> list[TelephonyEvent]:
+        """Return the calls' outcomes so far (the report), as `call_status` events."""
+        text = await self._request(
+            "GET",
+            "/voicesms/report/",
+            params={
+                "usercode": self._usercode,
+                "password": self._password,
+                "bulkid": ",".join(job_ids),
+                "type": "1" if len(job_ids) > 1 else "0",
+            },
+        )
+        rows = [row.strip() for row in text.replace("<BR>", "<br>").split("<br>") if row.strip()]
+        if len(rows) == 1 and rows[0].isdigit() and " " not in rows[0]:
+            code = rows[0]
+            if code == "60":
+                return []
+            if code == "80":
+                raise RateLimitedError("Netgsm allows two report queries per minute (code 80)", code)
+            raise _coded_error(code, _REPORT_ERRORS)
+        events: list[TelephonyEvent] = []
+        for row in rows:
+            fields = row.split()
+            status = int_or_none(fields[2]) if len(fields) >= 3 else None
+            if status is None or status == _WAITING or status not in _STATUSES:
+                continue
+            key = fields[3] if len(fields) > 3 and fields[3] not in ("-", "") else None
+            events.append(
+                _call_status(
+                    job_id=fields[0],
+                    callee=normalize_number(fields[1], region),
+                    state=status,
+                    key_pressed=key,
+                    raw={"report": row},
+                )
+            )
+        return events
+
+    # ---- audio files -----------------------------------------------------------------------
+
+    async def async_upload_audio(self, filename: str, content: bytes) -> str:
+        """Upload an audio file for later messages; return its audio id (one upload per minute)."""
+        extension = PurePath(filename).suffix.lower()
+        if extension not in AUDIO_EXTENSIONS:
+            raise RequestValidationError(
+                f"Netgsm takes {' or '.join(sorted(AUDIO_EXTENSIONS))} files, not {extension or 'this'}"
+            )
+        if len(content) > MAX_AUDIO_BYTES:
+            raise RequestValidationError(f"the file has {len(content)} bytes; Netgsm takes at most 4 MB")
+        form = aiohttp.FormData()
+        form.add_field("username", self._usercode)
+        form.add_field("password", self._password)
+        form.add_field(
+            "dosya", content, filename=PurePath(filename).name, content_type="application/octet-stream"
+        )
+        text = (await self._request("POST", "/voicesms/upload", data=form)).strip()
+        if text in _UPLOAD_ERRORS or text == "30" or not text.isdigit():
+            raise _coded_error(text, _UPLOAD_ERRORS)
+        return text
+
+    async def async_list_audio(self, start: datetime, end: datetime) -> list[AudioFile]:
+        """Return the audio files uploaded between two times (at most 30 days apart)."""
+        if end <= start or end - start > MAX_LIST_RANGE:
+            raise RequestValidationError("the range must end after it starts and span at most 30 days")
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><mainbody><header>'
+            f"<usercode>{escape(self._usercode)}</usercode><password>{escape(self._password)}</password>"
+            f"<startdate>{_istanbul(start, '%d%m%Y%H%M')}</startdate>"
+            f"<stopdate>{_istanbul(end, '%d%m%Y%H%M')}</stopdate>"
+            "</header></mainbody>"
+        )
+        text = await self._request("POST", "/voicesms/uploadlist", data=body.encode())
+        rows = [row.strip() for row in text.replace("<BR>", "<br>").split("<br>") if row.strip()]
+        if len(rows) == 1 and rows[0].isdigit() and len(rows[0]) <= 3:
+            if rows[0] == "40":
+                return []
+            raise _coded_error(rows[0], _LIST_ERRORS)
+        files = []
+        for row in rows:
+            parts = [part.strip() for part in row.split("|")]
+            if len(parts) < 5 or not parts[0]:
+                continue
+            files.append(
+                AudioFile(
+                    audio_id=parts[0],
+                    sender=parts[1] or None,
+                    uploaded_at=_parse_time(parts[2], "%d.%m.%Y %H:%M"),
+                    duration=int_or_none(parts[3]),
+                    url=parts[4] or None,
+                )
+            )
+        return files
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> str:
+        # Errors are built here, never from aiohttp's own messages: those carry the URL and
+        # with it the password (the report and cancel calls take it in the query).
+        headers = (
+            {"Content-Type": "text/xml; charset=UTF-8"} if isinstance(kwargs.get("data"), bytes) else None
+        )
+        try:
+            async with self._session.request(
+                method,
+                (self._base_url or API_URL).rstrip("/") + path,
+                headers=headers,
+                timeout=REQUEST_TIMEOUT,
+                **kwargs,
+            ) as response:
+                text = await response.text()
+                status = response.status
+        except TimeoutError as err:
+            raise ProviderConnectionError("Netgsm did not answer in time") from err
+        except aiohttp.ClientError as err:
+            raise ProviderConnectionError(f"cannot reach Netgsm ({type(err).__name__})") from err
+        if status >= 500:
+            raise ProviderConnectionError(f"Netgsm answered HTTP {status}")
+        if status >= 400 and status != 406:
+            raise ProviderError(f"Netgsm answered HTTP {status}")
+        return text
+
+
+def _coded_error(code: str, meanings: dict[str, str]) -> Exception:
+    """Turn a Netgsm result code into a typed error carrying Netgsm's meaning."""
+    if code == "30":
+        return AuthError(AUTH_MESSAGE)
+    if code == "45":
+        return InvalidNumberError(meanings.get(code, f"code {code}"), code)
+    if code in meanings:
+        return ProviderError(meanings[code], code)
+    return ProviderError(f"Netgsm answered with an unknown result ({code[:40] or 'empty'})", code or None)
+
+
+def _amount(value: JsonValue) -> float | None:
+    """Read `34,020` (decimal comma), `1.234,56` or `34.02`."""
+    text = text_or_none(value)
+    if text is None:
+        return None
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def national_number(number: str) -> str:
+    """Return the number as Netgsm dials it: 10 national digits in Turkey, else 00 and the digits."""
+    digits = "".join(char for char in number if char.isdigit())
+    if number.startswith("+90") or (len(digits) == 12 and digits.startswith("90")):
+        return digits[2:]
+    if number.startswith("+"):
+        return "00" + digits
+    return digits.removeprefix("0") if len(digits) == 11 and digits.startswith("05") else digits
+
+
+def _istanbul(moment: datetime, pattern: str) -> str:
+    return moment.astimezone(ISTANBUL).strftime(pattern)
+
+
+def _validate(message: VoiceMessage) -> None:
+    if not message.numbers:
+        raise RequestValidationError("no phone number to call")
+    if not message.prompts:
+        raise RequestValidationError("nothing to say: give a text, an audio id or a series")
+    if not MIN_RING_TIME <= message.ring_time <= MAX_RING_TIME:
+        raise RequestValidationError(f"the ring time must be {MIN_RING_TIME} to {MAX_RING_TIME} seconds")
+    for digit in message.keys:
+        if len(digit) != 1 or not digit.isdigit():
+            raise RequestValidationError(f"key {digit!r} is not a digit from 0 to 9")
+    if message.iys_filter not in (None, "11", "12"):
+        raise RequestValidationError("the IYS filter is 11 (individuals) or 12 (merchants)")
+    if (message.start is None) != (message.end is None):
+        raise RequestValidationError("give both the start and the end of the calling window, or neither")
+    if message.start is not None and message.end is not None:
+        window = message.end - message.start
+        if not MIN_WINDOW <= window <= MAX_WINDOW:
+            raise RequestValidationError("the calling window must last between 1 and 21 hours")
+
+
+def _prompt_xml(prompt: Prompt) -> str:
+    if prompt.text is not None:
+        return f"<text>{escape(prompt.text)}</text>"
+    return f"<audioid>{escape(prompt.audio_id or '')}</audioid>"
+
+
+def build_voice_xml(message: VoiceMessage, usercode: str, password: str) -> str:
+    """Build the `/voicesms/send` document: simple for one prompt, dynamic (a scenario) for several.
+
+    Texts are XML-escaped and the document is UTF-8 (Netgsm's own samples do neither).
+    """
+    _validate(message)
+    start, end = message.start, message.end
+    header = [
+        f"<usercode>{escape(usercode)}</usercode>",
+        f"<password>{escape(password)}</password>",
+        f"<startdate>{_istanbul(start, '%d%m%Y') if start else ''}</startdate>",
+        f"<starttime>{_istanbul(start, '%H%M') if start else ''}</starttime>",
+        f"<stopdate>{_istanbul(end, '%d%m%Y') if end else ''}</stopdate>",
+        f"<stoptime>{_istanbul(end, '%H%M') if end else ''}</stoptime>",
+        f"<key>{1 if message.keys else 0}</key>",
+        f"<ringtime>{message.ring_time}</ringtime>",
+    ]
+    if message.iys_filter:
+        header.append(f"<filter>{message.iys_filter}</filter>")
+    if message.relation_id:
+        header.append(f"<relationid>{escape(message.relation_id)}</relationid>")
+    if message.callback_url:
+        header.append(f"<url>{escape(message.callback_url)}</url>")
+    numbers = "".join(f"<no>{escape(national_number(number))}</no>" for number in message.numbers)
+    keys = "".join(
+        f"<keys><keydetail><keyinfo>{digit}</keyinfo>{_prompt_xml(prompt)}</keydetail></keys>"
+        for digit, prompt in sorted(message.keys.items())
+    )
+    if len(message.prompts) == 1:
+        body = _prompt_xml(message.prompts[0]) + numbers + keys
+    else:
+        series = "".join(
+            f"<series s='{index}'>{_prompt_xml(prompt)}</series>"
+            for index, prompt in enumerate(message.prompts, 1)
+        )
+        body = f"<voicemail><scenario>{series}<number>{numbers}</number>{keys}</scenario></voicemail>"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<mainbody><header>{''.join(header)}</header><body>{body}</body></mainbody>"
+    )
+
+
+def parse_webhook(request: WebhookRequest) -> list[TelephonyEvent]:
+    """Turn Netgsm's per-call status post into a `call_status` event."""
+    return [
+        _webhook_item(item, request.region)
+        for item in as_items(decode_body(request.body, request.content_type))
+    ]
+
+
+def _webhook_item(item: dict[str, JsonValue], region: str | None) -> TelephonyEvent:
+    job_id = text_or_none(item.get("bulkid"))
+    if job_id is None:
+        raise PayloadError("bulkid is missing")
+    state = int_or_none(item.get("state"))
+    if state not in _STATUSES:
+        raise PayloadError("state is missing or unknown")
+    detail = as_object(item.get("detail"))
+    message_type = int_or_none(item.get("type"))
+    push_button = text_or_none(detail.get("push_button")) if "push_button" in detail else None
+    key_result: str | None = None
+    key_pressed: str | None = None
+    if message_type in (3, 4) or push_button is not None:
+        if push_button is None:
+            key_result = "hung_up_before_prompt"
+        elif push_button == "-1":
+            key_result = "no_key_in_time"
+        else:
+            key_result, key_pressed = "pressed", push_button
+    times = {
+        name: _parse_netgsm_time(item.get(name)) for name in ("start_time", "answer_time", "hangup_time")
+    }
+    record_link = text_or_none(detail.get("record_link"))
+    return _call_status(
+        job_id=job_id,
+        callee=normalize_number(text_or_none(item.get("callee")), region),
+        caller=normalize_number(text_or_none(item.get("caller")), region),
+        state=state,
+        key_pressed=key_pressed,
+        duration=int_or_none(item.get("bilsec")),
+        occurred_at=times["hangup_time"] or times["answer_time"] or times["start_time"],
+        raw=item,
+        extra={
+            "key_result": key_result,
+            "relation_id": text_or_none(item.get("relationid")),
+            "recording_url": record_link,
+            "callee_name": text_or_none(item.get("name")),
+            "message_type": message_type,
+            "answered_at": times["answer_time"].isoformat() if times["answer_time"] else None,
+        },
+    )
+
+
+def _call_status(
+    *,
+    job_id: str,
+    callee: str | None,
+    state: int,
+    key_pressed: str | None,
+    raw: dict[str, Any],
+    caller: str | None = None,
+    duration: int | None = None,
+    occurred_at: datetime | None = None,
+    extra: dict[str, Any] | None = None,
+) -> TelephonyEvent:
+    """Build the event both the webhook and the report produce, with the same identity."""
+    return TelephonyEvent(
+        type=EventType.CALL_STATUS,
+        provider=PROVIDER,
+        dedupe_key=f"{job_id}:{callee or ''}:{state}",
+        call_id=job_id,
+        caller=caller,
+        callee=callee,
+        direction=Direction.OUTBOUND,
+        status=str(_STATUSES[state]),
+        key_pressed=key_pressed,
+        duration=duration,
+        occurred_at=occurred_at,
+        raw=raw,
+        extra={"final": True, **(extra or {})},
+    )
+
+
+def _parse_netgsm_time(value: JsonValue) -> datetime | None:
+    """Read `2023-02-22 15:50:09.526` (0 to 6 fraction digits) as Istanbul time."""
+    text = text_or_none(value)
+    if text is None:
+        return None
+    main, _, fraction = text.partition(".")
+    parsed = _parse_time(main, "%Y-%m-%d %H:%M:%S")
+    if parsed is None:
+        return None
+    digits = "".join(char for char in fraction if char.isdigit())[:6]
+    return parsed.replace(microsecond=int(digits.ljust(6, "0")) if digits else 0)
+
+
+def _parse_time(text: str, pattern: str) -> datetime | None:
+    try:
+        return datetime.strptime(text.strip(), pattern).replace(tzinfo=ISTANBUL)
+    except ValueError:
+        return None
+
+
+def spoken_digits(code: str, language: str) -> str:
+    """Say a code digit by digit, twice, in a short sentence (Turkish or English)."""
+    words = _DIGIT_WORDS.get(language, _DIGIT_WORDS["en"])
+    spelled = ", ".join(words[int(digit)] for digit in code if digit.isdigit())
+    intro, again = _CODE_SENTENCES.get(language, _CODE_SENTENCES["en"])
+    return f"{intro} {spelled}. {again} {spelled}."
+
+
+_DIGIT_WORDS: Final = {
+    "tr": ("sıfır", "bir", "iki", "üç", "dört", "beş", "altı", "yedi", "sekiz", "dokuz"),
+    "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+}
+_CODE_SENTENCES: Final = {
+    "tr": ("Doğrulama kodunuz:", "Tekrar ediyorum:"),
+    "en": ("Your verification code is:", "Again:"),
+}

@@ -1,0 +1,127 @@
+"""Calls this integration placed: waiting for their outcome, and polling for it without a webhook."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
+
+from .api import RateLimitedError, ResultPollingClient, TelephonyError, TelephonyEvent
+from .api.numbers import match_key
+from .const import LOGGER
+
+# Netgsm allows two report queries a minute; one every 30 s stays inside that for all jobs.
+POLL_INTERVAL: Final = timedelta(seconds=30)
+# A job whose outcomes have not all arrived after this long is given up.
+JOB_LIFETIME: Final = timedelta(hours=24)
+
+type EventSink = Callable[[list[TelephonyEvent]], Awaitable[Any]]
+
+
+@dataclass(slots=True)
+class _Job:
+    numbers: list[str]
+    expires: datetime
+    poll: bool
+    outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def missing(self) -> list[str]:
+        return [number for number in self.numbers if match_key(number) not in self.outcomes]
+
+
+class CallTracker:
+    """Per entry: jobs that still wait for outcomes, fed by the webhook or by polling."""
+
+    def __init__(self, hass: HomeAssistant, region: Callable[[], str | None]) -> None:
+        """Start with no jobs; polling starts with the first job that needs it."""
+        self._hass = hass
+        self._region = region
+        self._jobs: dict[str, _Job] = {}
+        self._client: ResultPollingClient | None = None
+        self._sink: EventSink | None = None
+        self._unsub_poll: CALLBACK_TYPE | None = None
+
+    def set_poller(self, client: ResultPollingClient, sink: EventSink) -> None:
+        """Say how to ask for outcomes and where to send them, for jobs without a webhook."""
+        self._client, self._sink = client, sink
+
+    @callback
+    def async_track(self, job_id: str, numbers: Iterable[str], *, poll: bool) -> None:
+        """Start waiting for the outcome of each number of a job (to wait for it, or to poll it)."""
+        job = _Job(numbers=list(numbers), expires=dt_util.utcnow() + JOB_LIFETIME, poll=poll)
+        self._jobs[job_id] = job
+        if poll and self._client is not None and self._unsub_poll is None:
+            self._unsub_poll = async_track_time_interval(
+                self._hass, self._async_poll, POLL_INTERVAL, name="cloud_telephony call results"
+            )
+
+    @callback
+    def async_record(self, data: dict[str, Any]) -> None:
+        """Take an accepted `call_status` event; a final one completes its number."""
+        job = self._jobs.get(str(data.get("call_id")))
+        if job is None or not data.get("final") or data.get("callee") is None:
+            return
+        job.outcomes[match_key(data["callee"])] = _outcome(data)
+        if not job.missing():
+            job.done.set()
+
+    async def async_wait(self, job_id: str, seconds: float) -> dict[str, Any]:
+        """Wait until every number of the job has an outcome, or the given seconds pass."""
+        job = self._jobs[job_id]
+        with suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await job.done.wait()
+        if not job.poll or job.done.is_set():
+            # Nobody else needs it: the webhook's later events find no job and pass by.
+            self._jobs.pop(job_id, None)
+        results = [
+            {"to": number, **job.outcomes.get(match_key(number), _NO_OUTCOME)} for number in job.numbers
+        ]
+        return {"results": results, "complete": job.done.is_set()}
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop polling (the entry unloads); waiting actions end at their timeout."""
+        if self._unsub_poll is not None:
+            self._unsub_poll()
+            self._unsub_poll = None
+
+    async def _async_poll(self, now: datetime) -> None:
+        for job_id in [
+            job_id for job_id, job in self._jobs.items() if job.done.is_set() or job.expires < now
+        ]:
+            del self._jobs[job_id]
+        pending = [job_id for job_id, job in self._jobs.items() if job.poll]
+        if not pending:
+            self.async_stop()
+            return
+        if self._client is None or self._sink is None:  # pragma: no cover - set before any polled job
+            return
+        try:
+            events = await self._client.async_poll_results(pending, self._region())
+        except RateLimitedError:
+            return
+        except TelephonyError as err:
+            LOGGER.debug("Could not fetch call results: %s", err)
+            return
+        await self._sink(events)
+
+
+_NO_OUTCOME: Final = {"status": None, "key_pressed": None, "duration": None, "key_result": None}
+
+
+def _outcome(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "status": data.get("status"),
+        "key_pressed": data.get("key_pressed"),
+        "duration": data.get("duration"),
+        "key_result": data.get("key_result"),
+    }
