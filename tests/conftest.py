@@ -17,7 +17,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Import the package first: the test plugin otherwise resolves `custom_components` to its own folder.
 import custom_components.cloud_telephony  # noqa: F401  # isort: skip
-from custom_components.cloud_telephony.api import bulkgate as bulkgate_api, bulutfon as bulutfon_api
+from custom_components.cloud_telephony.api import (
+    bulkgate as bulkgate_api,
+    bulutfon as bulutfon_api,
+    netgsm as netgsm_api,
+)
 from custom_components.cloud_telephony.const import (
     CONF_ACCOUNT_NAME,
     CONF_API_TOKEN,
@@ -32,9 +36,10 @@ from custom_components.cloud_telephony.const import (
     CONF_SENDER_ID,
     DOMAIN,
 )
-from tests.fakes import bulkgate as fake_bulkgate_api, bulutfon as fake
+from tests.fakes import bulkgate as fake_bulkgate_api, bulutfon as fake, netgsm as fake_netgsm_api
 from tests.fakes.bulkgate import FakeBulkGate
 from tests.fakes.bulutfon import FakeBulutfon
+from tests.fakes.netgsm import FakeNetgsm
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -54,6 +59,17 @@ async def _serve(app: web.Application) -> tuple[TestServer, str]:
 async def fake_bulkgate(socket_enabled: None) -> AsyncIterator[tuple[FakeBulkGate, str]]:
     """Run the fake BulkGate API on loopback; yield it and its base URL."""
     fake_api = FakeBulkGate()
+    server, url = await _serve(fake_api.app())
+    try:
+        yield fake_api, url
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def fake_netgsm(socket_enabled: None) -> AsyncIterator[tuple[FakeNetgsm, str]]:
+    """Run the fake Netgsm API on loopback; yield it and its base URL."""
+    fake_api = FakeNetgsm()
     server, url = await _serve(fake_api.app())
     try:
         yield fake_api, url
@@ -108,6 +124,38 @@ async def bulkgate_api_url(
     server, url = fake_bulkgate
     monkeypatch.setattr(bulkgate_api, "API_URL", url)
     return server
+
+
+@pytest.fixture
+async def netgsm_api_url(fake_netgsm: tuple[FakeNetgsm, str], monkeypatch: pytest.MonkeyPatch) -> FakeNetgsm:
+    """Point the Netgsm client at the local fake API."""
+    server, url = fake_netgsm
+    monkeypatch.setattr(netgsm_api, "API_URL", url)
+    return server
+
+
+NETGSM_ENTRY_ID = "01JCLOUDTELEPHONYNETGSM001"
+NETGSM_WEBHOOK_ID = "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+NETGSM_WEBHOOK_PATH = f"/api/webhook/{NETGSM_WEBHOOK_ID}"
+
+
+@pytest.fixture
+def netgsm_entry() -> MockConfigEntry:
+    """Return a Netgsm entry with one notify recipient (not yet added to Home Assistant)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Netgsm 8500000000",
+        unique_id="netgsm_8500000000",
+        entry_id=NETGSM_ENTRY_ID,
+        data={
+            CONF_PROVIDER: "netgsm",
+            CONF_ACCOUNT_NAME: "Netgsm 8500000000",
+            CONF_WEBHOOK_ID: NETGSM_WEBHOOK_ID,
+            "usercode": fake_netgsm_api.USERCODE,
+            "password": fake_netgsm_api.PASSWORD,
+        },
+        options={CONF_COUNTRY: "TR", CONF_CONTACTS: "", CONF_RECIPIENTS: "0532 000 00 00 = Mom"},
+    )
 
 
 BULKGATE_ENTRY_ID = "01JCLOUDTELEPHONYBULKGATE1"

@@ -33,7 +33,7 @@ from custom_components.cloud_telephony.const import (
     DOMAIN,
 )
 from tests.conftest import EXTERNAL_URL, WEBHOOK_ID, entry_variant
-from tests.fakes import bulkgate as fake_bulkgate, bulutfon as fake
+from tests.fakes import bulkgate as fake_bulkgate, bulutfon as fake, netgsm as fake_netgsm
 
 CLOUDHOOK_URL = "https://hooks.nabu.casa/abcdef"
 
@@ -409,3 +409,51 @@ async def test_bulkgate_options(hass: HomeAssistant, bulkgate_entry: MockConfigE
         result["flow_id"], {CONF_COUNTRY: "CZ", CONF_RECIPIENTS: "+420603123456 = Anna"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+NETGSM_INPUT = {"usercode": fake_netgsm.USERCODE, "password": fake_netgsm.PASSWORD, CONF_COUNTRY: "TR"}
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_netgsm(hass: HomeAssistant, netgsm_api_url: fake_netgsm.FakeNetgsm) -> None:
+    result = await provider_form(hass, "netgsm")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**NETGSM_INPUT, "password": "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert "code 30" in result["description_placeholders"]["reason"]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], NETGSM_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Netgsm 8500000000"
+    assert result["data"]["usercode"] == fake_netgsm.USERCODE
+    assert result["data"]["password"] == fake_netgsm.PASSWORD
+    assert result["options"] == {CONF_COUNTRY: "TR", CONF_CONTACTS: "", CONF_RECIPIENTS: ""}
+    assert result["description"] == "netgsm"
+    assert result["result"].unique_id == "netgsm_8500000000"
+
+
+async def test_netgsm_duplicate(hass: HomeAssistant, netgsm_entry: MockConfigEntry) -> None:
+    netgsm_entry.add_to_hass(hass)
+    result = await provider_form(hass, "netgsm")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], NETGSM_INPUT)
+    assert result["reason"] == "already_configured"
+
+
+@pytest.mark.usefixtures("netgsm_api_url")
+async def test_netgsm_reauth_and_reconfigure(hass: HomeAssistant, netgsm_entry: MockConfigEntry) -> None:
+    entry = entry_variant(netgsm_entry, data={"password": "old"})
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert list(result["data_schema"].schema) == ["password"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"password": fake_netgsm.PASSWORD}
+    )
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["password"] == fake_netgsm.PASSWORD
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"password": "bad"})
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"password": fake_netgsm.PASSWORD}
+    )
+    assert result["reason"] == "reconfigure_successful"

@@ -63,6 +63,14 @@ class CallTracker:
                 self._hass, self._async_poll, POLL_INTERVAL, name="cloud_telephony call results"
             )
 
+    @property
+    def pending(self) -> dict[str, dict[str, Any]]:
+        """Return the jobs still waiting for outcomes: numbers left, and whether they are polled."""
+        return {
+            job_id: {"waiting_for": len(job.missing()), "polled": job.poll}
+            for job_id, job in self._jobs.items()
+        }
+
     @callback
     def async_record(self, data: dict[str, Any]) -> None:
         """Take an accepted `call_status` event; a final one completes its number."""

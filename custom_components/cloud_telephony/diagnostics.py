@@ -71,4 +71,5 @@ async def async_get_config_entry_diagnostics(
             "remembered_ids": history.seen_count,
             "recent": async_redact_data(recent[-10:], TO_REDACT),
         },
+        "pending_calls": runtime.calls.pending,
     }

@@ -87,7 +87,7 @@ KEY_PROMPT = vol.Any(cv.string, PROMPT)
 WAIT_FIELDS: Final[dict[vol.Marker, Any]] = {
     vol.Optional(ATTR_WAIT_FOR_RESULT, default=False): cv.boolean,
     vol.Optional(ATTR_TIMEOUT, default=DEFAULT_TIMEOUT): vol.All(
-        vol.Coerce(int), vol.Range(min=5, max=MAX_TIMEOUT)
+        vol.Coerce(int), vol.Range(min=1, max=MAX_TIMEOUT)
     ),
 }
 

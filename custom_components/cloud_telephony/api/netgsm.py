@@ -166,8 +166,9 @@ class NetgsmClient:
         try:
             document = json.loads(text)
         except ValueError:
-            document = {"code": text.strip()}
-        code = text_or_none(document.get("code")) if isinstance(document, dict) else None
+            document = None
+        # Errors such as 30 may come as a bare code instead of a JSON object.
+        code = text_or_none(document.get("code")) if isinstance(document, dict) else text.strip()
         if code == "200":
             return
         if code == "40":

@@ -1,0 +1,131 @@
+"""A local stand-in for api.netgsm.com.tr's voice message API, answering as Netgsm documents.
+
+Plain-text result codes for the XML endpoints (`00 <bulkid>`, `30`, `40`, `45`, `70`), `<br>`
+separated report and list rows, JSON for cancel and balance. The balance endpoint's error status
+(406) follows Netgsm's REST v2 convention; the documents do not show it for /balance itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from aiohttp import web
+
+USERCODE = "8500000000"
+PASSWORD = "valid-password"
+FIRST_JOB_ID = 175343083
+UNKNOWN_AUDIO_ID = "99999999"
+# From the seed's list example, with the masked digits filled in.
+AUDIO_LIST = (
+    "55201234|3120000000|26.01.2023 15:03|174|http://sesdosya.netgsm.com.tr/upload.php?tip=6&a=b454<br>"
+    "55258936|3120000000|26.01.2023 15:02|174|http://sesdosya.netgsm.com.tr/upload.php?tip=6&a=c555<br>"
+)
+
+
+class FakeNetgsm:
+    """Routes of the fake; what the client sent is recorded for assertions."""
+
+    def __init__(self) -> None:
+        self.sent_xml: list[str] = []
+        self.report_rows: dict[str, list[str]] = {}
+        self.report_queries: list[dict[str, str]] = []
+        self.report_limit: int | None = None
+        self.uploads: list[dict[str, Any]] = []
+        self.scheduled: set[str] = set()
+        self.send_reply: str | None = None
+        self.next_job = FIRST_JOB_ID
+        self.audio_list = AUDIO_LIST
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app.router.add_post("/balance", self.balance)
+        app.router.add_post("/voicesms/send", self.send)
+        app.router.add_get("/voicesms/edit", self.cancel)
+        app.router.add_get("/voicesms/report/", self.report)
+        app.router.add_post("/voicesms/upload", self.upload)
+        app.router.add_post("/voicesms/uploadlist", self.upload_list)
+        return app
+
+    @staticmethod
+    def _authorized(usercode: str | None, password: str | None) -> bool:
+        return usercode == USERCODE and password == PASSWORD
+
+    async def balance(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if not self._authorized(body.get("usercode"), body.get("password")):
+            return web.json_response({"code": "30", "description": "Invalid credentials"}, status=406)
+        if body.get("stip") != 2:
+            return web.json_response({"code": "70"}, status=406)
+        return web.json_response({"code": "00", "balance": "34,020"})
+
+    async def send(self, request: web.Request) -> web.Response:
+        text = (await request.read()).decode("utf-8")
+        self.sent_xml.append(text)
+        root = ET.fromstring(text)
+        header = root.find("header")
+        assert header is not None
+        if not self._authorized(header.findtext("usercode"), header.findtext("password")):
+            return web.Response(text="30")
+        if self.send_reply is not None:
+            return web.Response(text=self.send_reply)
+        if any(element.text == UNKNOWN_AUDIO_ID for element in root.iter("audioid")):
+            return web.Response(text="40")
+        if not [element for element in root.iter("no") if element.text]:
+            return web.Response(text="45")
+        ring_time = int(header.findtext("ringtime") or "0")
+        if not 10 <= ring_time <= 30:
+            return web.Response(text="70")
+        job_id = str(self.next_job)
+        self.next_job += 1
+        if header.findtext("startdate"):
+            self.scheduled.add(job_id)
+        return web.Response(text=f"00 {job_id}")
+
+    async def cancel(self, request: web.Request) -> web.Response:
+        query = request.query
+        if not self._authorized(query.get("usercode"), query.get("password")):
+            return web.Response(text="30")
+        job_id = query.get("bulkid", "")
+        if job_id in self.scheduled:
+            self.scheduled.discard(job_id)
+            return web.json_response(
+                {"code": 200, "message": "bulkid iptal islemine alindi.", "bulkid": job_id}
+            )
+        return web.json_response({"code": 40, "error": "ileri tarihli bulkid bulunamadi"})
+
+    async def report(self, request: web.Request) -> web.Response:
+        query = request.query
+        self.report_queries.append(dict(query))
+        if not self._authorized(query.get("usercode"), query.get("password")):
+            return web.Response(text="30")
+        if self.report_limit is not None and len(self.report_queries) > self.report_limit:
+            return web.Response(text="80")
+        if query.get("type") not in ("0", "1"):
+            return web.Response(text="70")
+        rows = [
+            row for job_id in query.get("bulkid", "").split(",") for row in self.report_rows.get(job_id, [])
+        ]
+        return web.Response(text="<br>".join(rows) + "<br>" if rows else "60")
+
+    async def upload(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if not self._authorized(str(form.get("username")), str(form.get("password"))):
+            return web.Response(text="30")
+        file = form.get("dosya")
+        if not isinstance(file, web.FileField):
+            return web.Response(text="10")
+        content = file.file.read()
+        self.uploads.append({"filename": file.filename, "content": content})
+        return web.Response(text="55901234")
+
+    async def upload_list(self, request: web.Request) -> web.Response:
+        root = ET.fromstring((await request.read()).decode("utf-8"))
+        header = root.find("header")
+        assert header is not None
+        if not self._authorized(header.findtext("usercode"), header.findtext("password")):
+            return web.Response(text="30")
+        start = header.findtext("startdate") or ""
+        if len(start) != 12 or not start.isdigit():
+            return web.Response(text="50")
+        return web.Response(text=self.audio_list or "40")

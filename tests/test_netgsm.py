@@ -1,0 +1,469 @@
+"""Netgsm end to end: voice messages that report back who answered and which key they pressed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.cloud_telephony import calls as calls_module
+from custom_components.cloud_telephony.const import DOMAIN
+from tests.conftest import (
+    EXTERNAL_URL,
+    NETGSM_ENTRY_ID,
+    NETGSM_WEBHOOK_ID,
+    NETGSM_WEBHOOK_PATH,
+    SetupEntry,
+    entry_variant,
+    fixture_bytes,
+)
+from tests.fakes import netgsm as fake
+
+JOB = str(fake.FIRST_JOB_ID)
+CALL_RESULTS = "event.netgsm_8500000000_call_results"
+LAST_CALL_STATUS = "sensor.netgsm_8500000000_last_call_result"
+BALANCE = "sensor.netgsm_8500000000_balance"
+NOTIFY_MOM = "notify.netgsm_8500000000_call_mom"
+
+
+@pytest.fixture
+async def netgsm(
+    hass: HomeAssistant,
+    netgsm_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    netgsm_api_url: fake.FakeNetgsm,
+) -> fake.FakeNetgsm:
+    """Set up the Netgsm entry against the fake API; return the fake."""
+    await setup_entry(netgsm_entry)
+    assert netgsm_entry.state is ConfigEntryState.LOADED
+    return netgsm_api_url
+
+
+async def _call(hass: HomeAssistant, service: str, **data: Any) -> Any:
+    return await hass.services.async_call(
+        DOMAIN,
+        service,
+        {"config_entry_id": NETGSM_ENTRY_ID, **data},
+        blocking=True,
+        return_response=service != "cancel_voice_message",
+    )
+
+
+async def _until(condition: Any) -> None:
+    """Yield to the event loop until the condition holds (no timers: some tests freeze the clock)."""
+    for _ in range(20_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition not met")
+
+
+def _status_post(state: int, callee: str = "5320000000", **extra: Any) -> dict[str, Any]:
+    return {"bulkid": int(JOB), "caller": "8500000000", "callee": callee, "state": state, "type": 3, **extra}
+
+
+async def test_entities(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, entity_registry: er.EntityRegistry
+) -> None:
+    entities = {
+        entry.entity_id for entry in er.async_entries_for_config_entry(entity_registry, NETGSM_ENTRY_ID)
+    }
+    assert entities == {CALL_RESULTS, LAST_CALL_STATUS, BALANCE, NOTIFY_MOM}
+    assert hass.states.get(BALANCE).state == "34.02"
+    assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "TRY"
+    assert "answered" in hass.states.get(LAST_CALL_STATUS).attributes["options"]
+
+
+async def test_refused_password_starts_reauth(
+    hass: HomeAssistant,
+    netgsm_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    netgsm_api_url: fake.FakeNetgsm,
+) -> None:
+    entry = entry_variant(netgsm_entry, data={"password": "changed"})
+    await setup_entry(entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    [flow] = hass.config_entries.flow.async_progress()
+    assert flow["context"]["source"] == SOURCE_REAUTH
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_send_voice_message_puts_the_webhook_in_the_request(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm
+) -> None:
+    response = await _call(
+        hass,
+        "send_voice_message",
+        to=["0532 000 00 00"],
+        message="Duman alarmı! Onaylamak için 1'e basın & kapatın.",
+        keys={"1": "Teşekkürler.", "2": {"audio_id": "55156219"}},
+        ring_time=20,
+        iys_filter="individual",
+        relation_id="kitchen",
+    )
+    assert response == {"message_id": JOB, "to": ["+905320000000"], "results_by": "webhook"}
+    [xml] = netgsm.sent_xml
+    assert xml == (
+        '<?xml version="1.0" encoding="UTF-8"?><mainbody><header>'
+        "<usercode>8500000000</usercode><password>valid-password</password>"
+        "<startdate></startdate><starttime></starttime><stopdate></stopdate><stoptime></stoptime>"
+        "<key>1</key><ringtime>20</ringtime><filter>11</filter><relationid>kitchen</relationid>"
+        f"<url>{EXTERNAL_URL}/api/webhook/{NETGSM_WEBHOOK_ID}</url></header><body>"
+        "<text>Duman alarmı! Onaylamak için 1'e basın &amp; kapatın.</text><no>5320000000</no>"
+        "<keys><keydetail><keyinfo>1</keyinfo><text>Teşekkürler.</text></keydetail></keys>"
+        "<keys><keydetail><keyinfo>2</keyinfo><audioid>55156219</audioid></keydetail></keys>"
+        "</body></mainbody>"
+    )
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_series_audio_and_schedule(hass: HomeAssistant, netgsm: fake.FakeNetgsm) -> None:
+    await _call(
+        hass, "send_voice_message", to="5320000000", series=[{"text": "Alarm."}, {"audio_id": "55183930"}]
+    )
+    await _call(
+        hass,
+        "send_voice_message",
+        to="5320000000",
+        audio_id="55183930",
+        start="2026-03-01 09:00:00",
+        end="2026-03-01 12:00:00",
+    )
+    series, scheduled = netgsm.sent_xml
+    assert (
+        "<series s='1'><text>Alarm.</text></series><series s='2'><audioid>55183930</audioid></series>"
+        in series
+    )
+    # Naive times are Home Assistant's (US/Pacific in tests); Netgsm gets Istanbul time.
+    assert "<startdate>01032026</startdate><starttime>2000</starttime>" in scheduled
+    assert "<stopdate>01032026</stopdate><stoptime>2300</stoptime>" in scheduled
+
+
+@pytest.mark.usefixtures("external_url")
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Give a message, an audio ID or a series"),
+        ({"message": "x", "start": "2026-03-01 09:00:00"}, "both the start and the end"),
+        (
+            {"message": "x", "start": "2026-03-01 09:00:00", "end": "2026-03-01 09:30:00"},
+            "between 1 and 21 hours",
+        ),
+        ({"message": "x", "keys": {"12": "no"}}, "not a digit"),
+        ({"series": [{"text": " "}]}, "a prompt text is empty"),
+    ],
+)
+async def test_invalid_requests_are_refused(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, data: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ServiceValidationError, match=message):
+        await _call(hass, "send_voice_message", to="5320000000", **data)
+    assert netgsm.sent_xml == []
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_wait_for_result_returns_the_key_pressed(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    client = await hass_client_no_auth()
+    task = hass.async_create_task(
+        _call(
+            hass,
+            "send_voice_message",
+            to=["5320000000", "5321112233"],
+            message="Alarm. Press 1.",
+            keys={"1": "Thanks."},
+            wait_for_result=True,
+            timeout=60,
+        )
+    )
+    await _until(lambda: netgsm.sent_xml)
+    answered = _status_post(1, bilsec=12, detail={"push_button": "1"})
+    assert (await client.post(NETGSM_WEBHOOK_PATH, json=answered)).status == 200
+    assert not task.done()
+    busy = _status_post(7, callee="5321112233", detail={"push_button": None})
+    assert (await client.post(NETGSM_WEBHOOK_PATH, json=busy)).status == 200
+    response = await task
+    assert response["complete"] is True
+    assert response["results"] == [
+        {
+            "to": "+905320000000",
+            "status": "answered",
+            "key_pressed": "1",
+            "duration": 12,
+            "key_result": "pressed",
+        },
+        {
+            "to": "+905321112233",
+            "status": "busy",
+            "key_pressed": None,
+            "duration": None,
+            "key_result": "hung_up_before_prompt",
+        },
+    ]
+    assert hass.states.get(LAST_CALL_STATUS).state == "busy"
+    assert hass.states.get(CALL_RESULTS).attributes["event_type"] == "call_status"
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_wait_for_result_times_out(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    client = await hass_client_no_auth()
+    task = hass.async_create_task(
+        _call(
+            hass,
+            "send_voice_message",
+            to=["5320000000", "5321112233"],
+            message="x",
+            wait_for_result=True,
+            timeout=1,
+        )
+    )
+    await _until(lambda: netgsm.sent_xml)
+    await client.post(NETGSM_WEBHOOK_PATH, json=_status_post(2))
+    response = await task
+    assert response["complete"] is False
+    assert [(result["to"], result["status"]) for result in response["results"]] == [
+        ("+905320000000", "not_answered"),
+        ("+905321112233", None),
+    ]
+
+
+@pytest.mark.usefixtures("fast_polling")
+async def test_without_public_url_results_are_polled(
+    hass: HomeAssistant,
+    netgsm: fake.FakeNetgsm,
+    netgsm_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    events = async_capture_events(hass, "cloud_telephony_call_status")
+    task = hass.async_create_task(
+        _call(hass, "send_voice_message", to="5320000000", message="x", wait_for_result=True, timeout=120)
+    )
+    await _until(lambda: JOB in netgsm_entry.runtime_data.calls.pending)
+    assert netgsm_entry.runtime_data.calls.pending == {JOB: {"waiting_for": 1, "polled": True}}
+    assert "<url>" not in netgsm.sent_xml[0]
+    issue = issue_registry.async_get_issue(DOMAIN, f"no_public_url_{NETGSM_ENTRY_ID}")
+    assert issue is not None
+    assert issue.translation_key == "no_public_url"
+
+    # First poll: the call is still waiting (status 0); second: Netgsm says it was answered.
+    netgsm.report_rows[JOB] = [f"{JOB} 5320000000 0"]
+    await _poll(hass, netgsm, 1)
+    assert not task.done()
+    netgsm.report_rows[JOB] = [f"{JOB} 5320000000 1 1"]
+    response = await task
+    assert response["results_by"] == "polling"
+    assert response["results"][0]["status"] == "answered"
+    assert response["results"][0]["key_pressed"] == "1"
+    assert netgsm.report_queries[-1]["bulkid"] == JOB
+    assert len(events) == 1
+    # The job is done: polling stops.
+    queries = len(netgsm.report_queries)
+    await asyncio.sleep(0.2)
+    assert len(netgsm.report_queries) <= queries + 1
+    assert netgsm_entry.runtime_data.calls.pending == {}
+
+
+@pytest.fixture
+def fast_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Poll every 50 ms instead of every 30 s, so that real time drives the poll timer."""
+    monkeypatch.setattr(calls_module, "POLL_INTERVAL", timedelta(milliseconds=50))
+
+
+async def _poll(hass: HomeAssistant, netgsm: fake.FakeNetgsm, queries: int) -> None:
+    """Wait (in real time) until the poll timer has queried the report this often."""
+    for _ in range(300):
+        if len(netgsm.report_queries) >= queries:
+            break
+        await asyncio.sleep(0.01)
+    # Not async_block_till_done: it would also wait for an action that waits for its result.
+    await asyncio.sleep(0.05)
+    assert len(netgsm.report_queries) >= queries
+
+
+@pytest.mark.usefixtures("fast_polling")
+async def test_polling_respects_the_rate_limit(hass: HomeAssistant, netgsm: fake.FakeNetgsm) -> None:
+    await _call(hass, "send_voice_message", to="5320000000", message="x")
+    netgsm.report_limit = 0
+    for queries in (1, 2, 3):
+        await _poll(hass, netgsm, queries)
+    # Code 80 (two queries a minute) is no error to the user; polling goes on.
+    netgsm.report_limit = None
+    netgsm.report_rows[JOB] = [f"{JOB} 5320000000 3"]
+    await _poll(hass, netgsm, len(netgsm.report_queries) + 1)
+    assert hass.states.get(LAST_CALL_STATUS).state == "unreachable"
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_public_url_clears_the_repair_issue(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, issue_registry: ir.IssueRegistry
+) -> None:
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"no_public_url_{NETGSM_ENTRY_ID}",
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="no_public_url",
+    )
+    await _call(hass, "send_voice_message", to="5320000000", message="x")
+    assert issue_registry.async_get_issue(DOMAIN, f"no_public_url_{NETGSM_ENTRY_ID}") is None
+
+
+async def test_webhook_states_and_duplicates(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    events = async_capture_events(hass, "cloud_telephony_call_status")
+    client = await hass_client_no_auth()
+    body = fixture_bytes("netgsm/seed_webhook.json")
+    assert await (await client.post(NETGSM_WEBHOOK_PATH, data=body)).json() == {
+        "accepted": 1,
+        "duplicates": 0,
+    }
+    assert await (await client.post(NETGSM_WEBHOOK_PATH, data=body)).json() == {
+        "accepted": 0,
+        "duplicates": 1,
+    }
+    for state in (1, 2, 3):
+        assert (await client.post(NETGSM_WEBHOOK_PATH, json=_status_post(state))).status == 200
+    masked = await client.post(NETGSM_WEBHOOK_PATH, data=fixture_bytes("netgsm/seed_webhook_masked.json"))
+    assert masked.status == 400
+    await hass.async_block_till_done()
+    assert [event.data["status"] for event in events] == ["busy", "answered", "not_answered", "unreachable"]
+    assert events[0].data["key_pressed"] == "12"
+    assert events[0].data["callee"] == "+905530000000"
+    assert events[0].data["occurred_at"].startswith("2023-02-22T04:50:09.526")  # Istanbul 15:50 in US/Pacific
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_send_voice_code(hass: HomeAssistant, netgsm: fake.FakeNetgsm) -> None:
+    response = await _call(hass, "send_voice_code", to="+905320000000", code="4711", language="tr")
+    assert response["message_id"] == JOB
+    assert (
+        "<text>Doğrulama kodunuz: dört, yedi, bir, bir. Tekrar ediyorum: dört, yedi, bir, bir.</text>"
+        in (netgsm.sent_xml[0])
+    )
+    await _call(hass, "send_voice_code", to="+905320000000", code="12")
+    assert "<text>Your verification code is: one, two. Again: one, two.</text>" in netgsm.sent_xml[1]
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_notify_calls_and_speaks(hass: HomeAssistant, netgsm: fake.FakeNetgsm) -> None:
+    await hass.services.async_call(
+        "notify",
+        "send_message",
+        {ATTR_ENTITY_ID: NOTIFY_MOM, "title": "Alarm", "message": "Smoke in the kitchen"},
+        blocking=True,
+    )
+    [xml] = netgsm.sent_xml
+    assert "<text>Alarm\nSmoke in the kitchen</text><no>5320000000</no>" in xml
+    assert f"<url>{EXTERNAL_URL}/api/webhook/{NETGSM_WEBHOOK_ID}</url>" in xml
+
+
+@pytest.mark.parametrize(
+    ("reply", "exception", "key"),
+    [
+        ("30", HomeAssistantError, "auth_failed"),
+        ("40", HomeAssistantError, "provider_error"),
+        ("45", ServiceValidationError, "invalid_number"),
+        ("70", HomeAssistantError, "provider_error"),
+    ],
+)
+async def test_send_errors_are_translated(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, reply: str, exception: type[Exception], key: str
+) -> None:
+    netgsm.send_reply = reply
+    with pytest.raises(exception, match=f"code {reply}") as caught:
+        await _call(hass, "send_voice_message", to="5320000000", message="x")
+    assert caught.value.translation_key == key
+    if reply == "30":
+        await hass.async_block_till_done()
+        assert hass.config_entries.flow.async_progress()[0]["context"]["source"] == SOURCE_REAUTH
+
+
+async def test_cancel_and_report(hass: HomeAssistant, netgsm: fake.FakeNetgsm) -> None:
+    events = async_capture_events(hass, "cloud_telephony_call_status")
+    netgsm.scheduled.add("175000001")
+    await _call(hass, "cancel_voice_message", message_id="175000001")
+    with pytest.raises(HomeAssistantError, match="no scheduled job"):
+        await _call(hass, "cancel_voice_message", message_id="175000001")
+    netgsm.report_rows["175000002"] = ["175000002 5320000000 1 3", "175000002 5321112233 0"]
+    report = await _call(hass, "get_voice_message_report", message_id=175000002)
+    assert report == {
+        "results": [{"to": "+905320000000", "status": "answered", "key_pressed": "3", "duration": None}]
+    }
+    await hass.async_block_till_done()
+    assert len(events) == 1  # the outcome also became an event, once
+    await _call(hass, "get_voice_message_report", message_id="175000002")
+    await hass.async_block_till_done()
+    assert len(events) == 1
+
+
+async def test_upload_audio_only_from_allowed_paths(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, tmp_path: Path
+) -> None:
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (allowed / "alarm.wav").write_bytes(b"RIFF....WAVE")
+    (tmp_path / "secret.wav").write_bytes(b"nope")
+    hass.config.allowlist_external_dirs = {str(allowed)}
+    assert await _call(hass, "upload_audio", path=str(allowed / "alarm.wav")) == {"audio_id": "55901234"}
+    assert netgsm.uploads == [{"filename": "alarm.wav", "content": b"RIFF....WAVE"}]
+    for path in (tmp_path / "secret.wav", allowed / ".." / "secret.wav", "/etc/passwd"):
+        with pytest.raises(ServiceValidationError, match="may not read") as caught:
+            await _call(hass, "upload_audio", path=str(path))
+        assert caught.value.translation_key == "path_not_allowed"
+    with pytest.raises(ServiceValidationError, match="Could not read") as caught:
+        await _call(hass, "upload_audio", path=str(allowed / "missing.wav"))
+    assert caught.value.translation_key == "file_unreadable"
+    (allowed / "notes.txt").write_text("x")
+    with pytest.raises(ServiceValidationError, match="Netgsm takes .mp3 or .wav files"):
+        await _call(hass, "upload_audio", path=str(allowed / "notes.txt"))
+    assert len(netgsm.uploads) == 1
+
+
+async def test_list_audio(hass: HomeAssistant, netgsm: fake.FakeNetgsm) -> None:
+    response = await _call(hass, "list_audio")
+    assert [item["audio_id"] for item in response["audio"]] == ["55201234", "55258936"]
+    assert response["audio"][0]["uploaded_at"] == "2023-01-26T15:03:00+03:00"
+    with pytest.raises(ServiceValidationError, match="30 days"):
+        await _call(hass, "list_audio", start="2026-01-01 00:00:00", end="2026-03-01 00:00:00")
+
+
+@pytest.mark.usefixtures("bulkgate_api_url")
+async def test_voice_actions_need_a_voice_account(
+    hass: HomeAssistant, bulkgate_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    await setup_entry(bulkgate_entry)
+    for service, data in (
+        ("send_voice_message", {"to": "1", "message": "x"}),
+        ("send_voice_code", {"to": "1", "code": "12"}),
+        ("cancel_voice_message", {"message_id": "1"}),
+        ("get_voice_message_report", {"message_id": "1"}),
+        ("upload_audio", {"path": "x.wav"}),
+        ("list_audio", {}),
+    ):
+        with pytest.raises(ServiceValidationError, match=f"BulkGate accounts cannot do {service}"):
+            await hass.services.async_call(
+                DOMAIN,
+                service,
+                {"config_entry_id": bulkgate_entry.entry_id, **data},
+                blocking=True,
+                return_response=service in ("get_voice_message_report", "list_audio"),
+            )
