@@ -36,9 +36,15 @@ from custom_components.cloud_telephony.const import (
     CONF_SENDER_ID,
     DOMAIN,
 )
-from tests.fakes import bulkgate as fake_bulkgate_api, bulutfon as fake, netgsm as fake_netgsm_api
+from tests.fakes import (
+    bulkgate as fake_bulkgate_api,
+    bulutfon as fake,
+    huawei as fake_huawei_api,
+    netgsm as fake_netgsm_api,
+)
 from tests.fakes.bulkgate import FakeBulkGate
 from tests.fakes.bulutfon import FakeBulutfon
+from tests.fakes.huawei import FakeHuawei
 from tests.fakes.netgsm import FakeNetgsm
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -70,6 +76,17 @@ async def fake_bulkgate(socket_enabled: None) -> AsyncIterator[tuple[FakeBulkGat
 async def fake_netgsm(socket_enabled: None) -> AsyncIterator[tuple[FakeNetgsm, str]]:
     """Run the fake Netgsm API on loopback; yield it and its base URL."""
     fake_api = FakeNetgsm()
+    server, url = await _serve(fake_api.app())
+    try:
+        yield fake_api, url
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def fake_huawei(socket_enabled: None) -> AsyncIterator[tuple[FakeHuawei, str]]:
+    """Run the fake Huawei Voice Call API on loopback; yield it and its base URL."""
+    fake_api = FakeHuawei()
     server, url = await _serve(fake_api.app())
     try:
         yield fake_api, url
@@ -155,6 +172,35 @@ def netgsm_entry() -> MockConfigEntry:
             "password": fake_netgsm_api.PASSWORD,
         },
         options={CONF_COUNTRY: "TR", CONF_CONTACTS: "", CONF_RECIPIENTS: "0532 000 00 00 = Mom"},
+    )
+
+
+HUAWEI_ENTRY_ID = "01JCLOUDTELEPHONYHUAWEI001"
+HUAWEI_WEBHOOK_ID = "1234abcd" * 8
+HUAWEI_WEBHOOK_PATH = f"/api/webhook/{HUAWEI_WEBHOOK_ID}"
+
+
+@pytest.fixture
+def huawei_entry(fake_huawei: tuple[FakeHuawei, str]) -> MockConfigEntry:
+    """Return a Huawei entry whose access address is the local fake (not yet added)."""
+    _, url = fake_huawei
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Huawei Cloud +8653159511234",
+        unique_id=f"huawei_{fake_huawei_api.APP_KEY}",
+        entry_id=HUAWEI_ENTRY_ID,
+        data={
+            CONF_PROVIDER: "huawei",
+            CONF_ACCOUNT_NAME: "Huawei Cloud +8653159511234",
+            CONF_WEBHOOK_ID: HUAWEI_WEBHOOK_ID,
+            "app_key": fake_huawei_api.APP_KEY,
+            "app_secret": fake_huawei_api.APP_SECRET,
+            "base_url": url,
+            "display_number": "+8653159511234",
+            "pre_tone": "pretone.wav",
+            "language_type": 2,
+        },
+        options={CONF_COUNTRY: "CN", CONF_CONTACTS: "", "strict_signature": False},
     )
 
 

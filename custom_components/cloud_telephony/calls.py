@@ -31,6 +31,7 @@ class _Job:
     expires: datetime
     poll: bool
     outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def missing(self) -> list[str]:
@@ -75,9 +76,18 @@ class CallTracker:
     def async_record(self, data: dict[str, Any]) -> None:
         """Take an accepted `call_status` event; a final one completes its number."""
         job = self._jobs.get(str(data.get("call_id")))
-        if job is None or not data.get("final") or data.get("callee") is None:
+        if job is None or data.get("callee") is None:
             return
-        job.outcomes[match_key(data["callee"])] = _outcome(data)
+        number = match_key(data["callee"])
+        if not data.get("final"):
+            # A key pressed during the call (Huawei collectInfo) is kept for the final outcome.
+            if data.get("key_pressed") is not None:
+                job.keys[number] = data["key_pressed"]
+            return
+        outcome = _outcome(data)
+        if outcome["key_pressed"] is None and number in job.keys:
+            outcome["key_pressed"] = job.keys[number]
+        job.outcomes[number] = outcome
         if not job.missing():
             job.done.set()
 

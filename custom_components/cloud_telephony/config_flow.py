@@ -13,7 +13,11 @@ from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     CountrySelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -22,25 +26,34 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import PROVIDERS, AuthError, ProviderConnectionError, TelephonyError
+from .api import PROVIDERS, AuthError, ProviderConnectionError, RequestValidationError, TelephonyError
 from .api.bulkgate import SENDER_ID_TYPES
+from .api.huawei import CHINESE, DEFAULT_BASE_URL
 from .api.numbers import parse_contacts
 from .compat import OptionsFlowBase
 from .const import (
     CONF_ACCOUNT_NAME,
     CONF_API_TOKEN,
+    CONF_APP_KEY,
+    CONF_APP_SECRET,
     CONF_APPLICATION_ID,
     CONF_APPLICATION_TOKEN,
+    CONF_BASE_URL,
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
     CONF_CONTACTS,
     CONF_COUNTRY,
+    CONF_DISPLAY_NUMBER,
+    CONF_LANGUAGE_TYPE,
     CONF_PASSWORD,
+    CONF_POST_TONE,
+    CONF_PRE_TONE,
     CONF_PROVIDER,
     CONF_RECIPIENTS,
     CONF_SENDER_ID,
     CONF_SENDER_ID_VALUE,
+    CONF_STRICT_SIGNATURE,
     CONF_USERCODE,
     DOMAIN,
     LOGGER,
@@ -56,6 +69,7 @@ SENDER_ID = SelectSelector(
         options=list(SENDER_ID_TYPES), translation_key="sender_id", mode=SelectSelectorMode.DROPDOWN
     )
 )
+LANGUAGE_TYPE = NumberSelector(NumberSelectorConfig(min=1, max=99, mode=NumberSelectorMode.BOX))
 # BulkGate sender types that name the sender in `sender_id_value`.
 SENDER_TYPES_WITH_VALUE: Final = frozenset({"gText", "gOwn", "gProfile", "gMobile", "gPush"})
 
@@ -72,6 +86,14 @@ RECONFIGURE_FIELDS: Final[dict[str, dict[vol.Marker, Any]]] = {
     "bulutfon": {vol.Optional(CONF_API_TOKEN): PASSWORD},
     "bulkgate": {vol.Required(CONF_APPLICATION_TOKEN): PASSWORD, **BULKGATE_SENDER_FIELDS},
     "netgsm": {vol.Required(CONF_PASSWORD): PASSWORD},
+    "huawei": {
+        vol.Required(CONF_APP_SECRET): PASSWORD,
+        vol.Required(CONF_BASE_URL): TEXT,
+        vol.Required(CONF_DISPLAY_NUMBER): TEXT,
+        vol.Required(CONF_PRE_TONE): TEXT,
+        vol.Optional(CONF_POST_TONE): TEXT,
+        vol.Required(CONF_LANGUAGE_TYPE, default=CHINESE): LANGUAGE_TYPE,
+    },
 }
 
 
@@ -195,6 +217,43 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
         }
         return self._show_step("netgsm", fields, user_input, errors)
 
+    async def async_step_huawei(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for a Huawei Cloud Voice Call application: key, secret, access address, call settings."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            app_key = user_input[CONF_APP_KEY].strip()
+            await self.async_set_unique_id(f"huawei_{app_key}")
+            self._abort_if_unique_id_configured()
+            credentials = {
+                key: value
+                for key, value in {**user_input, CONF_APP_KEY: app_key}.items()
+                if key != CONF_COUNTRY
+            }
+            credentials[CONF_LANGUAGE_TYPE] = int(credentials.get(CONF_LANGUAGE_TYPE, CHINESE))
+            errors = await self._async_check_credentials("huawei", credentials)
+            if not errors:
+                return await self._async_create_entry(
+                    "huawei",
+                    f"Huawei Cloud {credentials[CONF_DISPLAY_NUMBER]}",
+                    credentials=credentials,
+                    options={
+                        CONF_COUNTRY: user_input[CONF_COUNTRY],
+                        CONF_CONTACTS: "",
+                        CONF_STRICT_SIGNATURE: False,
+                    },
+                )
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(CONF_APP_KEY): TEXT,
+            vol.Required(CONF_APP_SECRET): PASSWORD,
+            vol.Required(CONF_BASE_URL, default=DEFAULT_BASE_URL): TEXT,
+            vol.Required(CONF_DISPLAY_NUMBER): TEXT,
+            vol.Required(CONF_PRE_TONE): TEXT,
+            vol.Optional(CONF_POST_TONE): TEXT,
+            vol.Required(CONF_LANGUAGE_TYPE, default=CHINESE): LANGUAGE_TYPE,
+            vol.Required(CONF_COUNTRY, default=self.hass.config.country or "CN"): CountrySelector(),
+        }
+        return self._show_step("huawei", fields, user_input, errors)
+
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start reauthentication when the provider refused the stored credentials."""
         return await self.async_step_reauth_confirm()
@@ -227,6 +286,8 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             changeable = {str(marker) for marker in fields}
             data = {key: value for key, value in entry.data.items() if key not in changeable}
             data.update({key: value for key, value in user_input.items() if value})
+            if CONF_LANGUAGE_TYPE in data:
+                data[CONF_LANGUAGE_TYPE] = int(data[CONF_LANGUAGE_TYPE])
             errors = _sender_errors(data) or await self._async_check_credentials(
                 entry.data[CONF_PROVIDER], data
             )
@@ -262,6 +323,9 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             return {}
         try:
             await client.async_validate()
+        except RequestValidationError as err:
+            self._reason = str(err)
+            return {"base": "invalid_settings"}
         except AuthError as err:
             self._reason = str(err)
             return {"base": "invalid_auth"}
@@ -332,6 +396,8 @@ class CloudTelephonyOptionsFlow(OptionsFlowBase):
         fields[vol.Optional(CONF_CONTACTS)] = MULTILINE
         if provider.notify_channels:
             fields[vol.Optional(CONF_RECIPIENTS)] = MULTILINE
+        if provider.verify_webhook is not None:
+            fields[vol.Optional(CONF_STRICT_SIGNATURE, default=False)] = BooleanSelector()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

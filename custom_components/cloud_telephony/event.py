@@ -35,6 +35,11 @@ EVENT_DESCRIPTIONS: tuple[EventEntityDescription, ...] = (
         event_types=[EventType.CALL_STATUS],
     ),
     EventEntityDescription(
+        key="call_records",
+        translation_key="call_records",
+        event_types=[EventType.CALL_RECORD],
+    ),
+    EventEntityDescription(
         key="messages",
         translation_key="messages",
         event_types=[EventType.SMS_RECEIVED, EventType.SMS_STATUS],

@@ -68,6 +68,9 @@ ATTR_TIMEOUT: Final = "timeout"
 ATTR_CODE: Final = "code"
 ATTR_LANGUAGE: Final = "language"
 ATTR_MESSAGE_ID: Final = "message_id"
+ATTR_REPEAT: Final = "repeat"
+ATTR_PRE_TONE: Final = "pre_tone"
+ATTR_POST_TONE: Final = "post_tone"
 ATTR_PATH: Final = "path"
 
 # More recipients than this belong in a provider's bulk campaign tool, not an automation.
@@ -125,6 +128,9 @@ SEND_VOICE_CODE_SCHEMA: Final = vol.Schema(
         vol.Required(ATTR_TO): cv.string,
         vol.Required(ATTR_CODE): vol.All(vol.Coerce(str), vol.Match(r"^\d{1,12}$")),
         vol.Optional(ATTR_LANGUAGE): cv.string,
+        vol.Optional(ATTR_REPEAT): vol.All(vol.Coerce(int), vol.Range(min=0, max=9)),
+        vol.Optional(ATTR_PRE_TONE): cv.string,
+        vol.Optional(ATTR_POST_TONE): cv.string,
         **WAIT_FIELDS,
     }
 )
@@ -242,7 +248,13 @@ async def _send_voice_code(call: ServiceCall) -> ServiceResponse:
 
     def send(callback_url: str | None) -> Awaitable[str]:
         return client.async_send_voice_code(
-            numbers[0], call.data[ATTR_CODE], language=language, callback_url=callback_url
+            numbers[0],
+            call.data[ATTR_CODE],
+            language=language,
+            callback_url=callback_url,
+            repeat=call.data.get(ATTR_REPEAT),
+            pre_tone=call.data.get(ATTR_PRE_TONE),
+            post_tone=call.data.get(ATTR_POST_TONE),
         )
 
     return await async_place_calls(hass, entry, numbers, send, wait_seconds=_wait_seconds(dict(call.data)))

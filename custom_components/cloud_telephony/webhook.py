@@ -25,6 +25,7 @@ from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DEVICE_ID,
     CONF_CLOUDHOOK_URL,
+    CONF_STRICT_SIGNATURE,
     DOMAIN,
     EVENT_PREFIX,
     LOGGER,
@@ -56,20 +57,26 @@ def async_entry_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
 
 
 @callback
+def async_public_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
+    """Return the entry's webhook URL as the internet sees it (cloudhook or external URL), or None."""
+    if cloudhook_url := entry.data.get(CONF_CLOUDHOOK_URL):
+        return str(cloudhook_url)
+    try:
+        return webhook.async_generate_url(
+            hass, entry.data[CONF_WEBHOOK_ID], allow_internal=False, prefer_external=True
+        )
+    except NoURLAvailableError:
+        return None
+
+
+@callback
 def async_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
     """Return a webhook URL the provider can reach from the internet, or None.
 
     Without one, results of calls are polled instead; a repair issue says so, once, until a
     public URL (an external URL or Home Assistant Cloud) exists.
     """
-    url: str | None = entry.data.get(CONF_CLOUDHOOK_URL)
-    if url is None:
-        try:
-            url = webhook.async_generate_url(
-                hass, entry.data[CONF_WEBHOOK_ID], allow_internal=False, prefer_external=True
-            )
-        except NoURLAvailableError:
-            url = None
+    url = async_public_webhook_url(hass, entry)
     issue_id = f"no_public_url_{entry.entry_id}"
     if url is None:
         ir.async_create_issue(
@@ -131,8 +138,17 @@ async def _async_handle(hass: HomeAssistant, entry: TelephonyConfigEntry, reques
         content_type=request.headers.get(hdrs.CONTENT_TYPE),
         method=request.method,
         query=dict(request.query),
+        headers=dict(request.headers),
         region=settings.region,
     )
+    if (verify := runtime.provider.verify_webhook) is not None and not verify(
+        payload, entry.data, async_public_webhook_url(hass, entry)
+    ):
+        if entry.options.get(CONF_STRICT_SIGNATURE):
+            LOGGER.warning("Refused a webhook post for %s: its signature does not match", entry.title)
+            return _error(HTTPStatus.UNAUTHORIZED, "signature does not match")
+        # Lenient by default: the provider documents its signature only loosely.
+        LOGGER.debug("Accepted a webhook post for %s whose signature does not match", entry.title)
     try:
         events = runtime.provider.parse_webhook(payload)
     except PayloadError as err:

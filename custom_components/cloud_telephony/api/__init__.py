@@ -14,7 +14,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import aiohttp
 
-from . import bulkgate, bulutfon, netgsm
+from . import bulkgate, bulutfon, huawei, netgsm
 from .models import (
     AudioFile,
     AuthError,
@@ -77,6 +77,13 @@ CREDENTIAL_APPLICATION_ID: Final = "application_id"
 CREDENTIAL_APPLICATION_TOKEN: Final = "application_token"
 SETTING_SENDER_ID: Final = "sender_id"
 SETTING_SENDER_ID_VALUE: Final = "sender_id_value"
+CREDENTIAL_APP_KEY: Final = "app_key"
+CREDENTIAL_APP_SECRET: Final = "app_secret"
+SETTING_BASE_URL: Final = "base_url"
+SETTING_DISPLAY_NUMBER: Final = "display_number"
+SETTING_PRE_TONE: Final = "pre_tone"
+SETTING_POST_TONE: Final = "post_tone"
+SETTING_LANGUAGE_TYPE: Final = "language_type"
 CREDENTIAL_USERCODE: Final = "usercode"
 CREDENTIAL_PASSWORD: Final = "password"
 
@@ -118,9 +125,21 @@ class VoiceCodeClient(TelephonyClient, Protocol):
     """A client that can read a verification code out in a call."""
 
     async def async_send_voice_code(
-        self, to: str, code: str, *, language: str = "en", callback_url: str | None = None
+        self,
+        to: str,
+        code: str,
+        *,
+        language: str = "en",
+        callback_url: str | None = None,
+        repeat: int | None = None,
+        pre_tone: str | None = None,
+        post_tone: str | None = None,
     ) -> str:
-        """Call the number and read the code; return the provider's call or job id."""
+        """Call the number and read the code (`repeat` times); return the provider's call or job id.
+
+        Tones are the provider's uploaded audio files played before and after the code, where it
+        has them.
+        """
 
 
 @runtime_checkable
@@ -153,6 +172,7 @@ class AudioLibraryClient(TelephonyClient, Protocol):
 
 
 type WebhookParser = Callable[[WebhookRequest], list[TelephonyEvent]]
+type WebhookVerifier = Callable[[WebhookRequest, Mapping[str, Any], str | None], bool]
 type ClientFactory = Callable[[aiohttp.ClientSession, Mapping[str, Any]], TelephonyClient | None]
 
 
@@ -178,6 +198,8 @@ class ProviderSpec:
     """How recipients can be notified (`sms`, `voice`); each recipient gets a notify entity per channel."""
     callback_per_request: bool = False
     """The webhook URL is sent with each request (no URL to paste into the provider's panel)."""
+    verify_webhook: WebhookVerifier | None = None
+    """Checks the provider's own signature on a push, given the credentials and the webhook URL."""
 
 
 def _bulutfon_client(
@@ -201,6 +223,19 @@ def _bulkgate_client(
 
 def _netgsm_client(session: aiohttp.ClientSession, credentials: Mapping[str, Any]) -> netgsm.NetgsmClient:
     return netgsm.NetgsmClient(session, credentials[CREDENTIAL_USERCODE], credentials[CREDENTIAL_PASSWORD])
+
+
+def _huawei_client(session: aiohttp.ClientSession, credentials: Mapping[str, Any]) -> huawei.HuaweiClient:
+    return huawei.HuaweiClient(
+        session,
+        credentials[CREDENTIAL_APP_KEY],
+        credentials[CREDENTIAL_APP_SECRET],
+        display_number=credentials[SETTING_DISPLAY_NUMBER],
+        pre_tone=credentials[SETTING_PRE_TONE],
+        post_tone=credentials.get(SETTING_POST_TONE) or None,
+        language_type=int(credentials.get(SETTING_LANGUAGE_TYPE) or huawei.CHINESE),
+        base_url=credentials.get(SETTING_BASE_URL) or huawei.DEFAULT_BASE_URL,
+    )
 
 
 PROVIDERS: Final[Mapping[str, ProviderSpec]] = {
@@ -239,5 +274,17 @@ PROVIDERS: Final[Mapping[str, ProviderSpec]] = {
         secret_key=CREDENTIAL_PASSWORD,
         notify_channels=("voice",),
         callback_per_request=True,
+    ),
+    huawei.PROVIDER: ProviderSpec(
+        id=huawei.PROVIDER,
+        brand="Huawei Cloud",
+        model="Voice Call",
+        event_types=huawei.EVENT_TYPES,
+        parse_webhook=huawei.parse_webhook,
+        create_client=_huawei_client,
+        configuration_url="https://console.huaweicloud.com",
+        secret_key=CREDENTIAL_APP_SECRET,
+        callback_per_request=True,
+        verify_webhook=huawei.verify_push,
     ),
 }

@@ -172,6 +172,7 @@ class WebhookRequest:
     content_type: str | None = None
     method: str = "POST"
     query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
     region: str | None = None
     """Default country for numbers written without a country code."""
 

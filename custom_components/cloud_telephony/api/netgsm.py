@@ -48,6 +48,7 @@ MAX_AUDIO_BYTES: Final = 4 * 1024 * 1024
 AUDIO_EXTENSIONS: Final = frozenset({".wav", ".mp3"})
 MAX_LIST_RANGE: Final = timedelta(days=30)
 MAX_CODE_DIGITS: Final = 12
+MAX_REPEAT: Final = 5
 
 AUTH_MESSAGE: Final = (
     "Netgsm refused the credentials (code 30): wrong usercode or password, no API permission for this "
@@ -146,12 +147,25 @@ class NetgsmClient:
         raise _coded_error(code, _SEND_ERRORS)
 
     async def async_send_voice_code(
-        self, to: str, code: str, *, language: str = "tr", callback_url: str | None = None
+        self,
+        to: str,
+        code: str,
+        *,
+        language: str = "tr",
+        callback_url: str | None = None,
+        repeat: int | None = None,
+        pre_tone: str | None = None,
+        post_tone: str | None = None,
     ) -> str:
-        """Read a numeric code out slowly, twice, in a short Turkish or English sentence."""
+        """Read a numeric code out slowly (twice by default) in a short Turkish or English sentence.
+
+        Netgsm has no tones for this; `pre_tone` and `post_tone` are ignored.
+        """
         if not code.isdigit() or not 1 <= len(code) <= MAX_CODE_DIGITS:
             raise RequestValidationError(f"the code must be 1 to {MAX_CODE_DIGITS} digits")
-        prompt = Prompt(text=spoken_digits(code, language))
+        if repeat is not None and not 1 <= repeat <= MAX_REPEAT:
+            raise RequestValidationError(f"Netgsm reads a code 1 to {MAX_REPEAT} times")
+        prompt = Prompt(text=spoken_digits(code, language, repeat or 2))
         return await self.async_send_voice_message(
             VoiceMessage(numbers=[to], prompts=[prompt], callback_url=callback_url)
         )
@@ -506,12 +520,13 @@ def _parse_time(text: str, pattern: str) -> datetime | None:
         return None
 
 
-def spoken_digits(code: str, language: str) -> str:
-    """Say a code digit by digit, twice, in a short sentence (Turkish or English)."""
+def spoken_digits(code: str, language: str, times: int = 2) -> str:
+    """Say a code digit by digit, `times` times, in a short sentence (Turkish or English)."""
+    language = language.lower()[:2]
     words = _DIGIT_WORDS.get(language, _DIGIT_WORDS["en"])
     spelled = ", ".join(words[int(digit)] for digit in code if digit.isdigit())
     intro, again = _CODE_SENTENCES.get(language, _CODE_SENTENCES["en"])
-    return f"{intro} {spelled}. {again} {spelled}."
+    return " ".join([f"{intro} {spelled}.", *[f"{again} {spelled}."] * (times - 1)])
 
 
 _DIGIT_WORDS: Final = {

@@ -1,0 +1,365 @@
+"""Huawei Cloud Voice Call: voice verification codes (callVerify), call status and billing pushes."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+import hashlib
+import hmac
+import json
+import re
+from typing import Any, Final
+from urllib.parse import urlparse
+import uuid
+
+import aiohttp
+
+from .models import (
+    AuthError,
+    CallStatus,
+    Direction,
+    EventType,
+    InvalidNumberError,
+    PayloadError,
+    ProviderConnectionError,
+    ProviderError,
+    RateLimitedError,
+    RequestValidationError,
+    TelephonyEvent,
+    WebhookRequest,
+)
+from .payload import JsonValue, as_items, as_object, decode_body, int_or_none, text_or_none
+
+PROVIDER: Final = "huawei"
+DEFAULT_BASE_URL: Final = "https://rtccall.cn-north-1.myhuaweicloud.cn:443"
+CALL_VERIFY_PATH: Final = "/rest/httpsessions/callVerify/v1.0"
+CALL_STOP_PATH: Final = "/rest/httpsessions/callStop/v2.0"
+REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=20)
+AUTHORIZATION: Final = 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"'
+CHINESE: Final = 2
+"""The only `languageType` Huawei documents."""
+
+# Result codes: the authentication family, flow control, and the clock check.
+_AUTH_CODES: Final = frozenset(
+    {"1010003", "1010008", "1020150", *(str(code) for code in range(1023006, 1023036))}
+)
+_RATE_CODES: Final = frozenset({"1010010", "1020165"})
+_CLOCK_CODE: Final = "1010013"
+_E164: Final = re.compile(r"^\+[1-9]\d{6,14}$")
+
+_PROGRESS: Final = {
+    "callout": CallStatus.DIALING,
+    "alerting": CallStatus.RINGING,
+    "answer": CallStatus.ANSWERED,
+}
+# disconnect's stateCode, grouped by what the user can do about it (rtc_05_0022_1).
+_DISCONNECT: Final = {
+    0: CallStatus.COMPLETED,
+    8003: CallStatus.NOT_ANSWERED,
+    8004: CallStatus.NOT_ANSWERED,
+    8101: CallStatus.NOT_ANSWERED,
+    8102: CallStatus.BUSY,
+    8002: CallStatus.UNREACHABLE,
+    8103: CallStatus.UNREACHABLE,
+    8104: CallStatus.UNREACHABLE,
+    8105: CallStatus.UNREACHABLE,
+    8100: CallStatus.INVALID_NUMBER,
+}
+
+EVENT_TYPES: Final = frozenset({EventType.CALL_STATUS, EventType.CALL_RECORD})
+
+
+def password_digest(app_secret: str, message: str) -> str:
+    """Return Base64(HMAC-SHA256(app secret, message)), Huawei's PasswordDigest."""
+    return base64.b64encode(hmac.new(app_secret.encode(), message.encode(), hashlib.sha256).digest()).decode()
+
+
+def aksk_headers(app_key: str, app_secret: str, nonce: str, created: str) -> dict[str, str]:
+    """Return the `Authorization` and `X-AKSK` headers exactly as Huawei documents them."""
+    digest = password_digest(app_secret, nonce + created)
+    return {
+        "Authorization": AUTHORIZATION,
+        "X-AKSK": (
+            f'UsernameToken Username="{app_key}",PasswordDigest="{digest}",'
+            f'Nonce="{nonce}",Created="{created}"'
+        ),
+    }
+
+
+def parse_aksk(header: str) -> dict[str, str]:
+    """Read the fields of an X-AKSK header (with or without spaces after the commas)."""
+    _, _, fields = header.partition("UsernameToken")
+    return dict(re.findall(r'(\w+)="([^"]*)"', fields))
+
+
+class HuaweiClient:
+    """Huawei Voice Call REST API with an app key and secret; the session is injected."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        app_key: str,
+        app_secret: str,
+        *,
+        display_number: str,
+        pre_tone: str,
+        post_tone: str | None = None,
+        language_type: int = CHINESE,
+        base_url: str = DEFAULT_BASE_URL,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Keep the credentials and the application's call settings; nothing is sent yet."""
+        self._session = session
+        self._app_key = app_key
+        self._app_secret = app_secret
+        self._display_number = display_number
+        self._pre_tone = pre_tone
+        self._post_tone = post_tone
+        self._language_type = language_type
+        self._base_url = base_url.rstrip("/")
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    async def async_validate(self) -> None:
+        """Check what can be checked without placing a call.
+
+        The settings are checked locally; the credentials by asking Huawei to stop a call that does
+        not exist: a refused app key or digest comes back as an authentication error, anything else
+        means Huawei accepted them. Nothing is dialled.
+        """
+        check_settings(self._base_url, self._display_number, self._pre_tone)
+        try:
+            await self._post(CALL_STOP_PATH, {"signal": "call_stop", "sessionid": "0"})
+        except (AuthError, ProviderConnectionError, RateLimitedError):
+            raise
+        except ProviderError as err:
+            if err.code == _CLOCK_CODE:
+                raise
+            # The expected answer: no such session. The credentials passed.
+
+    async def async_send_voice_code(
+        self,
+        to: str,
+        code: str,
+        *,
+        language: str = "zh",
+        callback_url: str | None = None,
+        repeat: int | None = None,
+        pre_tone: str | None = None,
+        post_tone: str | None = None,
+    ) -> str:
+        """Call the number and read the code after the pre-tone; return Huawei's session id."""
+        if not code.isdigit() or not 2 <= len(code) <= 8:
+            raise RequestValidationError("Huawei reads codes of 2 to 8 digits")
+        if repeat is not None and not 0 <= repeat <= 9:
+            raise RequestValidationError("Huawei repeats a code 0 to 9 times (0: until hung up)")
+        if not _E164.match(to):
+            raise InvalidNumberError(f"{to} is not an international number (+ and country code)")
+        body: dict[str, Any] = {
+            "displayNbr": self._display_number,
+            "calleeNbr": to,
+            "languageType": CHINESE if language.lower().startswith("zh") else self._language_type,
+            "preTone": pre_tone or self._pre_tone,
+            "verifyCode": code,
+            "userData": uuid.uuid4().hex,
+        }
+        if post_tone or self._post_tone:
+            body["posTone"] = post_tone or self._post_tone
+        if repeat is not None:
+            body["times"] = repeat
+        if callback_url:
+            encoded = base64.b64encode(callback_url.encode()).decode()
+            body["statusUrl"] = body["feeUrl"] = encoded
+        answer = await self._post(CALL_VERIFY_PATH, body)
+        session_id = text_or_none(answer.get("sessionId"))
+        if session_id is None:
+            raise ProviderError("Huawei accepted the call but returned no session id")
+        return session_id
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        nonce = uuid.uuid4().hex
+        created = self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        headers = {
+            "Content-Type": "application/json;charset=UTF-8",
+            **aksk_headers(self._app_key, self._app_secret, nonce, created),
+        }
+        try:
+            async with self._session.post(
+                self._base_url + path, data=json.dumps(body), headers=headers, timeout=REQUEST_TIMEOUT
+            ) as response:
+                text = await response.text()
+                status = response.status
+        except TimeoutError as err:
+            raise ProviderConnectionError("Huawei did not answer in time") from err
+        except aiohttp.ClientError as err:
+            raise ProviderConnectionError(f"cannot reach Huawei ({type(err).__name__})") from err
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            if status >= 500:
+                raise ProviderConnectionError(f"Huawei answered HTTP {status}")
+            raise ProviderError(f"Huawei answered HTTP {status} with something that is not JSON")
+        code = text_or_none(answer.get("resultcode"))
+        if code == "0":
+            return answer
+        raise result_error(code or str(status), text_or_none(answer.get("resultdesc")))
+
+
+def result_error(code: str, description: str | None) -> Exception:
+    """Map a Huawei result code to a typed error carrying Huawei's description."""
+    reason = f"{description or 'error'} ({code})"
+    if code in _AUTH_CODES:
+        return AuthError(reason)
+    if code in _RATE_CODES:
+        return RateLimitedError(f"{reason}: Huawei's flow control; try again later", code)
+    if code == _CLOCK_CODE:
+        return ProviderError(
+            f"{reason}: Huawei found the request's time too far from its own; check that Home Assistant's "
+            "clock is right (NTP)",
+            code,
+        )
+    return ProviderError(reason, code)
+
+
+def check_settings(base_url: str, display_number: str, pre_tone: str) -> None:
+    """Refuse settings Huawei would refuse on the first call."""
+    parsed = urlparse(base_url)
+    if parsed.scheme not in ("https", "http") or not parsed.hostname:
+        raise RequestValidationError(
+            "the access address must be a URL such as https://rtccall.cn-north-1.myhuaweicloud.cn:443"
+        )
+    if not _E164.match(display_number):
+        raise RequestValidationError("the display number must be international: + and country code")
+    if not pre_tone.strip():
+        raise RequestValidationError("the pre-tone file name is missing")
+
+
+def verify_push(request: WebhookRequest, credentials: Mapping[str, Any], url: str | None) -> bool:
+    """Check Huawei's AKSK headers on a push.
+
+    Huawei documents the digest only loosely (over the push URL, nonce and time, with or without
+    newlines); any documented variant that matches is accepted.
+    """
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    fields = parse_aksk(headers.get("x-aksk", ""))
+    app_key, app_secret = credentials.get("app_key", ""), credentials.get("app_secret", "")
+    if not fields or not hmac.compare_digest(fields.get("Username", ""), app_key):
+        return False
+    nonce, created, digest = (
+        fields.get("Nonce", ""),
+        fields.get("Created", ""),
+        fields.get("PasswordDigest", ""),
+    )
+    messages = [nonce + created]
+    if url:
+        messages += [url + nonce + created, f"{url}\n{nonce}\n{created}"]
+    return any(hmac.compare_digest(password_digest(app_secret, message), digest) for message in messages)
+
+
+def parse_webhook(request: WebhookRequest) -> list[TelephonyEvent]:
+    """Turn a status push (`eventType` + `statusInfo`) or a fee push (`feeLst`) into events."""
+    events: list[TelephonyEvent] = []
+    for item in as_items(decode_body(request.body, request.content_type)):
+        kind = (text_or_none(item.get("eventType")) or "").strip()
+        if not kind:
+            raise PayloadError("eventType is missing")
+        if kind.lower() == "fee":
+            records = item.get("feeLst")
+            if not isinstance(records, list):
+                raise PayloadError("feeLst is missing")
+            events.extend(_fee_record(as_object(record)) for record in records)
+        else:
+            event = _status(kind, as_object(item.get("statusInfo")))
+            if event is not None:
+                events.append(event)
+    return events
+
+
+def _status(kind: str, info: dict[str, JsonValue]) -> TelephonyEvent | None:
+    session_id = text_or_none(info.get("sessionId"))
+    if session_id is None:
+        raise PayloadError("statusInfo.sessionId is missing")
+    key_pressed: str | None = None
+    final = False
+    state_code = int_or_none(info.get("stateCode"))
+    match kind.lower():
+        case "disconnect":
+            status = _DISCONNECT.get(state_code if state_code is not None else 0, CallStatus.FAILED)
+            final = True
+        case "collectinfo":
+            status, key_pressed = CallStatus.ANSWERED, text_or_none(info.get("digitInfo"))
+        case other if other in _PROGRESS:
+            status = _PROGRESS[other]
+        case _:
+            return None
+    return TelephonyEvent(
+        type=EventType.CALL_STATUS,
+        provider=PROVIDER,
+        dedupe_key=f"{session_id}:{kind.lower()}:{key_pressed or ''}",
+        call_id=session_id,
+        caller=text_or_none(info.get("caller")),
+        callee=text_or_none(info.get("called")),
+        direction=Direction.OUTBOUND,
+        status=str(status),
+        key_pressed=key_pressed,
+        occurred_at=_time(info.get("timestamp")),
+        raw={"eventType": kind, "statusInfo": info},
+        extra={
+            "final": final,
+            "provider_event": kind,
+            "state_code": state_code,
+            "state_description": text_or_none(info.get("stateDesc")),
+            "user_data": text_or_none(info.get("userData")),
+        },
+    )
+
+
+def _fee_record(record: dict[str, JsonValue]) -> TelephonyEvent:
+    session_id = text_or_none(record.get("sessionId"))
+    icid = text_or_none(record.get("icid"))
+    if session_id is None and icid is None:
+        raise PayloadError("a fee record has neither icid nor sessionId")
+    answered = _time(record.get("callOutAnswerTime"))
+    ended = _time(record.get("callEndTime"))
+    duration = max(0, round((ended - answered).total_seconds())) if answered and ended else None
+    return TelephonyEvent(
+        type=EventType.CALL_RECORD,
+        provider=PROVIDER,
+        dedupe_key=f"fee:{icid or ''}:{session_id or ''}",
+        call_id=session_id,
+        caller=text_or_none(record.get("callerNum")),
+        callee=text_or_none(record.get("calleeNum")),
+        direction=Direction.INBOUND if int_or_none(record.get("direction")) == 1 else Direction.OUTBOUND,
+        status="answered" if answered else "not_answered",
+        duration=duration,
+        occurred_at=ended or _time(record.get("failTime")),
+        raw=record,
+        extra={
+            "icid": icid,
+            "started_at": _iso(record.get("callOutStartTime")),
+            "answered_at": answered.isoformat() if answered else None,
+            "recording_url": text_or_none(record.get("recordFileDownloadUrl")),
+            "service_type": text_or_none(record.get("serviceType")),
+            "hangup_cause": int_or_none(record.get("callOutUnaswRsn")),
+            "tts_plays": int_or_none(record.get("ttsPlayTimes")),
+            "user_data": text_or_none(record.get("userData")),
+        },
+    )
+
+
+def _time(value: JsonValue) -> datetime | None:
+    """Read `2019-01-24 03:04:24`; Huawei's documents say UTC for these (assumed)."""
+    text = text_or_none(value)
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _iso(value: JsonValue) -> str | None:
+    moment = _time(value)
+    return moment.isoformat() if moment else None
