@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -13,6 +13,7 @@ from .api import (
     AuthError,
     InsufficientBalanceError,
     InvalidNumberError,
+    PlacedCalls,
     ProviderConnectionError,
     RequestValidationError,
     ResultPollingClient,
@@ -21,7 +22,7 @@ from .api import (
     SmsOptions,
     TelephonyError,
 )
-from .api.numbers import normalize_number
+from .api.numbers import match_key, normalize_number
 from .const import DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
 from .webhook import async_callback_url
@@ -80,28 +81,38 @@ async def async_place_calls(
     hass: HomeAssistant,
     entry: TelephonyConfigEntry,
     numbers: list[str],
-    send: Callable[[str | None], Awaitable[str]],
+    send: Callable[[str | None], Awaitable[PlacedCalls]],
     *,
     wait_seconds: float | None,
 ) -> dict[str, Any]:
     """Place calls whose outcomes come back by webhook (or by polling); optionally wait for them.
 
-    `send` gets the callback URL (None when Home Assistant has no public URL) and returns the job id.
+    `send` gets the callback URL (None when Home Assistant has no public URL). Numbers the provider
+    refused are listed under `errors`; the others are called.
     """
     runtime = entry.runtime_data
     callback_url = async_callback_url(hass, entry)
-    job_id = await async_call_provider(hass, entry, send(callback_url))
+    placed = await async_call_provider(hass, entry, send(callback_url))
+    job_id = placed.job_id
     poll = callback_url is None and isinstance(runtime.client, ResultPollingClient)
     response: dict[str, Any] = {
         "message_id": job_id,
         "to": numbers,
         "results_by": "webhook" if callback_url else ("polling" if poll else "none"),
     }
+    if placed.errors:
+        response["errors"] = dict(placed.errors)
+        numbers = [number for number in numbers if not _refused(number, placed.errors)]
     if wait_seconds is not None or poll:
         runtime.calls.async_track(job_id, numbers, poll=poll)
     if wait_seconds is not None:
         response.update(await runtime.calls.async_wait(job_id, wait_seconds))
     return response
+
+
+def _refused(number: str, errors: Mapping[str, str]) -> bool:
+    """Whether the provider refused this number (it may write numbers its own way)."""
+    return any(match_key(number) == match_key(refused) for refused in errors)
 
 
 def normalized(hass: HomeAssistant, entry: TelephonyConfigEntry, numbers: list[str]) -> list[str]:

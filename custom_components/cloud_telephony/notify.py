@@ -8,7 +8,7 @@ from homeassistant.components.notify import NotifyEntity, NotifyEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Prompt, SmsClient, SmsOptions, TelephonyClient, VoiceMessage, VoiceMessageClient
+from .api import PlacedCalls, Prompt, SmsClient, SmsOptions, TelephonyClient, VoiceMessage, VoiceMessageClient
 from .api.numbers import normalize_number
 from .data import TelephonyConfigEntry
 from .entity import TelephonyEntity
@@ -97,7 +97,7 @@ class VoiceNotifyEntity(_RecipientNotifyEntity):
         """Place the call; its outcome arrives later as a `call_status` event."""
         voice = VoiceMessage(numbers=[self._number], prompts=[Prompt(text=self._text(message, title))])
 
-        async def send(callback_url: str | None) -> str:
+        async def send(callback_url: str | None) -> PlacedCalls:
             return await self._client.async_send_voice_message(replace(voice, callback_url=callback_url))
 
         await async_place_calls(self.hass, self._entry, [self._number], send, wait_seconds=None)

@@ -18,6 +18,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     AudioLibraryClient,
+    PlacedCalls,
     Prompt,
     RequestValidationError,
     ResultPollingClient,
@@ -233,7 +234,7 @@ async def _send_voice_message(call: ServiceCall) -> ServiceResponse:
     except RequestValidationError as err:
         raise translated_error(entry, err) from err
 
-    def send(callback_url: str | None) -> Awaitable[str]:
+    def send(callback_url: str | None) -> Awaitable[PlacedCalls]:
         return client.async_send_voice_message(replace(message, callback_url=callback_url))
 
     return await async_place_calls(hass, entry, numbers, send, wait_seconds=_wait_seconds(dict(call.data)))
@@ -246,7 +247,7 @@ async def _send_voice_code(call: ServiceCall) -> ServiceResponse:
     numbers = normalized(hass, entry, [call.data[ATTR_TO]])
     language = call.data.get(ATTR_LANGUAGE) or hass.config.language
 
-    def send(callback_url: str | None) -> Awaitable[str]:
+    def send(callback_url: str | None) -> Awaitable[PlacedCalls]:
         return client.async_send_voice_code(
             numbers[0],
             call.data[ATTR_CODE],

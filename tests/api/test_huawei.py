@@ -75,7 +75,7 @@ def test_headers_match_the_documented_formula() -> None:
 async def test_call_verify(fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
     server, url = fake_huawei
     async with aiohttp.ClientSession() as session:
-        session_id = await _client(session, url).async_send_voice_code(
+        placed = await _client(session, url).async_send_voice_code(
             "+8613500000001",
             "1234",
             language="zh-Hans",
@@ -83,7 +83,8 @@ async def test_call_verify(fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
             repeat=3,
             post_tone="post.wav",
         )
-    assert session_id == fake.SESSION_ID
+    assert placed.job_id == fake.SESSION_ID
+    assert placed.errors == {}
     [body] = server.calls
     user_data = body.pop("userData")
     assert len(user_data) == 32

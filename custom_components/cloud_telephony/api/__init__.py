@@ -25,6 +25,7 @@ from .models import (
     InsufficientBalanceError,
     InvalidNumberError,
     PayloadError,
+    PlacedCalls,
     Prompt,
     ProviderConnectionError,
     ProviderError,
@@ -51,6 +52,7 @@ __all__ = [
     "InsufficientBalanceError",
     "InvalidNumberError",
     "PayloadError",
+    "PlacedCalls",
     "Prompt",
     "ProviderConnectionError",
     "ProviderError",
@@ -116,8 +118,8 @@ class SmsClient(TelephonyClient, Protocol):
 class VoiceMessageClient(TelephonyClient, Protocol):
     """A client that can call numbers and play a message (text read out, or audio)."""
 
-    async def async_send_voice_message(self, message: VoiceMessage) -> str:
-        """Start the calls; return the provider's job id."""
+    async def async_send_voice_message(self, message: VoiceMessage) -> PlacedCalls:
+        """Start the calls; return the provider's job id and the numbers it refused."""
 
 
 @runtime_checkable
@@ -134,7 +136,7 @@ class VoiceCodeClient(TelephonyClient, Protocol):
         repeat: int | None = None,
         pre_tone: str | None = None,
         post_tone: str | None = None,
-    ) -> str:
+    ) -> PlacedCalls:
         """Call the number and read the code (`repeat` times); return the provider's call or job id.
 
         Tones are the provider's uploaded audio files played before and after the code, where it

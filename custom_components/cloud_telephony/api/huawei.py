@@ -22,6 +22,7 @@ from .models import (
     EventType,
     InvalidNumberError,
     PayloadError,
+    PlacedCalls,
     ProviderConnectionError,
     ProviderError,
     RateLimitedError,
@@ -147,7 +148,7 @@ class HuaweiClient:
         repeat: int | None = None,
         pre_tone: str | None = None,
         post_tone: str | None = None,
-    ) -> str:
+    ) -> PlacedCalls:
         """Call the number and read the code after the pre-tone; return Huawei's session id."""
         if not code.isdigit() or not 2 <= len(code) <= 8:
             raise RequestValidationError("Huawei reads codes of 2 to 8 digits")
@@ -174,7 +175,7 @@ class HuaweiClient:
         session_id = text_or_none(answer.get("sessionId"))
         if session_id is None:
             raise ProviderError("Huawei accepted the call but returned no session id")
-        return session_id
+        return PlacedCalls(session_id)
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         nonce = uuid.uuid4().hex

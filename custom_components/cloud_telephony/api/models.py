@@ -109,6 +109,14 @@ class SmsOptions:
     duplicates_check: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class PlacedCalls:
+    """The provider took a call job; numbers it refused are listed with its reason."""
+
+    job_id: str
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SentMessage:
     """The provider accepted a message for one recipient."""

@@ -21,6 +21,7 @@ from .models import (
     EventType,
     InvalidNumberError,
     PayloadError,
+    PlacedCalls,
     Prompt,
     ProviderConnectionError,
     ProviderError,
@@ -135,7 +136,7 @@ class NetgsmClient:
 
     # ---- voice messages --------------------------------------------------------------------
 
-    async def async_send_voice_message(self, message: VoiceMessage) -> str:
+    async def async_send_voice_message(self, message: VoiceMessage) -> PlacedCalls:
         """Start a voice message job; return Netgsm's job id (bulkid)."""
         text = await self._request(
             "POST", "/voicesms/send", data=build_voice_xml(message, self._usercode, self._password).encode()
@@ -143,7 +144,7 @@ class NetgsmClient:
         code, _, rest = text.strip().partition(" ")
         # 01 and 02: a start or stop time was invalid and Netgsm used its own; the job runs.
         if code in ("00", "01", "02") and rest.strip():
-            return rest.strip().split()[0]
+            return PlacedCalls(rest.strip().split()[0])
         raise _coded_error(code, _SEND_ERRORS)
 
     async def async_send_voice_code(
@@ -156,7 +157,7 @@ class NetgsmClient:
         repeat: int | None = None,
         pre_tone: str | None = None,
         post_tone: str | None = None,
-    ) -> str:
+    ) -> PlacedCalls:
         """Read a numeric code out slowly (twice by default) in a short Turkish or English sentence.
 
         Netgsm has no tones for this; `pre_tone` and `post_tone` are ignored.
