@@ -209,16 +209,14 @@ async def test_send_returns_the_job_id(fake_netgsm: tuple[fake.FakeNetgsm, str])
         job = await client.async_send_voice_message(
             VoiceMessage(numbers=["5530000000"], prompts=[Prompt(text="Merhaba")])
         )
-        assert job == str(fake.FIRST_JOB_ID)
+        assert job.job_id == str(fake.FIRST_JOB_ID)
         # 01 and 02: Netgsm replaced a wrong start or stop time with its own and started the job.
         for code in ("01", "02"):
             server.send_reply = f"{code} 175999999"
-            assert (
-                await client.async_send_voice_message(
-                    VoiceMessage(numbers=["5530000000"], prompts=[Prompt(text="x")])
-                )
-                == "175999999"
+            placed = await client.async_send_voice_message(
+                VoiceMessage(numbers=["5530000000"], prompts=[Prompt(text="x")])
             )
+            assert placed.job_id == "175999999"
     assert server.sent_xml[0].endswith("<body><text>Merhaba</text><no>5530000000</no></body></mainbody>")
 
 
