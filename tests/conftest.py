@@ -21,6 +21,7 @@ from custom_components.cloud_telephony.api import (
     bulkgate as bulkgate_api,
     bulutfon as bulutfon_api,
     netgsm as netgsm_api,
+    yemot as yemot_api,
 )
 from custom_components.cloud_telephony.const import (
     CONF_ACCOUNT_NAME,
@@ -41,11 +42,13 @@ from tests.fakes import (
     bulutfon as fake,
     huawei as fake_huawei_api,
     netgsm as fake_netgsm_api,
+    yemot as fake_yemot_api,
 )
 from tests.fakes.bulkgate import FakeBulkGate
 from tests.fakes.bulutfon import FakeBulutfon
 from tests.fakes.huawei import FakeHuawei
 from tests.fakes.netgsm import FakeNetgsm
+from tests.fakes.yemot import FakeYemot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -92,6 +95,45 @@ async def fake_huawei(socket_enabled: None) -> AsyncIterator[tuple[FakeHuawei, s
         yield fake_api, url
     finally:
         await server.close()
+
+
+@pytest.fixture
+async def fake_yemot(socket_enabled: None, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeYemot]:
+    """Run the fake Yemot API on loopback and point the Yemot client at it."""
+    fake_api = FakeYemot()
+    server, url = await _serve(fake_api.app())
+    monkeypatch.setattr(yemot_api, "API_URL", url)
+    try:
+        yield fake_api
+    finally:
+        await server.close()
+
+
+YEMOT_ENTRY_ID = "01JCLOUDTELEPHONYYEMOT0001"
+
+
+@pytest.fixture
+def yemot_entry() -> MockConfigEntry:
+    """Return a Yemot entry with one recipient (not yet added to Home Assistant)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Yemot 0773137770",
+        unique_id="yemot_0773137770",
+        entry_id=YEMOT_ENTRY_ID,
+        data={
+            CONF_PROVIDER: "yemot",
+            CONF_ACCOUNT_NAME: "Yemot 0773137770",
+            CONF_WEBHOOK_ID: "5678efab" * 8,
+            "system_number": fake_yemot_api.SYSTEM_NUMBER,
+            "password": fake_yemot_api.PASSWORD,
+            "server": "ym",
+        },
+        options={
+            CONF_COUNTRY: "IL",
+            CONF_CONTACTS: "054-9876543 = אמא",
+            CONF_RECIPIENTS: "054-9876543 = Imma",
+        },
+    )
 
 
 @pytest.fixture

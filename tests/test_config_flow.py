@@ -50,7 +50,7 @@ async def provider_form(hass: HomeAssistant, provider: str) -> FlowResult:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == ["bulutfon", "bulkgate", "netgsm", "huawei"]
+    assert result["menu_options"] == ["bulutfon", "bulkgate", "netgsm", "huawei", "yemot"]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": provider})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == provider

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.components import cloud
@@ -17,6 +18,7 @@ from .api import (
     PROVIDERS,
     AuthError,
     BalanceClient,
+    InboxClient,
     ResultPollingClient,
     TelephonyClient,
     TelephonyError,
@@ -24,8 +26,8 @@ from .api import (
 )
 from .calls import CallTracker
 from .compat import OPTIONS_FLOW_RELOADS
-from .const import CONF_CLOUDHOOK_URL, CONF_PROVIDER, DOMAIN, LOGGER
-from .coordinator import BalanceCoordinator
+from .const import CONF_CLOUDHOOK_URL, CONF_POLL_INTERVAL, CONF_PROVIDER, DOMAIN, LOGGER
+from .coordinator import DEFAULT_INBOX_INTERVAL, BalanceCoordinator, InboxCoordinator
 from .data import TelephonyConfigEntry, TelephonyData
 from .entity import device_info
 from .history import EventHistory
@@ -71,6 +73,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
         calls.set_poller(client, process_polled)
     entry.async_on_unload(calls.async_stop)
     entry.async_on_unload(async_register_webhook(hass, entry))
+    if isinstance(client, InboxClient):
+        seconds = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_INBOX_INTERVAL.total_seconds())
+        inbox = InboxCoordinator(
+            hass,
+            entry,
+            client,
+            timedelta(seconds=seconds),
+            lambda events: async_process_events(hass, entry, events),
+        )
+        entry.runtime_data.inbox = inbox
+        await inbox.async_config_entry_first_refresh()
     if not OPTIONS_FLOW_RELOADS:
         entry.async_on_unload(entry.add_update_listener(_async_reload_on_new_options(entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

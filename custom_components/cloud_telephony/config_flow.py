@@ -30,6 +30,7 @@ from .api import PROVIDERS, AuthError, ProviderConnectionError, RequestValidatio
 from .api.bulkgate import SENDER_ID_TYPES
 from .api.huawei import CHINESE, DEFAULT_BASE_URL
 from .api.numbers import parse_contacts
+from .api.yemot import DEFAULT_SERVER
 from .compat import OptionsFlowBase
 from .const import (
     CONF_ACCOUNT_NAME,
@@ -47,13 +48,17 @@ from .const import (
     CONF_DISPLAY_NUMBER,
     CONF_LANGUAGE_TYPE,
     CONF_PASSWORD,
+    CONF_POLL_INTERVAL,
     CONF_POST_TONE,
     CONF_PRE_TONE,
     CONF_PROVIDER,
     CONF_RECIPIENTS,
     CONF_SENDER_ID,
     CONF_SENDER_ID_VALUE,
+    CONF_SERVER,
     CONF_STRICT_SIGNATURE,
+    CONF_SYSTEM_NUMBER,
+    CONF_TOKEN,
     CONF_USERCODE,
     DOMAIN,
     LOGGER,
@@ -68,6 +73,9 @@ SENDER_ID = SelectSelector(
     SelectSelectorConfig(
         options=list(SENDER_ID_TYPES), translation_key="sender_id", mode=SelectSelectorMode.DROPDOWN
     )
+)
+POLL_INTERVAL = NumberSelector(
+    NumberSelectorConfig(min=15, max=3600, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
 )
 LANGUAGE_TYPE = NumberSelector(NumberSelectorConfig(min=1, max=99, mode=NumberSelectorMode.BOX))
 # BulkGate sender types that name the sender in `sender_id_value`.
@@ -86,6 +94,11 @@ RECONFIGURE_FIELDS: Final[dict[str, dict[vol.Marker, Any]]] = {
     "bulutfon": {vol.Optional(CONF_API_TOKEN): PASSWORD},
     "bulkgate": {vol.Required(CONF_APPLICATION_TOKEN): PASSWORD, **BULKGATE_SENDER_FIELDS},
     "netgsm": {vol.Required(CONF_PASSWORD): PASSWORD},
+    "yemot": {
+        vol.Optional(CONF_PASSWORD): PASSWORD,
+        vol.Optional(CONF_TOKEN): PASSWORD,
+        vol.Required(CONF_SERVER, default=DEFAULT_SERVER): TEXT,
+    },
     "huawei": {
         vol.Required(CONF_APP_SECRET): PASSWORD,
         vol.Required(CONF_BASE_URL): TEXT,
@@ -254,6 +267,39 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
         }
         return self._show_step("huawei", fields, user_input, errors)
 
+    async def async_step_yemot(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for a Yemot system: its number, and its password or a token."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            system_number = user_input[CONF_SYSTEM_NUMBER].strip()
+            await self.async_set_unique_id(f"yemot_{system_number}")
+            self._abort_if_unique_id_configured()
+            credentials = {
+                CONF_SYSTEM_NUMBER: system_number,
+                CONF_PASSWORD: user_input.get(CONF_PASSWORD),
+                CONF_TOKEN: user_input.get(CONF_TOKEN),
+                CONF_SERVER: user_input.get(CONF_SERVER) or DEFAULT_SERVER,
+            }
+            if not credentials[CONF_PASSWORD] and not credentials[CONF_TOKEN]:
+                errors = {"base": "credentials_missing"}
+            else:
+                errors = await self._async_check_credentials("yemot", credentials)
+            if not errors:
+                return await self._async_create_entry(
+                    "yemot",
+                    f"Yemot {system_number}",
+                    credentials=credentials,
+                    options={CONF_COUNTRY: user_input[CONF_COUNTRY], CONF_CONTACTS: "", CONF_RECIPIENTS: ""},
+                )
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(CONF_SYSTEM_NUMBER): TEXT,
+            vol.Optional(CONF_PASSWORD): PASSWORD,
+            vol.Optional(CONF_TOKEN): PASSWORD,
+            vol.Required(CONF_SERVER, default=DEFAULT_SERVER): TEXT,
+            vol.Required(CONF_COUNTRY, default=self.hass.config.country or "IL"): CountrySelector(),
+        }
+        return self._show_step("yemot", fields, user_input, errors)
+
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start reauthentication when the provider refused the stored credentials."""
         return await self.async_step_reauth_confirm()
@@ -318,10 +364,10 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
         self, provider_id: str, credentials: Mapping[str, Any]
     ) -> dict[str, str]:
         """Ask the provider whether the credentials work; return form errors (empty when they do)."""
-        client = PROVIDERS[provider_id].create_client(async_get_clientsession(self.hass), credentials)
-        if client is None:
-            return {}
         try:
+            client = PROVIDERS[provider_id].create_client(async_get_clientsession(self.hass), credentials)
+            if client is None:
+                return {}
             await client.async_validate()
         except RequestValidationError as err:
             self._reason = str(err)
@@ -398,6 +444,8 @@ class CloudTelephonyOptionsFlow(OptionsFlowBase):
             fields[vol.Optional(CONF_RECIPIENTS)] = MULTILINE
         if provider.verify_webhook is not None:
             fields[vol.Optional(CONF_STRICT_SIGNATURE, default=False)] = BooleanSelector()
+        if provider.polled_inbox:
+            fields[vol.Optional(CONF_POLL_INTERVAL, default=60)] = POLL_INTERVAL
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

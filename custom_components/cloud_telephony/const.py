@@ -13,6 +13,8 @@ from .api import (
     CREDENTIAL_APPLICATION_ID,
     CREDENTIAL_APPLICATION_TOKEN,
     CREDENTIAL_PASSWORD,
+    CREDENTIAL_SYSTEM_NUMBER,
+    CREDENTIAL_TOKEN,
     CREDENTIAL_USERCODE,
     SETTING_BASE_URL,
     SETTING_DISPLAY_NUMBER,
@@ -21,6 +23,7 @@ from .api import (
     SETTING_PRE_TONE,
     SETTING_SENDER_ID,
     SETTING_SENDER_ID_VALUE,
+    SETTING_SERVER,
 )
 
 DOMAIN: Final = "cloud_telephony"
@@ -46,6 +49,9 @@ CONF_PRE_TONE: Final = SETTING_PRE_TONE
 CONF_POST_TONE: Final = SETTING_POST_TONE
 CONF_LANGUAGE_TYPE: Final = SETTING_LANGUAGE_TYPE
 CONF_USERCODE: Final = CREDENTIAL_USERCODE
+CONF_SYSTEM_NUMBER: Final = CREDENTIAL_SYSTEM_NUMBER
+CONF_TOKEN: Final = CREDENTIAL_TOKEN
+CONF_SERVER: Final = SETTING_SERVER
 CONF_PASSWORD: Final = CREDENTIAL_PASSWORD
 CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_COUNTRY: Final = "country"
@@ -53,6 +59,7 @@ CONF_BASIC_AUTH_USERNAME: Final = "basic_auth_username"
 CONF_BASIC_AUTH_PASSWORD: Final = "basic_auth_password"
 CONF_CONTACTS: Final = "contacts"
 CONF_STRICT_SIGNATURE: Final = "strict_signature"
+CONF_POLL_INTERVAL: Final = "poll_interval"
 CONF_RECIPIENTS: Final = "recipients"
 
 # Larger than any provider's documented post (Huawei: 50 records; BulkGate: arrays of replies).

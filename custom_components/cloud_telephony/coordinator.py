@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, timedelta
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api import AuthError, Balance, BalanceClient, TelephonyError
+from .api import AuthError, Balance, BalanceClient, InboxClient, TelephonyError, TelephonyEvent
 from .const import DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
 
@@ -58,3 +59,70 @@ class BalanceCoordinator(DataUpdateCoordinator[Balance]):
         """Take the remaining credit a send reported, instead of waiting for the next poll."""
         if self.data is not None:
             self.async_set_updated_data(Balance(amount=amount, unit=self.data.unit))
+
+
+DEFAULT_INBOX_INTERVAL = timedelta(seconds=60)
+
+
+class InboxCoordinator(DataUpdateCoordinator[int]):
+    """Polls an SMS inbox; messages newer than the persisted cursor become events."""
+
+    config_entry: TelephonyConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: TelephonyConfigEntry,
+        client: InboxClient,
+        interval: timedelta,
+        process: Callable[[list[TelephonyEvent]], object],
+    ) -> None:
+        """Poll the inbox at the interval the options set."""
+        super().__init__(
+            hass, LOGGER, config_entry=entry, name=f"{DOMAIN} {entry.title} inbox", update_interval=interval
+        )
+        self.client = client
+        self._process = process
+
+    async def _async_update_data(self) -> int:
+        runtime = self.config_entry.runtime_data
+        placeholders = {"provider": runtime.provider.brand}
+        try:
+            events = await self.client.async_fetch_incoming_sms(
+                runtime.settings(self.hass, self.config_entry).region
+            )
+        except AuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="auth_failed",
+                translation_placeholders={**placeholders, "reason": str(err)},
+            ) from err
+        except TelephonyError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="inbox_failed",
+                translation_placeholders={**placeholders, "reason": str(err)},
+            ) from err
+        history = runtime.history
+        cursor = history.cursor
+        stamped = [(_stamp(event), event) for event in events]
+        dated = [(stamp, event) for stamp, event in stamped if stamp is not None]
+        if dated:
+            newest = max(stamp for stamp, _ in dated)
+            history.set_cursor([newest, *(event.dedupe_key for stamp, event in dated if stamp == newest)])
+        if cursor is None:
+            # First poll: the inbox's past is not news.
+            return 0
+        since, seen = cursor[0], set(cursor[1:])
+        fresh = [
+            event
+            for stamp, event in stamped
+            if stamp is None or stamp > since or (stamp == since and event.dedupe_key not in seen)
+        ]
+        self._process(fresh)
+        return len(fresh)
+
+
+def _stamp(event: TelephonyEvent) -> str | None:
+    """Return a sortable UTC time of the event (Israel's offset changes with daylight saving)."""
+    return None if event.occurred_at is None else event.occurred_at.astimezone(UTC).isoformat()

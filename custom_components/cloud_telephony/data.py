@@ -24,7 +24,7 @@ from .history import EventHistory
 
 if TYPE_CHECKING:
     from .calls import CallTracker
-    from .coordinator import BalanceCoordinator
+    from .coordinator import BalanceCoordinator, InboxCoordinator
 
 type TelephonyConfigEntry = ConfigEntry[TelephonyData]
 
@@ -71,6 +71,7 @@ class TelephonyData:
     device_id: str
     calls: CallTracker
     balance: BalanceCoordinator | None = None
+    inbox: InboxCoordinator | None = None
     _settings: EntrySettings | None = field(default=None, repr=False)
     _settings_source: object = field(default=None, repr=False)
 

@@ -26,6 +26,7 @@ class StoredHistory(TypedDict):
     daily: dict[str, dict[str, int]]
     seen: dict[str, float]
     sent: dict[str, SentRecord]
+    cursor: list[str] | None
 
 
 class SentRecord(TypedDict):
@@ -56,6 +57,8 @@ class EventHistory:
         # Sent messages by provider message id (oldest first), and the newest one per number.
         self._sent: dict[str, SentRecord] = {}
         self._last_sent_to: dict[str, str] = {}
+        # Polled inboxes: the newest message time seen, and the identities at that time.
+        self._cursor: list[str] | None = None
 
     async def async_load(self) -> None:
         """Read what the previous run left behind."""
@@ -71,6 +74,7 @@ class EventHistory:
             self._sent[message_id] = record
             self._last_sent_to[record["to"]] = message_id
         self._expire_sent(dt_util.utcnow())
+        self._cursor = stored.get("cursor")
 
     def is_duplicate(self, dedupe_key: str) -> bool:
         """Return whether an event with this provider identity was accepted in the last 48 h."""
@@ -120,6 +124,17 @@ class EventHistory:
         if datetime.fromisoformat(record["sent_at"]) < received_at - REPLY_WINDOW:
             return None
         return self.sent_message(message_id)
+
+    @property
+    def cursor(self) -> list[str] | None:
+        """Return the inbox cursor: the newest message time first, then identities at that time."""
+        return self._cursor
+
+    def set_cursor(self, cursor: list[str]) -> None:
+        """Move the inbox cursor (persisted, so a restart never fires old messages again)."""
+        if cursor != self._cursor:
+            self._cursor = cursor
+            self._store.async_delay_save(self._as_stored, STORE_SAVE_DELAY)
 
     def last(self, event_type: str) -> dict[str, Any] | None:
         """Return the newest event of a type, if any was ever recorded."""
@@ -174,4 +189,5 @@ class EventHistory:
             "daily": self._daily,
             "seen": self._seen,
             "sent": self._sent,
+            "cursor": self._cursor,
         }

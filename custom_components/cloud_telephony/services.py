@@ -18,10 +18,13 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     AudioLibraryClient,
+    Campaign,
+    CampaignClient,
     PlacedCalls,
     Prompt,
     RequestValidationError,
     ResultPollingClient,
+    RingClient,
     SmsClient,
     SmsOptions,
     VoiceCancelClient,
@@ -48,6 +51,8 @@ SERVICE_CANCEL_VOICE_MESSAGE: Final = "cancel_voice_message"
 SERVICE_GET_VOICE_MESSAGE_REPORT: Final = "get_voice_message_report"
 SERVICE_UPLOAD_AUDIO: Final = "upload_audio"
 SERVICE_LIST_AUDIO: Final = "list_audio"
+SERVICE_RING: Final = "ring"
+SERVICE_START_CAMPAIGN: Final = "start_campaign"
 
 ATTR_TO: Final = "to"
 ATTR_MESSAGE: Final = "message"
@@ -72,6 +77,10 @@ ATTR_MESSAGE_ID: Final = "message_id"
 ATTR_REPEAT: Final = "repeat"
 ATTR_PRE_TONE: Final = "pre_tone"
 ATTR_POST_TONE: Final = "post_tone"
+ATTR_CALLER_ID: Final = "caller_id"
+ATTR_RANDOM_CALLER_ID: Final = "random_caller_id"
+ATTR_SECONDS: Final = "seconds"
+ATTR_IVR_PATH: Final = "ivr_path"
 ATTR_PATH: Final = "path"
 
 # More recipients than this belong in a provider's bulk campaign tool, not an automation.
@@ -140,6 +149,24 @@ MESSAGE_ID_SCHEMA: Final = vol.Schema(
 )
 UPLOAD_AUDIO_SCHEMA: Final = vol.Schema(
     {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_PATH): cv.string}
+)
+RING_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_TO): RECIPIENTS,
+        vol.Exclusive(ATTR_CALLER_ID, "caller"): cv.string,
+        vol.Exclusive(ATTR_RANDOM_CALLER_ID, "caller"): cv.boolean,
+        vol.Optional(ATTR_SECONDS): vol.All(vol.Coerce(int), vol.Range(min=1, max=60)),
+    }
+)
+START_CAMPAIGN_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_TO): vol.All(cv.ensure_list_csv, [cv.string], vol.Length(min=1, max=500)),
+        vol.Required(ATTR_IVR_PATH): cv.string,
+        vol.Optional(ATTR_CALLER_ID): cv.string,
+        vol.Optional(ATTR_SECONDS): vol.All(vol.Coerce(int), vol.Range(min=1, max=35)),
+    }
 )
 LIST_AUDIO_SCHEMA: Final = vol.Schema(
     {
@@ -335,6 +362,50 @@ async def _list_audio(call: ServiceCall) -> ServiceResponse:
     }
 
 
+def _campaign_response(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "campaign_id": campaign.campaign_id,
+        "calls": campaign.calls,
+        "caller_id": campaign.caller_id,
+        "errors": campaign.errors,
+    }
+
+
+async def _ring(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = loaded_entry(call)
+    client = client_for(entry, RingClient, SERVICE_RING)
+    caller_id = "RAND" if call.data.get(ATTR_RANDOM_CALLER_ID) else call.data.get(ATTR_CALLER_ID)
+    campaign = await async_call_provider(
+        hass,
+        entry,
+        client.async_ring(
+            normalized(hass, entry, call.data[ATTR_TO]),
+            caller_id=caller_id,
+            seconds=call.data.get(ATTR_SECONDS),
+        ),
+    )
+    # With a random caller id, its last digits are the code the person sees.
+    return {**_campaign_response(campaign), "code": campaign.verify_code}
+
+
+async def _start_campaign(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = loaded_entry(call)
+    client = client_for(entry, CampaignClient, SERVICE_START_CAMPAIGN)
+    campaign = await async_call_provider(
+        hass,
+        entry,
+        client.async_start_campaign(
+            normalized(hass, entry, call.data[ATTR_TO]),
+            call.data[ATTR_IVR_PATH],
+            caller_id=call.data.get(ATTR_CALLER_ID),
+            seconds=call.data.get(ATTR_SECONDS),
+        ),
+    )
+    return _campaign_response(campaign)
+
+
 ACTIONS: Final = (
     (SERVICE_SEND_SMS, _send_sms, SEND_SMS_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_SEND_VOICE_MESSAGE, _send_voice_message, SEND_VOICE_MESSAGE_SCHEMA, SupportsResponse.OPTIONAL),
@@ -343,6 +414,8 @@ ACTIONS: Final = (
     (SERVICE_GET_VOICE_MESSAGE_REPORT, _get_voice_message_report, MESSAGE_ID_SCHEMA, SupportsResponse.ONLY),
     (SERVICE_UPLOAD_AUDIO, _upload_audio, UPLOAD_AUDIO_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_LIST_AUDIO, _list_audio, LIST_AUDIO_SCHEMA, SupportsResponse.ONLY),
+    (SERVICE_RING, _ring, RING_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_START_CAMPAIGN, _start_campaign, START_CAMPAIGN_SCHEMA, SupportsResponse.OPTIONAL),
 )
 
 

@@ -14,7 +14,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import aiohttp
 
-from . import bulkgate, bulutfon, huawei, netgsm
+from . import bulkgate, bulutfon, huawei, netgsm, yemot
 from .models import (
     AudioFile,
     AuthError,
@@ -38,6 +38,7 @@ from .models import (
     VoiceMessage,
     WebhookRequest,
 )
+from .yemot import Campaign
 
 __all__ = [
     "PROVIDERS",
@@ -47,8 +48,11 @@ __all__ = [
     "Balance",
     "BalanceClient",
     "CallStatus",
+    "Campaign",
+    "CampaignClient",
     "Direction",
     "EventType",
+    "InboxClient",
     "InsufficientBalanceError",
     "InvalidNumberError",
     "PayloadError",
@@ -60,6 +64,7 @@ __all__ = [
     "RateLimitedError",
     "RequestValidationError",
     "ResultPollingClient",
+    "RingClient",
     "SentMessage",
     "SmsClient",
     "SmsOptions",
@@ -86,6 +91,9 @@ SETTING_DISPLAY_NUMBER: Final = "display_number"
 SETTING_PRE_TONE: Final = "pre_tone"
 SETTING_POST_TONE: Final = "post_tone"
 SETTING_LANGUAGE_TYPE: Final = "language_type"
+CREDENTIAL_SYSTEM_NUMBER: Final = "system_number"
+CREDENTIAL_TOKEN: Final = "token"
+SETTING_SERVER: Final = "server"
 CREDENTIAL_USERCODE: Final = "usercode"
 CREDENTIAL_PASSWORD: Final = "password"
 
@@ -173,6 +181,39 @@ class AudioLibraryClient(TelephonyClient, Protocol):
         """Return the files uploaded in a time range."""
 
 
+@runtime_checkable
+class RingClient(TelephonyClient, Protocol):
+    """A client that can ring phones briefly, as a free alert (tzintuk)."""
+
+    async def async_ring(
+        self, numbers: Sequence[str], *, caller_id: str | None = None, seconds: int | None = None
+    ) -> Campaign:
+        """Ring the numbers; `caller_id="RAND"` rings from a random number that serves as a code."""
+
+
+@runtime_checkable
+class CampaignClient(TelephonyClient, Protocol):
+    """A client that can call many numbers and put whoever answers through to an IVR extension."""
+
+    async def async_start_campaign(
+        self,
+        numbers: Sequence[str],
+        ivr_path: str,
+        *,
+        caller_id: str | None = None,
+        seconds: int | None = None,
+    ) -> Campaign:
+        """Start the campaign."""
+
+
+@runtime_checkable
+class InboxClient(TelephonyClient, Protocol):
+    """A client whose incoming SMS are read from an inbox (polled), not pushed."""
+
+    async def async_fetch_incoming_sms(self, region: str | None = None) -> list[TelephonyEvent]:
+        """Return the newest incoming SMS, oldest first."""
+
+
 type WebhookParser = Callable[[WebhookRequest], list[TelephonyEvent]]
 type WebhookVerifier = Callable[[WebhookRequest, Mapping[str, Any], str | None], bool]
 type ClientFactory = Callable[[aiohttp.ClientSession, Mapping[str, Any]], TelephonyClient | None]
@@ -200,6 +241,8 @@ class ProviderSpec:
     """How recipients can be notified (`sms`, `voice`); each recipient gets a notify entity per channel."""
     callback_per_request: bool = False
     """The webhook URL is sent with each request (no URL to paste into the provider's panel)."""
+    polled_inbox: bool = False
+    """Incoming SMS are read from an inbox at an interval the options set."""
     verify_webhook: WebhookVerifier | None = None
     """Checks the provider's own signature on a push, given the credentials and the webhook URL."""
 
@@ -237,6 +280,16 @@ def _huawei_client(session: aiohttp.ClientSession, credentials: Mapping[str, Any
         post_tone=credentials.get(SETTING_POST_TONE) or None,
         language_type=int(credentials.get(SETTING_LANGUAGE_TYPE) or huawei.CHINESE),
         base_url=credentials.get(SETTING_BASE_URL) or huawei.DEFAULT_BASE_URL,
+    )
+
+
+def _yemot_client(session: aiohttp.ClientSession, credentials: Mapping[str, Any]) -> yemot.YemotClient:
+    return yemot.YemotClient(
+        session,
+        credentials[CREDENTIAL_SYSTEM_NUMBER],
+        password=credentials.get(CREDENTIAL_PASSWORD) or None,
+        token=credentials.get(CREDENTIAL_TOKEN) or None,
+        server=credentials.get(SETTING_SERVER) or yemot.DEFAULT_SERVER,
     )
 
 
@@ -288,5 +341,17 @@ PROVIDERS: Final[Mapping[str, ProviderSpec]] = {
         secret_key=CREDENTIAL_APP_SECRET,
         callback_per_request=True,
         verify_webhook=huawei.verify_push,
+    ),
+    yemot.PROVIDER: ProviderSpec(
+        id=yemot.PROVIDER,
+        brand="Yemot HaMashiach",
+        model="IVR system",
+        event_types=yemot.EVENT_TYPES,
+        parse_webhook=yemot.parse_webhook,
+        create_client=_yemot_client,
+        configuration_url="https://www.call2all.co.il",
+        secret_key=CREDENTIAL_PASSWORD,
+        notify_channels=("voice", "sms"),
+        polled_inbox=True,
     ),
 }

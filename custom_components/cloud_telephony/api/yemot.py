@@ -1,0 +1,378 @@
+"""Yemot HaMashiach (call2all): TTS calls, tzintuk rings, SMS, IVR campaigns, and the SMS inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+import hashlib
+import json
+from typing import Any, Final
+import uuid
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from .models import (
+    AuthError,
+    Balance,
+    Direction,
+    EventType,
+    InvalidNumberError,
+    PayloadError,
+    PlacedCalls,
+    ProviderConnectionError,
+    ProviderError,
+    RequestValidationError,
+    SentMessage,
+    SmsOptions,
+    TelephonyEvent,
+    VoiceMessage,
+    WebhookRequest,
+)
+from .numbers import normalize_number
+from .payload import JsonValue, as_object, int_or_none, text_or_none
+
+PROVIDER: Final = "yemot"
+API_URL: Final = "https://www.call2all.co.il"
+DEFAULT_SERVER: Final = "ym"
+REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=30)
+# Loaded at import (in an executor), never in the event loop.
+JERUSALEM: Final = ZoneInfo("Asia/Jerusalem")
+MAX_CAMPAIGN_NUMBERS: Final = 500
+MAX_BRIDGE_TIMEOUT: Final = 35
+INBOX_LIMIT: Final = 100
+
+# The two ways Yemot says a session token is no longer good (then: log in again, once).
+_EXPIRED: Final = ("session token is invalid", "session is expired")
+
+EVENT_TYPES: Final = frozenset({EventType.SMS_RECEIVED})
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """A campaign Yemot started: its id, how many numbers it dials, the numbers it refused."""
+
+    campaign_id: str | None
+    calls: int | None
+    errors: dict[str, str] = field(default_factory=dict)
+    verify_code: str | None = None
+    caller_id: str | None = None
+
+
+def israeli_number(number: str) -> str:
+    """Return the number as Yemot dials it: national (05…) for Israel, else 00 and the digits."""
+    digits = "".join(char for char in number if char.isdigit())
+    if number.startswith("+972") or (digits.startswith("972") and len(digits) >= 11):
+        return "0" + digits[3:]
+    if number.startswith("+"):
+        return "00" + digits
+    return digits
+
+
+class YemotClient:
+    """Yemot's classic API (`/ym/api/<Command>`).
+
+    Logs in with the system number and password, renewing the session token when it expires, or
+    uses a permanent token as given.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        system_number: str,
+        *,
+        password: str | None = None,
+        token: str | None = None,
+        server: str = DEFAULT_SERVER,
+        base_url: str | None = None,
+    ) -> None:
+        """Keep the credentials; nothing is sent yet."""
+        if not password and not token:
+            raise RequestValidationError("a password or a token is needed")
+        self._session = session
+        self._system_number = system_number
+        self._password = password
+        self._permanent_token = token if not password else None
+        self._session_token: str | None = None
+        self._server = (server or DEFAULT_SERVER).strip("/")
+        self._base_url = base_url
+
+    # ---- account ---------------------------------------------------------------------------
+
+    async def async_validate(self) -> Balance:
+        """Check the credentials with GetSession, which also tells the units balance."""
+        return await self.async_get_balance()
+
+    async def async_get_balance(self) -> Balance:
+        """Return the remaining units."""
+        answer = await self._command("GetSession", {})
+        units = answer.get("units")
+        try:
+            return Balance(amount=float(units), unit="units")  # type: ignore[arg-type]
+        except (TypeError, ValueError) as err:
+            raise ProviderError("Yemot's session answer has no units") from err
+
+    # ---- calls -----------------------------------------------------------------------------
+
+    async def async_send_voice_message(self, message: VoiceMessage) -> PlacedCalls:
+        """Call the numbers and read the text (SendTTS); refused numbers come back with reasons."""
+        if message.keys:
+            raise RequestValidationError("Yemot's spoken calls have no key menu")
+        if any(prompt.text is None for prompt in message.prompts):
+            raise RequestValidationError("Yemot's spoken calls read text only, not audio ids")
+        text = " ".join(prompt.text or "" for prompt in message.prompts).strip()
+        params: dict[str, Any] = {"phones": _phones(message.numbers), "ttsMessage": text}
+        if message.callback_url:
+            params["callbackUrl"] = message.callback_url
+        answer = await self._command("SendTTS", params)
+        campaign = _campaign(answer, "CampaignId", "ErrorCalls")
+        return PlacedCalls(campaign.campaign_id or "", campaign.errors)
+
+    async def async_send_voice_code(
+        self,
+        to: str,
+        code: str,
+        *,
+        language: str = "he",
+        callback_url: str | None = None,
+        repeat: int | None = None,
+        pre_tone: str | None = None,
+        post_tone: str | None = None,
+    ) -> PlacedCalls:
+        """Read a numeric code slowly in a short Hebrew or English sentence (twice by default)."""
+        if not code.isdigit() or not 1 <= len(code) <= 12:
+            raise RequestValidationError("the code must be 1 to 12 digits")
+        params: dict[str, Any] = {"phones": _phones([to]), "ttsMessage": spoken_code(code, language)}
+        if repeat is not None:
+            params["repeatFile"] = repeat
+        answer = await self._command("SendTTS", params)
+        campaign = _campaign(answer, "CampaignId", "ErrorCalls")
+        _raise_if_refused(to, campaign.errors)
+        return PlacedCalls(campaign.campaign_id or "", campaign.errors)
+
+    async def async_ring(
+        self, numbers: Sequence[str], *, caller_id: str | None = None, seconds: int | None = None
+    ) -> Campaign:
+        """Ring the numbers briefly (tzintuk) as a free alert; `caller_id="RAND"` returns a code."""
+        params: dict[str, Any] = {"phones": _phones(numbers)}
+        if caller_id:
+            params["callerId"] = caller_id
+        if seconds is not None:
+            params["TzintukTimeOut"] = seconds
+        return _campaign(await self._command("RunTzintuk", params), "campaignId", "errors")
+
+    async def async_start_campaign(
+        self,
+        numbers: Sequence[str],
+        ivr_path: str,
+        *,
+        caller_id: str | None = None,
+        seconds: int | None = None,
+    ) -> Campaign:
+        """Call up to 500 numbers; whoever answers is put through to an IVR extension."""
+        if not numbers or len(numbers) > MAX_CAMPAIGN_NUMBERS:
+            raise RequestValidationError(f"a campaign calls 1 to {MAX_CAMPAIGN_NUMBERS} numbers")
+        if seconds is not None and not 1 <= seconds <= MAX_BRIDGE_TIMEOUT:
+            raise RequestValidationError(f"the ring time is at most {MAX_BRIDGE_TIMEOUT} seconds")
+        body: dict[str, Any] = {"phones": [israeli_number(number) for number in numbers], "ivrPath": ivr_path}
+        if caller_id:
+            body["callerId"] = caller_id
+        if seconds is not None:
+            body["callsTimeOut"] = seconds
+        # Arrays go as JSON: Yemot reads form fields as plain strings.
+        return _campaign(
+            await self._command("CallExtensionBridging", body, as_json=True), "campaignId", "errors"
+        )
+
+    # ---- SMS -------------------------------------------------------------------------------
+
+    async def async_send_sms(self, to: str, text: str, options: SmsOptions | None = None) -> SentMessage:
+        """Send one SMS; a refused number raises with Yemot's reason."""
+        if not text:
+            raise RequestValidationError("the message is empty")
+        params: dict[str, Any] = {"phones": israeli_number(to), "message": text}
+        if options is not None and options.sender_id:
+            params["from"] = options.sender_id
+        answer = await self._command("SendSms", params)
+        _raise_if_refused(to, {str(k): str(v) for k, v in as_object(answer.get("errors")).items()})
+        # Yemot gives no message id; a local one lets replies and the response refer to the send.
+        return SentMessage(to=to, message_id=f"yemot-{uuid.uuid4().hex[:16]}", status="sent")
+
+    async def async_fetch_incoming_sms(self, region: str | None = "IL") -> list[TelephonyEvent]:
+        """Return the newest incoming SMS of the inbox (GetSmsIncomingLog), oldest first."""
+        answer = await self._command("GetSmsIncomingLog", {"limit": INBOX_LIMIT})
+        rows = answer.get("rows")
+        if not isinstance(rows, list):
+            return []
+        events = [_incoming(as_object(row), region) for row in rows]
+        return sorted(
+            (event for event in events if event is not None),
+            key=lambda event: event.occurred_at or datetime.min.replace(tzinfo=JERUSALEM),
+        )
+
+    # ---- transport -------------------------------------------------------------------------
+
+    async def _command(
+        self, command: str, params: dict[str, Any], *, as_json: bool = False
+    ) -> dict[str, Any]:
+        token = await self._token()
+        try:
+            return await self._call(command, {**params, "token": token}, as_json=as_json)
+        except _ExpiredTokenError:
+            if self._password is None:
+                raise AuthError("Yemot refused the token") from None
+            self._session_token = None
+            token = await self._token()
+            try:
+                return await self._call(command, {**params, "token": token}, as_json=as_json)
+            except _ExpiredTokenError as err:
+                raise AuthError("Yemot refused the new session token") from err
+
+    async def _token(self) -> str:
+        if self._permanent_token:
+            return self._permanent_token
+        if self._session_token is None:
+            try:
+                credentials = {"username": self._system_number, "password": self._password}
+                answer = await self._call("Login", credentials, as_json=False)
+            except _ExpiredTokenError as err:
+                raise AuthError(str(err)) from err
+            except ProviderError as err:
+                raise AuthError(f"Yemot refused the login: {err}") from err
+            token = text_or_none(answer.get("token"))
+            if token is None:
+                if text_or_none(answer.get("message")) == "MFA_REQUIRED":
+                    raise AuthError("this system requires two-factor login; use a token instead")
+                raise AuthError("Yemot's login answer has no token")
+            self._session_token = token
+        return self._session_token
+
+    async def _call(self, command: str, params: dict[str, Any], *, as_json: bool) -> dict[str, Any]:
+        url = f"{(self._base_url or API_URL).rstrip('/')}/{self._server}/api/{command}"
+        # Errors are built here, never from aiohttp's own messages: those carry the token.
+        try:
+            if as_json:
+                request = self._session.post(url, json=params, timeout=REQUEST_TIMEOUT)
+            else:
+                request = self._session.post(url, data=params, timeout=REQUEST_TIMEOUT)
+            async with request as response:
+                text = await response.text()
+                status = response.status
+        except TimeoutError as err:
+            raise ProviderConnectionError("Yemot did not answer in time") from err
+        except aiohttp.ClientError as err:
+            raise ProviderConnectionError(f"cannot reach Yemot ({type(err).__name__})") from err
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            if status >= 500:
+                raise ProviderConnectionError(f"Yemot answered HTTP {status}")
+            raise ProviderError(f"Yemot answered HTTP {status} with something that is not JSON")
+        return _envelope(answer)
+
+
+class _ExpiredTokenError(ProviderError):
+    """The token was refused as invalid or expired."""
+
+
+def _envelope(answer: dict[str, Any]) -> dict[str, Any]:
+    """Read Yemot's `responseStatus`: OK, ERROR, EXCEPTION or FORBIDDEN."""
+    status = (text_or_none(answer.get("responseStatus")) or "").upper()
+    if status == "OK":
+        return answer
+    reason = (
+        text_or_none(answer.get("message"))
+        or text_or_none(answer.get("exceptionMessage"))
+        or f"Yemot answered {status or 'without a status'}"
+    )
+    if any(marker in reason for marker in _EXPIRED):
+        raise _ExpiredTokenError(reason, status)
+    if status == "FORBIDDEN":
+        raise AuthError(reason)
+    return_code = text_or_none(answer.get("messageCode"))
+    raise ProviderError(reason, return_code or status or None)
+
+
+def _phones(numbers: Sequence[str]) -> str:
+    return ":".join(israeli_number(number) for number in numbers)
+
+
+def _campaign(answer: dict[str, Any], id_key: str, errors_key: str) -> Campaign:
+    errors = {str(number): str(reason) for number, reason in as_object(answer.get(errors_key)).items()}
+    return Campaign(
+        campaign_id=text_or_none(answer.get(id_key)),
+        calls=int_or_none(answer.get("callsCount", answer.get("OKCalls"))),
+        errors=errors,
+        verify_code=text_or_none(answer.get("verifyCode")),
+        caller_id=text_or_none(answer.get("callerId")),
+    )
+
+
+def _raise_if_refused(number: str, errors: dict[str, str]) -> None:
+    national = israeli_number(number)
+    for refused, reason in errors.items():
+        if israeli_number(refused) == national or refused == number:
+            raise InvalidNumberError(f"Yemot refused {number}: {reason}", "refused")
+
+
+def _incoming(row: dict[str, JsonValue], region: str | None) -> TelephonyEvent | None:
+    sender = text_or_none(row.get("phone") if "phone" in row else row.get("source"))
+    message = row.get("message")
+    text = message if isinstance(message, str) else text_or_none(message)
+    raw_date = text_or_none(row.get("server_date") if "server_date" in row else row.get("receive_date"))
+    if sender is None and text is None:
+        return None
+    digest = hashlib.sha256((text or "").encode()).hexdigest()[:16]
+    return TelephonyEvent(
+        type=EventType.SMS_RECEIVED,
+        provider=PROVIDER,
+        dedupe_key=f"in:{sender or ''}:{raw_date or ''}:{digest}",
+        caller=normalize_number(sender, region),
+        callee=normalize_number(
+            text_or_none(row.get("dest") if "dest" in row else row.get("destination")), region
+        ),
+        direction=Direction.INBOUND,
+        message=text,
+        occurred_at=_jerusalem_time(raw_date),
+        raw=row,
+        extra={},
+    )
+
+
+def _jerusalem_time(text: str | None) -> datetime | None:
+    """Read `22:40:54 2024-07-30` (the seed's form) or `2024-07-30 22:40:54`, in Israel time."""
+    if text is None:
+        return None
+    for pattern in ("%H:%M:%S %Y-%m-%d", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text.strip(), pattern).replace(tzinfo=JERUSALEM)
+        except ValueError:
+            continue
+    return None
+
+
+def parse_webhook(request: WebhookRequest) -> list[TelephonyEvent]:
+    """Yemot pushes nothing to this webhook: its SMS inbox is polled instead."""
+    raise PayloadError("Yemot accounts take no webhook posts; incoming SMS are read from the inbox")
+
+
+def spoken_code(code: str, language: str) -> str:
+    """Say a code digit by digit, twice, in a short Hebrew or English sentence."""
+    language = language.lower()[:2]
+    words = _DIGITS.get(language, _DIGITS["en"])
+    spelled = ", ".join(words[int(digit)] for digit in code)
+    intro, again = _SENTENCES.get(language, _SENTENCES["en"])
+    return f"{intro} {spelled}. {again} {spelled}."
+
+
+_DIGITS: Final = {
+    "he": ("אפס", "אחת", "שתיים", "שלוש", "ארבע", "חמש", "שש", "שבע", "שמונה", "תשע"),
+    "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+}
+_SENTENCES: Final = {
+    "he": ("קוד האימות שלך הוא:", "שוב:"),
+    "en": ("Your verification code is:", "Again:"),
+}

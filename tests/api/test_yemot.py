@@ -1,0 +1,335 @@
+"""Yemot HaMashiach: tokens and their renewal, the envelope, calls, SMS, campaigns and the inbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+
+from custom_components.cloud_telephony.api import (
+    AuthError,
+    Balance,
+    EventType,
+    InvalidNumberError,
+    PayloadError,
+    Prompt,
+    ProviderConnectionError,
+    ProviderError,
+    RequestValidationError,
+    SmsOptions,
+    VoiceMessage,
+    WebhookRequest,
+)
+from custom_components.cloud_telephony.api.yemot import (
+    JERUSALEM,
+    YemotClient,
+    israeli_number,
+    parse_webhook,
+    spoken_code,
+)
+from tests.fakes import yemot as fake
+
+
+def _client(session: aiohttp.ClientSession, **kwargs: object) -> YemotClient:
+    options: dict[str, object] = {"password": fake.PASSWORD, **kwargs}
+    return YemotClient(session, fake.SYSTEM_NUMBER, **options)  # type: ignore[arg-type]
+
+
+async def test_login_once_and_reuse_the_session(fake_yemot: fake.FakeYemot) -> None:
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        assert await client.async_validate() == Balance(amount=1234.5, unit="units")
+        await client.async_get_balance()
+    assert fake_yemot.logins == 1
+    commands = [(command, params.get("token")) for command, params, _ in fake_yemot.requests]
+    assert commands == [("Login", None), ("GetSession", "session-1"), ("GetSession", "session-1")]
+
+
+@pytest.mark.parametrize("style", ["EXCEPTION", "FORBIDDEN"])
+async def test_expired_session_is_renewed_transparently(fake_yemot: fake.FakeYemot, style: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        await client.async_get_balance()
+        fake_yemot.expire_sessions(style)
+        assert (await client.async_get_balance()).amount == 1234.5
+    assert fake_yemot.logins == 2
+    assert [command for command, _, _ in fake_yemot.requests] == [
+        "Login",
+        "GetSession",
+        "GetSession",
+        "Login",
+        "GetSession",
+    ]
+
+
+async def test_permanent_token(fake_yemot: fake.FakeYemot) -> None:
+    async with aiohttp.ClientSession() as session:
+        await YemotClient(session, fake.SYSTEM_NUMBER, token=fake.PERMANENT_TOKEN).async_validate()
+        with pytest.raises(AuthError, match="refused the token"):
+            await YemotClient(session, fake.SYSTEM_NUMBER, token="0773137770:wrong").async_validate()
+    assert fake_yemot.logins == 0
+
+
+async def test_wrong_password(fake_yemot: fake.FakeYemot) -> None:
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(AuthError, match="refused the login: Login failed"):
+            await _client(session, password="nope").async_validate()
+
+
+def test_password_or_token_is_needed() -> None:
+    with pytest.raises(RequestValidationError, match="password or a token"):
+        YemotClient(None, fake.SYSTEM_NUMBER)  # type: ignore[arg-type]
+
+
+async def test_error_envelopes(fake_yemot: fake.FakeYemot) -> None:
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(AuthError, match="refused the login: שרת זה אינו תומך"):
+            await _client(session, server="private").async_validate()
+        with pytest.raises(ProviderError, match="אינו תומך"):
+            await YemotClient(
+                session, fake.SYSTEM_NUMBER, token=fake.PERMANENT_TOKEN, server="p"
+            ).async_validate()
+        client = _client(session)
+        with pytest.raises(ProviderError, match="unknown command"):
+            await client._command("NoSuchCommand", {})
+
+
+async def test_spoken_call_with_hebrew_and_refused_numbers(fake_yemot: fake.FakeYemot) -> None:
+    async with aiohttp.ClientSession() as session:
+        placed = await _client(session).async_send_voice_message(
+            VoiceMessage(
+                numbers=["+972541234567", "0510001000"],
+                prompts=[Prompt(text="שלום, זוהה עשן"), Prompt(text="במטבח.")],
+                callback_url="https://home.example.com/hook",
+            )
+        )
+    assert placed.job_id == "YA-1-0773137770-TTS-1"
+    assert placed.errors == {"0510001000": "not Vaild"}
+    _, params, is_json = fake_yemot.requests[-1]
+    assert params["phones"] == "0541234567:0510001000"
+    assert params["ttsMessage"] == "שלום, זוהה עשן במטבח."
+    assert params["callbackUrl"] == "https://home.example.com/hook"
+    assert is_json is False
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (VoiceMessage(numbers=["0541234567"], prompts=[Prompt(audio_id="1")]), "text only"),
+        (
+            VoiceMessage(numbers=["0541234567"], prompts=[Prompt(text="x")], keys={"1": Prompt(text="y")}),
+            "no key menu",
+        ),
+    ],
+)
+async def test_unsupported_voice_messages(
+    fake_yemot: fake.FakeYemot, message: VoiceMessage, reason: str
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(RequestValidationError, match=reason):
+            await _client(session).async_send_voice_message(message)
+
+
+async def test_voice_code(fake_yemot: fake.FakeYemot) -> None:
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        await client.async_send_voice_code("+972541234567", "4711", language="he", repeat=3)
+        _, params, _ = fake_yemot.requests[-1]
+        assert params["ttsMessage"] == "קוד האימות שלך הוא: ארבע, שבע, אחת, אחת. שוב: ארבע, שבע, אחת, אחת."
+        assert params["repeatFile"] == "3"
+        with pytest.raises(InvalidNumberError, match="not Vaild"):
+            await client.async_send_voice_code("0510000000", "12")
+        with pytest.raises(RequestValidationError, match="1 to 12 digits"):
+            await client.async_send_voice_code("0541234567", "12a")
+
+
+async def test_ring_with_random_caller_id(fake_yemot: fake.FakeYemot) -> None:
+    async with aiohttp.ClientSession() as session:
+        campaign = await _client(session).async_ring(["+972541234567"], caller_id="RAND", seconds=8)
+    assert (campaign.campaign_id, campaign.verify_code, campaign.calls) == (
+        "YA-1-0773137770-Tzintuk-1",
+        "123",
+        1,
+    )
+    _, params, _ = fake_yemot.requests[-1]
+    assert (params["phones"], params["callerId"], params["TzintukTimeOut"]) == ("0541234567", "RAND", "8")
+
+
+async def test_sms(fake_yemot: fake.FakeYemot) -> None:
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        sent = await client.async_send_sms("+972541234567", "הדלת פתוחה")
+        assert sent.to == "+972541234567"
+        assert sent.message_id.startswith("yemot-")
+        with pytest.raises(InvalidNumberError, match="Yemot refused 0510000000: not Vaild"):
+            await client.async_send_sms("0510000000", "x")
+        with pytest.raises(RequestValidationError, match="empty"):
+            await client.async_send_sms("0541234567", "")
+    _, params, _ = fake_yemot.requests[1]
+    assert params["message"] == "הדלת פתוחה"
+
+
+async def test_campaign_of_500_numbers_goes_as_json(fake_yemot: fake.FakeYemot) -> None:
+    numbers = [f"+97254{index:07d}" for index in range(500)]
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        campaign = await client.async_start_campaign(
+            numbers, "ivr2:/1/100", caller_id="0770770770", seconds=35
+        )
+        assert campaign.calls == 500
+        assert campaign.campaign_id == "YA-1-0770770770-Yemot-1695290243349441"
+        _, body, is_json = fake_yemot.requests[-1]
+        assert is_json is True
+        assert body["phones"][0] == "0540000000"
+        assert len(body["phones"]) == 500
+        assert (body["ivrPath"], body["callsTimeOut"]) == ("ivr2:/1/100", 35)
+        with pytest.raises(RequestValidationError, match="1 to 500 numbers"):
+            await client.async_start_campaign([*numbers, "+972540000500"], "ivr2:/1")
+        with pytest.raises(RequestValidationError, match="at most 35 seconds"):
+            await client.async_start_campaign(numbers[:1], "ivr2:/1", seconds=36)
+
+
+async def test_inbox(fake_yemot: fake.FakeYemot) -> None:
+    fake_yemot.inbox = [
+        {
+            "dest": 972773137770,
+            "phone": 972549876543,
+            "message": "סגור את הדלת",
+            "server_date": "22:40:54 2024-07-30",
+        },
+        {"dest": 972773137770, "phone": 972501234567, "message": "ok", "server_date": "09:00:00 2024-07-29"},
+        {"dest": 972773137770, "phone": 972501234567, "message": "bad date", "server_date": "yesterday"},
+    ]
+    async with aiohttp.ClientSession() as session:
+        events = await _client(session).async_fetch_incoming_sms("IL")
+    assert [event.message for event in events] == ["bad date", "ok", "סגור את הדלת"]
+    newest = events[-1]
+    assert newest.type is EventType.SMS_RECEIVED
+    assert (newest.caller, newest.callee) == ("+972549876543", "+972773137770")
+    assert newest.occurred_at == datetime(2024, 7, 30, 22, 40, 54, tzinfo=JERUSALEM)
+    assert events[0].occurred_at is None
+    _, params, _ = fake_yemot.requests[-1]
+    assert params["limit"] == "100"
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("+972541234567", "0541234567"),
+        ("972541234567", "0541234567"),
+        ("0541234567", "0541234567"),
+        ("+15551234567", "0015551234567"),
+    ],
+)
+def test_israeli_number(number: str, expected: str) -> None:
+    assert israeli_number(number) == expected
+
+
+def test_spoken_code_in_english() -> None:
+    assert spoken_code("90", "en-US") == "Your verification code is: nine, zero. Again: nine, zero."
+
+
+def test_webhook_posts_are_refused() -> None:
+    with pytest.raises(PayloadError, match="no webhook posts"):
+        parse_webhook(WebhookRequest(body=b"{}", received_at=datetime.now(UTC)))
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_unreachable_hides_the_password() -> None:
+    async with aiohttp.ClientSession() as session:
+        client = YemotClient(
+            session, fake.SYSTEM_NUMBER, password="secret-pass", base_url="http://127.0.0.1:9"
+        )
+        with pytest.raises(ProviderConnectionError, match="cannot reach Yemot") as caught:
+            await client.async_validate()
+    assert "secret-pass" not in str(caught.value)
+
+
+def _replace(
+    server: fake.FakeYemot, command: str, answer: dict[str, object] | str, status: int = 200
+) -> None:
+    import json as _json
+
+    from aiohttp import web
+
+    def handler(params: dict[str, object]) -> web.Response:
+        text = answer if isinstance(answer, str) else _json.dumps(answer)
+        return web.Response(text=text, status=status, content_type="application/json")
+
+    setattr(server, f"_{command}", handler)
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "error", "reason"),
+    [
+        ({"responseStatus": "OK"}, 200, ProviderError, "has no units"),
+        ("<html>gateway</html>", 502, ProviderConnectionError, "HTTP 502"),
+        ("<html>login page</html>", 200, ProviderError, "not JSON"),
+        (
+            {"responseStatus": "EXCEPTION", "exceptionMessage": "NullPointerException"},
+            200,
+            ProviderError,
+            "NullPointer",
+        ),
+        ({"status": "?"}, 200, ProviderError, "without a status"),
+        (
+            {"responseStatus": "FORBIDDEN", "message": "no permission for this command"},
+            200,
+            AuthError,
+            "no permission",
+        ),
+    ],
+)
+async def test_odd_answers(
+    fake_yemot: fake.FakeYemot,
+    answer: dict[str, object] | str,
+    status: int,
+    error: type[Exception],
+    reason: str,
+) -> None:
+    _replace(fake_yemot, "GetSession", answer, status)
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(error, match=reason):
+            await _client(session).async_get_balance()
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ({"responseStatus": "OK", "message": "MFA_REQUIRED"}, "two-factor"),
+        ({"responseStatus": "OK"}, "no token"),
+        ({"responseStatus": "EXCEPTION", "message": "session token is invalid"}, "session token is invalid"),
+    ],
+)
+async def test_login_without_a_token(
+    fake_yemot: fake.FakeYemot, answer: dict[str, object], reason: str
+) -> None:
+    _replace(fake_yemot, "Login", answer)
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(AuthError, match=reason):
+            await _client(session).async_validate()
+
+
+async def test_renewal_that_fails_again(fake_yemot: fake.FakeYemot) -> None:
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        await client.async_validate()
+        fake_yemot.expire_sessions()
+        _replace(
+            fake_yemot,
+            "GetSession",
+            {"responseStatus": "EXCEPTION", "message": "IllegalStateException(session token is invalid)"},
+        )
+        with pytest.raises(AuthError, match="refused the new session token"):
+            await client.async_validate()
+
+
+async def test_inbox_without_rows_and_sms_sender(fake_yemot: fake.FakeYemot) -> None:
+    _replace(fake_yemot, "GetSmsIncomingLog", {"responseStatus": "OK", "rows": None})
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        assert await client.async_fetch_incoming_sms() == []
+        await client.async_send_sms("0549876543", "x", SmsOptions(sender_id="Home"))
+    _, params, _ = fake_yemot.requests[-1]
+    assert params["from"] == "Home"

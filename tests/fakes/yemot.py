@@ -1,0 +1,130 @@
+"""A local stand-in for Yemot HaMashiach's API (`/ym/api/<Command>`), answering as its documents show.
+
+Envelope `responseStatus` OK / ERROR / EXCEPTION / FORBIDDEN; the expired-token answers are the two
+seen in working clients. Login's refusal text is not documented: it answers ERROR here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+SYSTEM_NUMBER = "0773137770"
+PASSWORD = "1234"
+PERMANENT_TOKEN = f"{SYSTEM_NUMBER}:{PASSWORD}"
+INVALID_PREFIX = "051"  # numbers Yemot refuses, as in the documented answer ("not Vaild")
+
+
+class FakeYemot:
+    """Routes of the fake; what the client sent is recorded for assertions."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, Any], bool]] = []
+        self.logins = 0
+        self.valid_sessions: set[str] = set()
+        self.expiry_style = "EXCEPTION"
+        self.inbox: list[dict[str, Any]] = []
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/{server}/api/{command}", self.command)
+        return app
+
+    def expire_sessions(self, style: str = "EXCEPTION") -> None:
+        """Make every session token invalid, answered in one of the two documented ways."""
+        self.valid_sessions.clear()
+        self.expiry_style = style
+
+    async def command(self, request: web.Request) -> web.Response:
+        command = request.match_info["command"]
+        is_json = request.content_type == "application/json"
+        params: dict[str, Any] = await request.json() if is_json else dict(await request.post())
+        self.requests.append((command, params, is_json))
+        if request.match_info["server"] != "ym":
+            return _answer("ERROR", message="שרת זה אינו תומך במערכת SIP")
+        if command == "Login":
+            return self._Login(params)
+        token = params.get("token")
+        if token != PERMANENT_TOKEN and token not in self.valid_sessions:
+            if self.expiry_style == "FORBIDDEN":
+                return _answer("FORBIDDEN", message="session is expired")
+            return _answer("EXCEPTION", message="IllegalStateException(session token is invalid)")
+        handler = getattr(self, f"_{command}", None)
+        if handler is None:
+            return _answer("ERROR", message=f"unknown command {command}")
+        return handler(params)
+
+    @staticmethod
+    def _phones(value: Any) -> list[str]:
+        return value if isinstance(value, list) else [phone for phone in str(value).split(":") if phone]
+
+    def _refused(self, phones: list[str]) -> dict[str, str]:
+        return {phone: "not Vaild" for phone in phones if phone.startswith(INVALID_PREFIX)}
+
+    def _Login(self, params: dict[str, Any]) -> web.Response:  # noqa: N802 - Yemot's command name
+        if params.get("username") == SYSTEM_NUMBER and params.get("password") == PASSWORD:
+            self.logins += 1
+            token = f"session-{self.logins}"
+            self.valid_sessions.add(token)
+            return _answer("OK", token=token)
+        return _answer("ERROR", message="Login failed")
+
+    def _GetSession(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        return _answer("OK", name="בית", units=1234.5, unitsExpireDate="2027-01-01", username=SYSTEM_NUMBER)
+
+    def _SendTTS(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        phones = self._phones(params.get("phones"))
+        errors = self._refused(phones)
+        return _answer(
+            "OK",
+            CampaignId="YA-1-0773137770-TTS-1",
+            OKCalls=len(phones) - len(errors),
+            ErrorCalls=errors,
+            billing=1,
+        )
+
+    def _RunTzintuk(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        phones = self._phones(params.get("phones"))
+        random = params.get("callerId") == "RAND"
+        return _answer(
+            "OK",
+            callerId="0773137123" if random else params.get("callerId", SYSTEM_NUMBER),
+            callsCount=len(phones),
+            verifyCode="123" if random else None,
+            errors=self._refused(phones),
+            campaignId="YA-1-0773137770-Tzintuk-1",
+        )
+
+    def _SendSms(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        phones = self._phones(params.get("phones"))
+        errors = self._refused(phones)
+        oks = [phone for phone in phones if phone not in errors]
+        return _answer(
+            "OK", message=params.get("message"), sendCount=len(oks), Billing=len(oks), oks=oks, errors=errors
+        )
+
+    def _CallExtensionBridging(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        phones = params.get("phones")
+        if not isinstance(phones, list) or len(phones) > 500:
+            return _answer("ERROR", message="phones must be a list of up to 500 numbers")
+        return _answer(
+            "OK",
+            module="menu",
+            callerId=params.get("callerId", "0770770770"),
+            callsCount=len(phones),
+            bilingPerCall=1,
+            errors=self._refused(phones),
+            callsTimeout=params.get("callsTimeOut", 30),
+            campaignId="YA-1-0770770770-Yemot-1695290243349441",
+        )
+
+    def _GetSmsIncomingLog(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        limit = int(params.get("limit", 100))
+        return _answer("OK", rows=self.inbox[-limit:])
+
+
+def _answer(status: str, **fields: Any) -> web.Response:
+    body = {"responseStatus": status, "yAfastVersion": "6.6.20", **fields}
+    return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/json")

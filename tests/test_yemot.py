@@ -1,0 +1,242 @@
+"""Yemot HaMashiach end to end: ring, speak, SMS, campaigns, and the SMS inbox across restarts."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.cloud_telephony.api import AuthError, ProviderConnectionError
+from custom_components.cloud_telephony.const import DOMAIN
+from tests.conftest import YEMOT_ENTRY_ID, SetupEntry, entry_variant
+from tests.fakes import yemot as fake
+
+BALANCE = "sensor.yemot_0773137770_balance"
+LAST_SMS = "sensor.yemot_0773137770_last_sms"
+MESSAGES = "event.yemot_0773137770_messages"
+CALL_IMMA = "notify.yemot_0773137770_call_imma"
+SMS_IMMA = "notify.yemot_0773137770_sms_to_imma"
+
+
+def _row(phone: int, message: str, when: str) -> dict[str, Any]:
+    return {"dest": 972773137770, "phone": phone, "message": message, "server_date": when}
+
+
+@pytest.fixture
+async def yemot(
+    hass: HomeAssistant, yemot_entry: MockConfigEntry, setup_entry: SetupEntry, fake_yemot: fake.FakeYemot
+) -> fake.FakeYemot:
+    """Set up the Yemot entry against the fake API, with an old message in the inbox."""
+    fake_yemot.inbox = [_row(972549876543, "הודעה ישנה", "08:00:00 2024-07-30")]
+    await setup_entry(yemot_entry)
+    assert yemot_entry.state is ConfigEntryState.LOADED
+    return fake_yemot
+
+
+async def _action(hass: HomeAssistant, service: str, **data: Any) -> Any:
+    return await hass.services.async_call(
+        DOMAIN, service, {"config_entry_id": YEMOT_ENTRY_ID, **data}, blocking=True, return_response=True
+    )
+
+
+async def test_entities(
+    hass: HomeAssistant, yemot: fake.FakeYemot, entity_registry: er.EntityRegistry
+) -> None:
+    entities = {
+        entry.entity_id for entry in er.async_entries_for_config_entry(entity_registry, YEMOT_ENTRY_ID)
+    }
+    assert entities == {BALANCE, LAST_SMS, MESSAGES, CALL_IMMA, SMS_IMMA}
+    assert hass.states.get(BALANCE).state == "1234.5"
+    assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "units"
+    # The message that was in the inbox before setup is not news.
+    assert hass.states.get(LAST_SMS).state == "unknown"
+
+
+async def test_inbox_fires_new_messages_once_also_after_a_restart(
+    hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
+) -> None:
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    yemot.inbox.append(_row(972549876543, "סגור את השער", "22:40:54 2024-07-30"))
+    await yemot_entry.runtime_data.inbox.async_refresh()
+    await hass.async_block_till_done()
+    [event] = received
+    assert event.data["message"] == "סגור את השער"
+    assert event.data["caller"] == "+972549876543"
+    assert event.data["caller_name"] == "אמא"
+    assert event.data["occurred_at"].startswith("2024-07-30T12:40:54")  # Jerusalem 22:40 in US/Pacific
+    assert hass.states.get(LAST_SMS).state == "+972549876543"
+    assert hass.states.get(LAST_SMS).attributes["message"] == "סגור את השער"
+
+    await yemot_entry.runtime_data.inbox.async_refresh()
+    assert await hass.config_entries.async_reload(yemot_entry.entry_id)
+    await hass.async_block_till_done()
+    await yemot_entry.runtime_data.inbox.async_refresh()
+    await hass.async_block_till_done()
+    assert len(received) == 1  # neither the next poll nor the restart fired it again
+
+    # Same second, different text: still new.
+    yemot.inbox.append(_row(972549876543, "ועוד משהו", "22:40:54 2024-07-30"))
+    await yemot_entry.runtime_data.inbox.async_refresh()
+    await hass.async_block_till_done()
+    assert [event.data["message"] for event in received] == ["סגור את השער", "ועוד משהו"]
+
+
+async def test_reply_to_an_sms_we_sent_is_linked(
+    hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
+) -> None:
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    response = await _action(hass, "send_sms", to="054-9876543", message="השער פתוח. לסגור?")
+    [sent] = response["messages"]
+    yemot.inbox.append(_row(972549876543, "כן", "23:59:59 2099-01-01"))
+    await yemot_entry.runtime_data.inbox.async_refresh()
+    await hass.async_block_till_done()
+    assert received[0].data["in_reply_to"]["message_id"] == sent["message_id"]
+    assert received[0].data["in_reply_to"]["message"] == "השער פתוח. לסגור?"
+
+
+async def test_ring(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
+    response = await _action(hass, "ring", to=["054-9876543"], random_caller_id=True, seconds=8)
+    assert response == {
+        "campaign_id": "YA-1-0773137770-Tzintuk-1",
+        "calls": 1,
+        "caller_id": "0773137123",
+        "errors": {},
+        "code": "123",
+    }
+    _, params, _ = yemot.requests[-1]
+    assert (params["phones"], params["callerId"]) == ("0549876543", "RAND")
+
+
+async def test_spoken_call_reports_refused_numbers(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
+    response = await _action(
+        hass, "send_voice_message", to=["054-9876543", "0510001000"], message="אזעקה בבית. נא לבדוק."
+    )
+    assert response["message_id"] == "YA-1-0773137770-TTS-1"
+    assert response["errors"] == {"0510001000": "not Vaild"}
+    assert response["results_by"] == "none"
+    _, params, _ = yemot.requests[-1]
+    assert params["ttsMessage"] == "אזעקה בבית. נא לבדוק."
+    with pytest.raises(ServiceValidationError, match="no key menu"):
+        await _action(hass, "send_voice_message", to="054-9876543", message="x", keys={"1": "y"})
+
+
+async def test_voice_code_in_hebrew(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
+    await _action(hass, "send_voice_code", to="054-9876543", code="12", language="he")
+    _, params, _ = yemot.requests[-1]
+    assert params["ttsMessage"] == "קוד האימות שלך הוא: אחת, שתיים. שוב: אחת, שתיים."
+
+
+async def test_campaign_of_500(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
+    numbers = [f"054{index:07d}" for index in range(500)]
+    response = await _action(hass, "start_campaign", to=numbers, ivr_path="ivr2:/1/100", seconds=30)
+    assert response["calls"] == 500
+    assert response["campaign_id"] == "YA-1-0770770770-Yemot-1695290243349441"
+    _, body, is_json = yemot.requests[-1]
+    assert is_json
+    assert len(body["phones"]) == 500
+
+
+async def test_sms_refusal_is_reported(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
+    response = await _action(hass, "send_sms", to=["054-9876543", "0510000000"], message="שלום")
+    ok, refused = response["messages"]
+    assert ok["status"] == "sent"
+    assert refused["error"] == "Yemot refused +972510000000: not Vaild" or refused["error"].startswith(
+        "Yemot refused"
+    )
+    with pytest.raises(ServiceValidationError, match="Yemot refused"):
+        await _action(hass, "send_sms", to="0510000000", message="x")
+
+
+async def test_notify_calls_and_texts(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
+    await hass.services.async_call(
+        "notify", "send_message", {ATTR_ENTITY_ID: CALL_IMMA, "message": "עשן"}, blocking=True
+    )
+    await hass.services.async_call(
+        "notify", "send_message", {ATTR_ENTITY_ID: SMS_IMMA, "message": "עשן"}, blocking=True
+    )
+    commands = [(command, params.get("phones")) for command, params, _ in yemot.requests[-2:]]
+    assert commands == [("SendTTS", "0549876543"), ("SendSms", "0549876543")]
+
+
+async def test_token_expiry_during_an_action(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
+    logins = yemot.logins
+    yemot.expire_sessions()
+    await _action(hass, "ring", to="054-9876543")
+    assert yemot.logins == logins + 1
+
+
+async def test_config_flow(hass: HomeAssistant, fake_yemot: fake.FakeYemot) -> None:
+    with patch("custom_components.cloud_telephony.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "yemot"})
+        base = {"system_number": fake.SYSTEM_NUMBER, "server": "ym", "country": "IL"}
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], base)
+        assert result["errors"] == {"base": "credentials_missing"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**base, "password": "wrong"}
+        )
+        assert result["errors"] == {"base": "invalid_auth"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**base, "token": fake.PERMANENT_TOKEN}
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Yemot 0773137770"
+    assert result["data"]["token"] == fake.PERMANENT_TOKEN
+    assert "password" not in result["data"]
+    assert result["options"] == {"country": "IL", "contacts": "", "recipients": ""}
+
+
+@pytest.mark.usefixtures("fake_yemot")
+async def test_reauth_reconfigure_options(hass: HomeAssistant, yemot_entry: MockConfigEntry) -> None:
+    entry = entry_variant(yemot_entry, data={"password": "old"})
+    entry.add_to_hass(hass)
+    with patch("custom_components.cloud_telephony.async_setup_entry", return_value=True):
+        result = await entry.start_reauth_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"password": fake.PASSWORD}
+        )
+        assert result["reason"] == "reauth_successful"
+        result = await entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {"server": "ym"})
+        assert result["errors"] == {"base": "invalid_settings"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"token": fake.PERMANENT_TOKEN, "server": "ym"}
+        )
+        assert result["reason"] == "reconfigure_successful"
+    assert entry.data["token"] == fake.PERMANENT_TOKEN
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert [str(key) for key in result["data_schema"].schema] == [
+        "country",
+        "contacts",
+        "recipients",
+        "poll_interval",
+    ]
+
+
+async def test_inbox_failures(
+    hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
+) -> None:
+    inbox = yemot_entry.runtime_data.inbox
+    with patch(
+        "custom_components.cloud_telephony.api.yemot.YemotClient.async_fetch_incoming_sms",
+        side_effect=ProviderConnectionError("Yemot answered HTTP 502"),
+    ):
+        await inbox.async_refresh()
+    assert inbox.last_update_success is False
+    with patch(
+        "custom_components.cloud_telephony.api.yemot.YemotClient.async_fetch_incoming_sms",
+        side_effect=AuthError("Yemot refused the new session token"),
+    ):
+        await inbox.async_refresh()
+        await hass.async_block_till_done()
+    [flow] = hass.config_entries.flow.async_progress()
+    assert flow["context"]["source"] == "reauth"
