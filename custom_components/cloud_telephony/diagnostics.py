@@ -10,21 +10,45 @@ from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
 from .const import (
+    CONF_ACCOUNT_NAME,
     CONF_API_TOKEN,
+    CONF_APP_KEY,
+    CONF_APP_SECRET,
+    CONF_APPLICATION_ID,
+    CONF_APPLICATION_TOKEN,
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
     CONF_CONTACTS,
+    CONF_DISPLAY_NUMBER,
+    CONF_PASSWORD,
+    CONF_RECIPIENTS,
+    CONF_SENDER_ID_VALUE,
+    CONF_SYSTEM_NUMBER,
+    CONF_TOKEN,
+    CONF_USERCODE,
 )
 from .data import TelephonyConfigEntry
 from .webhook import async_entry_webhook_url
 
 TO_REDACT = {
+    CONF_ACCOUNT_NAME,
     CONF_API_TOKEN,
+    CONF_APP_KEY,
+    CONF_APP_SECRET,
+    CONF_APPLICATION_ID,
+    CONF_APPLICATION_TOKEN,
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
     CONF_CONTACTS,
+    CONF_DISPLAY_NUMBER,
+    CONF_PASSWORD,
+    CONF_RECIPIENTS,
+    CONF_SENDER_ID_VALUE,
+    CONF_SYSTEM_NUMBER,
+    CONF_TOKEN,
+    CONF_USERCODE,
     CONF_WEBHOOK_ID,
     # Phone numbers, names and texts of the events; `raw` repeats them in the provider's words.
     "caller",
@@ -36,6 +60,10 @@ TO_REDACT = {
     "recording_url",
     "cdr_url",
     "cdr_api_url",
+    "callee_name",
+    "in_reply_to",
+    "sent_message",
+    "to",
 }
 
 
@@ -49,7 +77,8 @@ async def async_get_config_entry_diagnostics(
     recent = history.recent
     return {
         "entry": {
-            "title": entry.title,
+            # Titles name the account: a PBX, a subscriber or a display number.
+            "title": REDACTED,
             "data": async_redact_data(dict(entry.data), TO_REDACT),
             "options": async_redact_data(dict(entry.options), TO_REDACT),
         },

@@ -149,7 +149,8 @@ async def async_send_sms(
         except TelephonyError as err:
             if isinstance(err, AuthError):
                 entry.async_start_reauth(hass)
-            LOGGER.warning("%s could not send an SMS: %s", runtime.provider.brand, err)
+            # The reason may name the number; it goes back in the response, the log gets the kind.
+            LOGGER.warning("%s could not send an SMS (%s)", runtime.provider.brand, type(err).__name__)
             failures.append(err)
             results.append({"to": number, "error": str(err), "error_code": getattr(err, "code", None)})
             continue

@@ -10,6 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import PlacedCalls, Prompt, SmsClient, SmsOptions, TelephonyClient, VoiceMessage, VoiceMessageClient
 from .api.numbers import normalize_number
+from .api.payload import only_digits
 from .data import TelephonyConfigEntry
 from .entity import TelephonyEntity
 from .messaging import async_place_calls, async_send_sms
@@ -45,7 +46,7 @@ class _RecipientNotifyEntity(TelephonyEntity, NotifyEntity):
 
     def __init__(self, entry: TelephonyConfigEntry, client: TelephonyClient, number: str, name: str) -> None:
         """Bind the entity to one recipient."""
-        digits = "".join(char for char in number if char.isdigit()) or number
+        digits = only_digits(number) or number
         description = NotifyEntityDescription(
             key=f"{self._channel}_{digits}", translation_key=f"{self._channel}_recipient"
         )

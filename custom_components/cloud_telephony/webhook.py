@@ -21,6 +21,7 @@ from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 
 from .api import EventType, PayloadError, TelephonyEvent, WebhookRequest
+from .api.payload import is_ascii_number
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DEVICE_ID,
@@ -226,7 +227,7 @@ def _authorized(request: Request, expected: tuple[str, str]) -> bool:
 async def _read_capped(request: Request) -> bytes | None:
     """Read the body, or return None as soon as it exceeds the cap."""
     declared = request.headers.get(hdrs.CONTENT_LENGTH)
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared is not None and is_ascii_number(declared) and int(declared) > MAX_BODY_BYTES:
         return None
     chunks: list[bytes] = []
     size = 0

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from custom_components.cloud_telephony.api import PayloadError
-from custom_components.cloud_telephony.api.payload import decode_form, decode_json, int_or_none, text_or_none
+from custom_components.cloud_telephony.api.payload import (
+    decode_form,
+    decode_json,
+    int_or_none,
+    is_ascii_number,
+    text_or_none,
+)
 
 
 def test_form_brackets() -> None:
@@ -93,3 +99,16 @@ def test_json_still_refuses_broken_documents(text: str) -> None:
 def test_json_nesting_bomb_is_refused() -> None:
     with pytest.raises(PayloadError, match="not valid JSON"):
         decode_json("[" * 100_000 + "]" * 100_000)
+
+
+def test_form_keys_that_look_like_digits_but_are_not() -> None:
+    """`'²'.isdigit()` is true, yet int('²') fails: such keys stay keys (found by fuzzing)."""
+    assert decode_form("²=1&³=2") == {"²": "1", "³": "2"}
+    assert decode_form("a[²]=1") == {"a": {"²": "1"}}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("123", True), ("", False), ("1²", False), ("١٢", False), ("1 2", False)]
+)
+def test_is_ascii_number(text: str, expected: bool) -> None:
+    assert is_ascii_number(text) is expected

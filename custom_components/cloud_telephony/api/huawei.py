@@ -30,7 +30,7 @@ from .models import (
     TelephonyEvent,
     WebhookRequest,
 )
-from .payload import JsonValue, as_items, as_object, decode_body, int_or_none, text_or_none
+from .payload import JsonValue, as_items, as_object, decode_body, int_or_none, is_ascii_number, text_or_none
 
 PROVIDER: Final = "huawei"
 DEFAULT_BASE_URL: Final = "https://rtccall.cn-north-1.myhuaweicloud.cn:443"
@@ -150,7 +150,7 @@ class HuaweiClient:
         post_tone: str | None = None,
     ) -> PlacedCalls:
         """Call the number and read the code after the pre-tone; return Huawei's session id."""
-        if not code.isdigit() or not 2 <= len(code) <= 8:
+        if not is_ascii_number(code) or not 2 <= len(code) <= 8:
             raise RequestValidationError("Huawei reads codes of 2 to 8 digits")
         if repeat is not None and not 0 <= repeat <= 9:
             raise RequestValidationError("Huawei repeats a code 0 to 9 times (0: until hung up)")

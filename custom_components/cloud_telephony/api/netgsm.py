@@ -32,7 +32,16 @@ from .models import (
     WebhookRequest,
 )
 from .numbers import normalize_number
-from .payload import JsonValue, as_items, as_object, decode_body, int_or_none, text_or_none
+from .payload import (
+    JsonValue,
+    as_items,
+    as_object,
+    decode_body,
+    int_or_none,
+    is_ascii_number,
+    only_digits,
+    text_or_none,
+)
 
 PROVIDER: Final = "netgsm"
 API_URL: Final = "https://api.netgsm.com.tr"
@@ -162,7 +171,7 @@ class NetgsmClient:
 
         Netgsm has no tones for this; `pre_tone` and `post_tone` are ignored.
         """
-        if not code.isdigit() or not 1 <= len(code) <= MAX_CODE_DIGITS:
+        if not is_ascii_number(code) or not 1 <= len(code) <= MAX_CODE_DIGITS:
             raise RequestValidationError(f"the code must be 1 to {MAX_CODE_DIGITS} digits")
         if repeat is not None and not 1 <= repeat <= MAX_REPEAT:
             raise RequestValidationError(f"Netgsm reads a code 1 to {MAX_REPEAT} times")
@@ -207,7 +216,7 @@ class NetgsmClient:
             },
         )
         rows = [row.strip() for row in text.replace("<BR>", "<br>").split("<br>") if row.strip()]
-        if len(rows) == 1 and rows[0].isdigit() and " " not in rows[0]:
+        if len(rows) == 1 and is_ascii_number(rows[0]):
             code = rows[0]
             if code == "60":
                 return []
@@ -250,7 +259,7 @@ class NetgsmClient:
             "dosya", content, filename=PurePath(filename).name, content_type="application/octet-stream"
         )
         text = (await self._request("POST", "/voicesms/upload", data=form)).strip()
-        if text in _UPLOAD_ERRORS or text == "30" or not text.isdigit():
+        if text in _UPLOAD_ERRORS or text == "30" or not is_ascii_number(text):
             raise _coded_error(text, _UPLOAD_ERRORS)
         return text
 
@@ -267,7 +276,7 @@ class NetgsmClient:
         )
         text = await self._request("POST", "/voicesms/uploadlist", data=body.encode())
         rows = [row.strip() for row in text.replace("<BR>", "<br>").split("<br>") if row.strip()]
-        if len(rows) == 1 and rows[0].isdigit() and len(rows[0]) <= 3:
+        if len(rows) == 1 and is_ascii_number(rows[0]) and len(rows[0]) <= 3:
             if rows[0] == "40":
                 return []
             raise _coded_error(rows[0], _LIST_ERRORS)
@@ -340,7 +349,7 @@ def _amount(value: JsonValue) -> float | None:
 
 def national_number(number: str) -> str:
     """Return the number as Netgsm dials it: 10 national digits in Turkey, else 00 and the digits."""
-    digits = "".join(char for char in number if char.isdigit())
+    digits = only_digits(number)
     if number.startswith("+90") or (len(digits) == 12 and digits.startswith("90")):
         return digits[2:]
     if number.startswith("+"):
@@ -360,7 +369,7 @@ def _validate(message: VoiceMessage) -> None:
     if not MIN_RING_TIME <= message.ring_time <= MAX_RING_TIME:
         raise RequestValidationError(f"the ring time must be {MIN_RING_TIME} to {MAX_RING_TIME} seconds")
     for digit in message.keys:
-        if len(digit) != 1 or not digit.isdigit():
+        if len(digit) != 1 or not is_ascii_number(digit):
             raise RequestValidationError(f"key {digit!r} is not a digit from 0 to 9")
     if message.iys_filter not in (None, "11", "12"):
         raise RequestValidationError("the IYS filter is 11 (individuals) or 12 (merchants)")
@@ -510,7 +519,7 @@ def _parse_netgsm_time(value: JsonValue) -> datetime | None:
     parsed = _parse_time(main, "%Y-%m-%d %H:%M:%S")
     if parsed is None:
         return None
-    digits = "".join(char for char in fraction if char.isdigit())[:6]
+    digits = only_digits(fraction)[:6]
     return parsed.replace(microsecond=int(digits.ljust(6, "0")) if digits else 0)
 
 
@@ -525,7 +534,7 @@ def spoken_digits(code: str, language: str, times: int = 2) -> str:
     """Say a code digit by digit, `times` times, in a short sentence (Turkish or English)."""
     language = language.lower()[:2]
     words = _DIGIT_WORDS.get(language, _DIGIT_WORDS["en"])
-    spelled = ", ".join(words[int(digit)] for digit in code if digit.isdigit())
+    spelled = ", ".join(words[int(digit)] for digit in only_digits(code))
     intro, again = _CODE_SENTENCES.get(language, _CODE_SENTENCES["en"])
     return " ".join([f"{intro} {spelled}.", *[f"{again} {spelled}."] * (times - 1)])
 

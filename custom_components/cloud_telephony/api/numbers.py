@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import phonenumbers
 
+from .payload import only_digits
+
 # Trailing digits compared when looking a caller up in the contact book: long enough to tell
 # subscribers apart, short enough to ignore how the prefix was written (0…, 90…, +90…).
 MATCH_DIGITS = 9
@@ -45,7 +47,7 @@ def normalize_number(raw: str | int | None, region: str | None) -> str | None:
 
 
 def _digits(number: str) -> str:
-    return "".join(char for char in number if char.isdigit())
+    return only_digits(number)
 
 
 def match_key(number: str) -> str:

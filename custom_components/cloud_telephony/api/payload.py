@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from .models import PayloadError
@@ -136,9 +136,22 @@ def _listify(value: JsonValue) -> JsonValue:
     if not isinstance(value, dict):
         return value
     converted = {key: _listify(item) for key, item in value.items()}
-    if converted and all(key.isdigit() for key in converted):
+    if converted and all(is_ascii_number(key) for key in converted):
         return [converted[key] for key in sorted(converted, key=int)]
     return converted
+
+
+ASCII_DIGITS: Final = frozenset("0123456789")
+
+
+def is_ascii_number(text: str) -> bool:
+    """Whether the text is made of 0-9 only (`str.isdigit` also says yes to `²`, which int() refuses)."""
+    return bool(text) and all(char in ASCII_DIGITS for char in text)
+
+
+def only_digits(text: str) -> str:
+    """Return the 0-9 digits of a text, in order."""
+    return "".join(char for char in text if char in ASCII_DIGITS)
 
 
 def as_items(decoded: JsonValue) -> list[dict[str, JsonValue]]:

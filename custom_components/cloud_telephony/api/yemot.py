@@ -31,7 +31,7 @@ from .models import (
     WebhookRequest,
 )
 from .numbers import normalize_number
-from .payload import JsonValue, as_object, int_or_none, text_or_none
+from .payload import JsonValue, as_object, int_or_none, is_ascii_number, only_digits, text_or_none
 
 PROVIDER: Final = "yemot"
 API_URL: Final = "https://www.call2all.co.il"
@@ -62,7 +62,7 @@ class Campaign:
 
 def israeli_number(number: str) -> str:
     """Return the number as Yemot dials it: national (05…) for Israel, else 00 and the digits."""
-    digits = "".join(char for char in number if char.isdigit())
+    digits = only_digits(number)
     if number.startswith("+972") or (digits.startswith("972") and len(digits) >= 11):
         return "0" + digits[3:]
     if number.startswith("+"):
@@ -141,7 +141,7 @@ class YemotClient:
         post_tone: str | None = None,
     ) -> PlacedCalls:
         """Read a numeric code slowly in a short Hebrew or English sentence (twice by default)."""
-        if not code.isdigit() or not 1 <= len(code) <= 12:
+        if not is_ascii_number(code) or not 1 <= len(code) <= 12:
             raise RequestValidationError("the code must be 1 to 12 digits")
         params: dict[str, Any] = {"phones": _phones([to]), "ttsMessage": spoken_code(code, language)}
         if repeat is not None:

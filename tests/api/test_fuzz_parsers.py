@@ -1,0 +1,139 @@
+"""Fuzzing every provider's webhook parser: bytes, JSON, forms and mutated documented payloads.
+
+A parser may accept a body (events) or refuse it (PayloadError); nothing else may come out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+import json
+import os
+from typing import Any
+from urllib.parse import urlencode
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
+
+from custom_components.cloud_telephony.api import PROVIDERS, PayloadError, TelephonyEvent, WebhookRequest
+from tests.conftest import FIXTURES
+
+# Enough to find the usual crashes in the normal run, small enough to keep it fast; a deeper run:
+# FUZZ_EXAMPLES=5000 ./scripts/test tests/api/test_fuzz_parsers.py
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PARSERS = {provider: spec.parse_webhook for provider, spec in PROVIDERS.items()}
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.text(max_size=12), children, max_size=6),
+    max_leaves=25,
+)
+FIELD_NAMES = st.sampled_from(
+    [
+        "event_type",
+        "uuid",
+        "caller",
+        "callee",
+        "timestamp",
+        "cdr",
+        "cdr[uuid]",
+        "cdr[callflow][][callee]",
+        "status",
+        "smsID",
+        "from",
+        "text",
+        "message",
+        "date",
+        "bulkid",
+        "state",
+        "detail",
+        "eventType",
+        "statusInfo",
+        "feeLst",
+        "sessionId",
+        "x[",
+        "a[b][c][d][e][f][g][h][i]",
+    ]
+) | st.text(max_size=10)
+
+
+def _documented_items() -> list[tuple[str, Any]]:
+    items = []
+    for provider in ("bulutfon", "bulkgate", "netgsm", "huawei"):
+        for path in sorted((FIXTURES / provider).glob("seed_*.json")):
+            text = path.read_text(encoding="utf-8")
+            try:
+                items.append((provider, json.loads(text)))
+            except ValueError:
+                continue
+    return items
+
+
+DOCUMENTED = _documented_items()
+
+
+def _parse(
+    provider: str, body: bytes, content_type: str | None = "application/json"
+) -> list[TelephonyEvent] | None:
+    request = WebhookRequest(body=body, content_type=content_type, region="TR", received_at=datetime.now(UTC))
+    try:
+        events = PARSERS[provider](request)
+    except PayloadError:
+        return None
+    assert isinstance(events, list)
+    for event in events:
+        json.dumps(event.as_event_data())  # what the bus and the store get must serialise
+    return events
+
+
+@pytest.mark.parametrize("provider", sorted(PARSERS))
+@FUZZ
+@given(body=st.binary(max_size=2048))
+def test_arbitrary_bytes(provider: str, body: bytes) -> None:
+    _parse(provider, body, None)
+
+
+@pytest.mark.parametrize("provider", sorted(PARSERS))
+@FUZZ
+@given(document=JSON_VALUES)
+def test_arbitrary_json(provider: str, document: Any) -> None:
+    _parse(provider, json.dumps(document).encode())
+
+
+@pytest.mark.parametrize("provider", sorted(PARSERS))
+@FUZZ
+@given(fields=st.lists(st.tuples(FIELD_NAMES, st.text(max_size=30)), max_size=12))
+def test_arbitrary_forms(provider: str, fields: list[tuple[str, str]]) -> None:
+    _parse(provider, urlencode(fields).encode(), "application/x-www-form-urlencoded")
+
+
+def _mutate(document: Any, draw: st.DrawFn) -> Any:
+    """Replace, drop or retype some values of a documented payload, recursively."""
+    if isinstance(document, dict):
+        result = {}
+        for key, value in document.items():
+            action = draw(st.sampled_from(["keep", "keep", "drop", "replace", "recurse"]))
+            if action == "drop":
+                continue
+            if action == "replace":
+                result[key] = draw(JSON_VALUES)
+            else:
+                result[key] = _mutate(value, draw) if action == "recurse" else value
+        return result
+    if isinstance(document, list):
+        return [_mutate(item, draw) for item in document]
+    return document
+
+
+@st.composite
+def mutated_documents(draw: st.DrawFn) -> tuple[str, Any]:
+    provider, document = draw(st.sampled_from(DOCUMENTED))
+    return provider, _mutate(document, draw)
+
+
+@FUZZ
+@given(case=mutated_documents())
+def test_mutated_documented_payloads(case: tuple[str, Any]) -> None:
+    provider, document = case
+    _parse(provider, json.dumps(document).encode())

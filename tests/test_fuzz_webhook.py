@@ -1,0 +1,86 @@
+"""Fuzzing the real webhook: every answer is 2xx or 4xx, and a refused body fires no event."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+from urllib.parse import urlencode
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
+
+from homeassistant.const import MATCH_ALL
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from tests.api.test_fuzz_parsers import DOCUMENTED, FIELD_NAMES, JSON_VALUES, mutated_documents
+from tests.conftest import (
+    BULKGATE_WEBHOOK_PATH,
+    HUAWEI_WEBHOOK_PATH,
+    NETGSM_WEBHOOK_PATH,
+    WEBHOOK_PATH,
+    SetupEntry,
+)
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+PATHS = (WEBHOOK_PATH, BULKGATE_WEBHOOK_PATH, NETGSM_WEBHOOK_PATH, HUAWEI_WEBHOOK_PATH)
+
+BODIES = st.one_of(
+    st.binary(max_size=1024).map(lambda body: (body, "application/octet-stream")),
+    JSON_VALUES.map(lambda value: (json.dumps(value).encode(), "application/json")),
+    st.lists(st.tuples(FIELD_NAMES, st.text(max_size=20)), max_size=10).map(
+        lambda fields: (urlencode(fields).encode(), "application/x-www-form-urlencoded")
+    ),
+    mutated_documents().map(lambda case: (json.dumps(case[1]).encode(), "application/json")),
+)
+
+
+def _samples() -> list[tuple[bytes, str]]:
+    """Draw the bodies with hypothesis up front: its runner cannot drive an async Home Assistant test."""
+    drawn: list[tuple[bytes, str]] = []
+
+    @settings(max_examples=EXAMPLES, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(BODIES)
+    def collect(sample: tuple[bytes, str]) -> None:
+        drawn.append(sample)
+
+    collect()
+    return drawn
+
+
+@pytest.fixture
+async def webhooks(
+    hass: HomeAssistant,
+    setup_entry: SetupEntry,
+    mock_config_entry: MockConfigEntry,
+    bulkgate_entry: MockConfigEntry,
+    netgsm_entry: MockConfigEntry,
+    huawei_entry: MockConfigEntry,
+    bulkgate_api_url: Any,
+    netgsm_api_url: Any,
+) -> None:
+    """Set up a Bulutfon, a BulkGate, a Netgsm and a Huawei account."""
+    for entry in (mock_config_entry, bulkgate_entry, netgsm_entry, huawei_entry):
+        await setup_entry(entry)
+
+
+@pytest.mark.usefixtures("webhooks")
+async def test_webhook_answers_every_body_with_2xx_or_4xx(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    assert DOCUMENTED  # the mutation strategy has documented payloads to start from
+    fired = async_capture_events(hass, MATCH_ALL)
+    client = await hass_client_no_auth()
+    for body, content_type in _samples():
+        for path in PATHS:
+            before = len([event for event in fired if event.event_type.startswith("cloud_telephony_")])
+            response = await client.post(path, data=body, headers={"Content-Type": content_type})
+            assert response.status in (200, 400, 413), (path, body, response.status)
+            await hass.async_block_till_done()
+            after = len([event for event in fired if event.event_type.startswith("cloud_telephony_")])
+            if response.status == 200:
+                assert after - before == (await response.json())["accepted"], (path, body)
+            else:
+                assert after == before, (path, body)
