@@ -87,6 +87,7 @@ SETTING_SENDER_ID_VALUE: Final = "sender_id_value"
 CREDENTIAL_APP_KEY: Final = "app_key"
 CREDENTIAL_APP_SECRET: Final = "app_secret"
 SETTING_BASE_URL: Final = "base_url"
+"""Every provider: the API's address, for private servers and proxies (Huawei: the app's address)."""
 SETTING_DISPLAY_NUMBER: Final = "display_number"
 SETTING_PRE_TONE: Final = "pre_tone"
 SETTING_POST_TONE: Final = "post_tone"
@@ -251,7 +252,9 @@ def _bulutfon_client(
     session: aiohttp.ClientSession, credentials: Mapping[str, Any]
 ) -> bulutfon.BulutfonClient | None:
     token = credentials.get(CREDENTIAL_API_TOKEN)
-    return bulutfon.BulutfonClient(session, token) if token else None
+    if not token:
+        return None
+    return bulutfon.BulutfonClient(session, token, base_url=credentials.get(SETTING_BASE_URL))
 
 
 def _bulkgate_client(
@@ -263,11 +266,17 @@ def _bulkgate_client(
         credentials[CREDENTIAL_APPLICATION_TOKEN],
         sender_id=credentials.get(SETTING_SENDER_ID) or "gSystem",
         sender_id_value=credentials.get(SETTING_SENDER_ID_VALUE) or None,
+        base_url=credentials.get(SETTING_BASE_URL),
     )
 
 
 def _netgsm_client(session: aiohttp.ClientSession, credentials: Mapping[str, Any]) -> netgsm.NetgsmClient:
-    return netgsm.NetgsmClient(session, credentials[CREDENTIAL_USERCODE], credentials[CREDENTIAL_PASSWORD])
+    return netgsm.NetgsmClient(
+        session,
+        credentials[CREDENTIAL_USERCODE],
+        credentials[CREDENTIAL_PASSWORD],
+        base_url=credentials.get(SETTING_BASE_URL),
+    )
 
 
 def _huawei_client(session: aiohttp.ClientSession, credentials: Mapping[str, Any]) -> huawei.HuaweiClient:
@@ -290,6 +299,7 @@ def _yemot_client(session: aiohttp.ClientSession, credentials: Mapping[str, Any]
         password=credentials.get(CREDENTIAL_PASSWORD) or None,
         token=credentials.get(CREDENTIAL_TOKEN) or None,
         server=credentials.get(SETTING_SERVER) or yemot.DEFAULT_SERVER,
+        base_url=credentials.get(SETTING_BASE_URL),
     )
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: load and restart, and webhook throughput against Home Assistant's twilio."""
