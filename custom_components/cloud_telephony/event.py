@@ -17,6 +17,21 @@ PARALLEL_UPDATES = 0
 
 # Kept out of the state attributes: internal links, and the raw payload (recorded in the database).
 _HIDDEN_KEYS = frozenset({"config_entry_id", "device_id", "provider", "type", "raw"})
+_CONTRACT_KEYS = frozenset(
+    {
+        "call_id",
+        "caller",
+        "callee",
+        "caller_name",
+        "direction",
+        "status",
+        "key_pressed",
+        "duration",
+        "message",
+        "occurred_at",
+        "received_at",
+    }
+)
 
 EVENT_DESCRIPTIONS: tuple[EventEntityDescription, ...] = (
     EventEntityDescription(
@@ -77,6 +92,11 @@ class TelephonyEventEntity(TelephonyEventListener, EventEntity):
     def _async_handle_event(self, data: dict[str, Any]) -> None:
         if data["type"] not in self._attr_event_types:
             return
-        attributes = {key: value for key, value in data.items() if key not in _HIDDEN_KEYS}
+        # The contract's keys always; a provider's extra keys only when they say something.
+        attributes = {
+            key: value
+            for key, value in data.items()
+            if key not in _HIDDEN_KEYS and (value is not None or key in _CONTRACT_KEYS)
+        }
         self._trigger_event(data["type"], attributes)
         self.async_write_ha_state()

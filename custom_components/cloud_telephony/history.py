@@ -81,14 +81,14 @@ class EventHistory:
         return dedupe_key in self._seen
 
     def record(self, dedupe_key: str, event_data: dict[str, Any], *, received_at: datetime) -> None:
-        """Remember an accepted event and schedule a debounced write."""
+        """Remember an accepted event and schedule a debounced write; `received_at` is local time."""
         now = received_at.timestamp()
         self._expire_seen(now)
         self._seen[dedupe_key] = now
         self._recent.append(event_data)
         event_type = event_data["type"]
         self._last[event_type] = event_data
-        day = dt_util.as_local(received_at).date().isoformat()
+        day = received_at.date().isoformat()
         counts = self._daily.setdefault(day, {})
         counts[event_type] = counts.get(event_type, 0) + 1
         if len(self._daily) > COUNTER_DAYS:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from functools import lru_cache
 import hmac
 from http import HTTPStatus
+import json
 from typing import Any
 
 from aiohttp import hdrs
@@ -138,8 +140,9 @@ async def _async_handle(hass: HomeAssistant, entry: TelephonyConfigEntry, reques
         received_at=dt_util.utcnow(),
         content_type=request.headers.get(hdrs.CONTENT_TYPE),
         method=request.method,
-        query=dict(request.query),
-        headers=dict(request.headers),
+        # Read-only views, not copies: most providers never look at them.
+        query=request.query,
+        headers=request.headers,
         region=settings.region,
     )
     if (verify := runtime.provider.verify_webhook) is not None and not verify(
@@ -156,7 +159,7 @@ async def _async_handle(hass: HomeAssistant, entry: TelephonyConfigEntry, reques
         LOGGER.debug("Refused a webhook post for %s: %s", entry.title, err)
         return _error(HTTPStatus.BAD_REQUEST, str(err))
     accepted, duplicates = async_process_events(hass, entry, events)
-    return json_response({"accepted": accepted, "duplicates": duplicates})
+    return _counts_response(accepted, duplicates)
 
 
 @callback
@@ -186,12 +189,10 @@ def _async_accept(
     data: dict[str, Any] = {
         ATTR_CONFIG_ENTRY_ID: entry.entry_id,
         ATTR_DEVICE_ID: runtime.device_id,
-        **event.as_event_data(),
+        **event.as_event_data(received_at.tzinfo),
         "caller_name": settings.contacts.name_for(event.caller),
         "received_at": received_at.isoformat(),
     }
-    if event.occurred_at is not None:
-        data["occurred_at"] = dt_util.as_local(event.occurred_at).isoformat()
     history = runtime.history
     if event.type is EventType.SMS_RECEIVED:
         # Lets an automation tell a reply to its own message from a new conversation.
@@ -237,6 +238,16 @@ async def _read_capped(request: Request) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+@lru_cache(maxsize=64)
+def _counts_body(accepted: int, duplicates: int) -> bytes:
+    return json.dumps({"accepted": accepted, "duplicates": duplicates}).encode()
+
+
+def _counts_response(accepted: int, duplicates: int) -> Response:
+    """Answer with the counts; the few common bodies are encoded once."""
+    return Response(body=_counts_body(accepted, duplicates), content_type="application/json")
 
 
 def _error(status: HTTPStatus, reason: str) -> Response:

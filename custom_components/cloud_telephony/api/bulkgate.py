@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 import hashlib
 import json
 from typing import Any, Final
@@ -283,6 +284,7 @@ def _dates(value: JsonValue) -> tuple[datetime | None, datetime | None]:
     return _prague_time(sent), _prague_time(delivered.split(";")[0])
 
 
+@lru_cache(maxsize=1024)
 def _prague_time(text: str) -> datetime | None:
     try:
         return datetime.strptime(text.strip(), "%y%m%d%H%M").replace(tzinfo=PRAGUE)

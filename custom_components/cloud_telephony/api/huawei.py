@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 import hashlib
 import hmac
 import json
@@ -353,8 +354,11 @@ def _fee_record(record: dict[str, JsonValue]) -> TelephonyEvent:
 def _time(value: JsonValue) -> datetime | None:
     """Read `2019-01-24 03:04:24`; Huawei's documents say UTC for these (assumed)."""
     text = text_or_none(value)
-    if text is None:
-        return None
+    return None if text is None else _utc_time(text)
+
+
+@lru_cache(maxsize=1024)
+def _utc_time(text: str) -> datetime | None:
     try:
         return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -67,8 +67,8 @@ class TelephonyEvent:
     extra: dict[str, Any] = field(default_factory=dict)
     """Provider-specific keys beyond the contract (destination, hangup_cause, …)."""
 
-    def as_event_data(self) -> dict[str, Any]:
-        """Return the contract's data keys (JSON-serialisable), extras after them."""
+    def as_event_data(self, tz: tzinfo | None = None) -> dict[str, Any]:
+        """Return the contract's data keys (JSON-serialisable), extras after them; times in `tz`."""
         return {
             "provider": self.provider,
             "type": str(self.type),
@@ -80,7 +80,7 @@ class TelephonyEvent:
             "key_pressed": self.key_pressed,
             "duration": self.duration,
             "message": self.message,
-            "occurred_at": None if self.occurred_at is None else self.occurred_at.isoformat(),
+            "occurred_at": None if self.occurred_at is None else self.occurred_at.astimezone(tz).isoformat(),
             "raw": self.raw,
             **self.extra,
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 import json
 from pathlib import PurePath
 from typing import Any, Final
@@ -523,6 +524,7 @@ def _parse_netgsm_time(value: JsonValue) -> datetime | None:
     return parsed.replace(microsecond=int(digits.ljust(6, "0")) if digits else 0)
 
 
+@lru_cache(maxsize=1024)
 def _parse_time(text: str, pattern: str) -> datetime | None:
     try:
         return datetime.strptime(text.strip(), pattern).replace(tzinfo=ISTANBUL)

@@ -146,7 +146,7 @@ ASCII_DIGITS: Final = frozenset("0123456789")
 
 def is_ascii_number(text: str) -> bool:
     """Whether the text is made of 0-9 only (`str.isdigit` also says yes to `²`, which int() refuses)."""
-    return bool(text) and all(char in ASCII_DIGITS for char in text)
+    return text.isascii() and text.isdigit()
 
 
 def only_digits(text: str) -> str:

@@ -1,0 +1,221 @@
+"""Webhook speed against Home Assistant's own twilio webhook, in one running instance.
+
+Run: ./scripts/benchmark throughput  [--requests N] [--concurrency N]
+
+For each kind of post, N requests (each with new ids, so every one is accepted, not a duplicate)
+are sent with a fixed concurrency; the figures are requests per second and the Home Assistant
+process's CPU time per request (and per item). twilio, which turns a form post into one bus event,
+is the reference; Cloud Telephony also parses, de-duplicates, records and updates entities.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+import itertools
+import json
+import sys
+import time
+from urllib.parse import urlencode
+
+import aiohttp
+
+from benchmarks.harness import Account, FakeProviders, HomeAssistantInstance, accounts, machine, serve
+
+TWILIO_WEBHOOK_ID = "f0" * 32
+SERIAL = itertools.count()
+
+
+@dataclass
+class Result:
+    """One measured kind of post."""
+
+    name: str
+    items: int
+    requests_per_second: float
+    cpu_ms_per_request: float
+
+    @property
+    def cpu_ms_per_item(self) -> float:
+        return self.cpu_ms_per_request / self.items
+
+
+def twilio_form() -> tuple[bytes, str]:
+    """Return a Twilio call-status form, the same information as a Bulutfon call_hangup."""
+    serial = next(SERIAL)
+    form = {
+        "CallSid": f"CA{serial:032d}",
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+905326200000",
+        "To": "+908508850000",
+        "CallStatus": "completed",
+        "Direction": "inbound",
+        "CallDuration": "35",
+        "Timestamp": "Mon, 23 Nov 2026 10:00:00 +0000",
+    }
+    return urlencode(form).encode(), "application/x-www-form-urlencoded"
+
+
+def bulutfon_hangup() -> tuple[bytes, str]:
+    """Return a Bulutfon call_hangup in the 2021 documented shape, with a new uuid."""
+    serial = next(SERIAL)
+    item = {
+        "event_type": "call_hangup",
+        "caller": 905326200000,
+        "callee": 908508850000,
+        "uuid": f"tp-{serial}",
+        "timestamp": 1614261582000000,
+        "direction": "IN",
+        "talk_duration": 35,
+        "hangup_cause": "NORMAL_CLEARING",
+        "hangup_detail": "send_bye",
+        "result_disposition": "SUCCESS",
+    }
+    return json.dumps(item).encode(), "application/json"
+
+
+def bulkgate_array(size: int) -> Callable[[], tuple[bytes, str]]:
+    """Return a maker of BulkGate delivery arrays of the given size."""
+
+    def make() -> tuple[bytes, str]:
+        serial = next(SERIAL)
+        items = [
+            {"status": "1", "smsID": f"tp-{serial}-{index}", "price": "0.71", "date": "2411231000;2411231001"}
+            for index in range(size)
+        ]
+        return json.dumps(items).encode(), "application/json"
+
+    return make
+
+
+def huawei_fee(size: int) -> Callable[[], tuple[bytes, str]]:
+    """Return a maker of Huawei fee pushes with the given number of records."""
+
+    def make() -> tuple[bytes, str]:
+        serial = next(SERIAL)
+        records = [
+            {
+                "direction": 0,
+                "icid": f"tp-{serial}-{index}",
+                "sessionId": f"tp-{serial}-{index}",
+                "callerNum": "+8613800000022",
+                "calleeNum": "+8613800000021",
+                "callOutAnswerTime": "2019-01-24 03:04:31",
+                "callEndTime": "2019-01-24 03:04:49",
+                "serviceType": "001",
+            }
+            for index in range(size)
+        ]
+        return json.dumps({"eventType": "fee", "feeLst": records}).encode(), "application/json"
+
+    return make
+
+
+async def measure(
+    instance: HomeAssistantInstance,
+    path: str,
+    make: Callable[[], tuple[bytes, str]],
+    *,
+    name: str,
+    items: int,
+    requests: int,
+    concurrency: int,
+) -> Result:
+    """Send the requests and measure rate and CPU time."""
+    bodies = [make() for _ in range(requests)]
+    queue = list(reversed(bodies))
+    failures = 0
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            nonlocal failures
+            while queue:
+                body, content_type = queue.pop()
+                async with session.post(
+                    instance.url + path, data=body, headers={"Content-Type": content_type}
+                ) as response:
+                    await response.read()
+                    failures += response.status != 200
+
+        cpu_before = instance.cpu_seconds()
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+        cpu = instance.cpu_seconds() - cpu_before
+    if failures:
+        raise RuntimeError(f"{name}: {failures} requests failed")
+    return Result(name, items, requests / elapsed, cpu * 1000 / requests)
+
+
+async def run(fakes: FakeProviders, requests: int, concurrency: int) -> int:
+    """Measure every kind of post in one instance and print the comparison."""
+    bench_accounts = accounts(fakes)
+    by_provider: dict[str, Account] = {account.provider: account for account in bench_accounts}
+    instance = HomeAssistantInstance(bench_accounts, twilio_webhook_id=TWILIO_WEBHOOK_ID, count_events=False)
+    twilio_path = f"/api/webhook/{TWILIO_WEBHOOK_ID}"
+    try:
+        await instance.start()
+        # Warm up both paths (imports, caches) before measuring.
+        for path, make in ((twilio_path, twilio_form), (by_provider["bulutfon"].path, bulutfon_hangup)):
+            await measure(
+                instance, path, make, name="warm-up", items=1, requests=200, concurrency=concurrency
+            )
+        cases = [
+            ("twilio form (reference)", twilio_path, twilio_form, 1, requests),
+            ("Bulutfon call_hangup", by_provider["bulutfon"].path, bulutfon_hangup, 1, requests),
+            ("BulkGate array of 50", by_provider["bulkgate"].path, bulkgate_array(50), 50, requests // 10),
+            ("Huawei fee push of 50", by_provider["huawei"].path, huawei_fee(50), 50, requests // 10),
+        ]
+        cases += [
+            (
+                f"BulkGate array of {size}",
+                by_provider["bulkgate"].path,
+                bulkgate_array(size),
+                size,
+                max(20, requests // size),
+            )
+            for size in (1, 10, 100, 1000)
+        ]
+        results = [
+            await measure(
+                instance, path, make, name=name, items=items, requests=count, concurrency=concurrency
+            )
+            for name, path, make, items, count in cases
+        ]
+    finally:
+        instance.stop()
+        instance.cleanup()
+    reference = results[0]
+    print(f"Machine: {machine()}")
+    print(f"Concurrency: {concurrency}; requests per kind: {requests} (arrays of 50: {requests // 10})")
+    print(f"{'post':32} {'req/s':>9} {'x twilio':>9} {'CPU ms/req':>11} {'CPU ms/item':>12}")
+    for result in results:
+        ratio = result.requests_per_second / reference.requests_per_second
+        print(
+            f"{result.name:32} {result.requests_per_second:9.0f} {ratio:9.2f} "
+            f"{result.cpu_ms_per_request:11.3f} {result.cpu_ms_per_item:12.4f}"
+        )
+    single = results[1].requests_per_second / reference.requests_per_second
+    per_item = [result.cpu_ms_per_item for result in results[4:]]
+    flatness = max(per_item[1:]) / min(per_item[1:])
+    print(f"Single events: {single:.2f} x twilio's throughput (target ≥ 0.8)")
+    print(f"Per-item CPU from 10 to 1,000 items per post varies by a factor of {flatness:.2f} (flat = 1)")
+    return 0
+
+
+def main() -> None:
+    """Parse the arguments and run."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    args = parser.parse_args()
+    sys.exit(asyncio.run(serve(lambda fakes: run(fakes, args.requests, args.concurrency))))
+
+
+if __name__ == "__main__":
+    main()
