@@ -9,19 +9,17 @@ from typing import Any
 from homeassistant.components import cloud
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .api import (
     PROVIDERS,
-    AuthError,
     BalanceClient,
     InboxClient,
     ResultPollingClient,
     TelephonyClient,
-    TelephonyError,
     TelephonyEvent,
 )
 from .calls import CallTracker
@@ -30,6 +28,7 @@ from .const import CONF_CLOUDHOOK_URL, CONF_POLL_INTERVAL, CONF_PROVIDER, DOMAIN
 from .coordinator import DEFAULT_INBOX_INTERVAL, BalanceCoordinator, InboxCoordinator
 from .data import TelephonyConfigEntry, TelephonyData
 from .entity import device_info
+from .errors import provider_errors
 from .history import EventHistory
 from .services import async_setup_services
 from .webhook import async_process_events, async_register_webhook
@@ -91,21 +90,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
 
 
 async def _async_check_credentials(client: TelephonyClient, brand: str) -> None:
-    placeholders = {"provider": brand}
-    try:
+    with provider_errors(brand, ConfigEntryNotReady, "cannot_connect"):
         await client.async_validate()
-    except AuthError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="auth_failed",
-            translation_placeholders={**placeholders, "reason": str(err)},
-        ) from err
-    except TelephonyError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={**placeholders, "reason": str(err)},
-        ) from err
 
 
 def _async_reload_on_new_options(

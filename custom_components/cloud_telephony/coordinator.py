@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import UTC, timedelta
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api import AuthError, Balance, BalanceClient, InboxClient, TelephonyError, TelephonyEvent
+from .api import Balance, BalanceClient, InboxClient, TelephonyEvent
 from .const import DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
+from .errors import provider_errors
 
 # Balances change with use, which the integration sees itself after each send; an hourly
 # check catches top-ups and spending elsewhere.
@@ -38,21 +38,8 @@ class BalanceCoordinator(DataUpdateCoordinator[Balance]):
         self.brand = brand
 
     async def _async_update_data(self) -> Balance:
-        placeholders = {"provider": self.brand}
-        try:
+        with provider_errors(self.brand, UpdateFailed, "balance_failed"):
             return await self.client.async_get_balance()
-        except AuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="auth_failed",
-                translation_placeholders={**placeholders, "reason": str(err)},
-            ) from err
-        except TelephonyError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="balance_failed",
-                translation_placeholders={**placeholders, "reason": str(err)},
-            ) from err
 
     @callback
     def async_set_remaining(self, amount: float) -> None:
@@ -86,23 +73,9 @@ class InboxCoordinator(DataUpdateCoordinator[int]):
 
     async def _async_update_data(self) -> int:
         runtime = self.config_entry.runtime_data
-        placeholders = {"provider": runtime.provider.brand}
-        try:
-            events = await self.client.async_fetch_incoming_sms(
-                runtime.settings(self.hass, self.config_entry).region
-            )
-        except AuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="auth_failed",
-                translation_placeholders={**placeholders, "reason": str(err)},
-            ) from err
-        except TelephonyError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="inbox_failed",
-                translation_placeholders={**placeholders, "reason": str(err)},
-            ) from err
+        region = runtime.settings(self.hass, self.config_entry).region
+        with provider_errors(runtime.provider.brand, UpdateFailed, "inbox_failed"):
+            events = await self.client.async_fetch_incoming_sms(region)
         history = runtime.history
         cursor = history.cursor
         stamped = [(_stamp(event), event) for event in events]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 import hashlib
-import json
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -28,7 +27,7 @@ from .models import (
     WebhookRequest,
 )
 from .numbers import normalize_number
-from .payload import JsonValue, as_items, decode_body, int_or_none, text_or_none
+from .payload import JsonValue, as_items, decode_body, int_or_none, json_answer, text_or_none
 
 PROVIDER: Final = "bulkgate"
 API_URL: Final = "https://portal.bulkgate.com"
@@ -156,14 +155,7 @@ class BulkGateClient:
             raise ProviderConnectionError("BulkGate did not answer in time") from err
         except aiohttp.ClientError as err:
             raise ProviderConnectionError(f"cannot reach BulkGate ({type(err).__name__})") from err
-        try:
-            document = json.loads(text)
-        except ValueError:
-            document = None
-        if not isinstance(document, dict):
-            if status >= 500:
-                raise ProviderConnectionError(f"BulkGate answered HTTP {status}")
-            raise ProviderError(f"BulkGate answered HTTP {status} with something that is not JSON")
+        document = json_answer(text, status, "BulkGate")
         if "error" in document or "type" in document or status >= 400:
             raise _error(document, status)
         data = document.get("data")

@@ -31,7 +31,16 @@ from .models import (
     TelephonyEvent,
     WebhookRequest,
 )
-from .payload import JsonValue, as_items, as_object, decode_body, int_or_none, is_ascii_number, text_or_none
+from .payload import (
+    JsonValue,
+    as_items,
+    as_object,
+    decode_body,
+    int_or_none,
+    is_ascii_number,
+    json_answer,
+    text_or_none,
+)
 
 PROVIDER: Final = "huawei"
 DEFAULT_BASE_URL: Final = "https://rtccall.cn-north-1.myhuaweicloud.cn:443"
@@ -195,14 +204,7 @@ class HuaweiClient:
             raise ProviderConnectionError("Huawei did not answer in time") from err
         except aiohttp.ClientError as err:
             raise ProviderConnectionError(f"cannot reach Huawei ({type(err).__name__})") from err
-        try:
-            answer = json.loads(text)
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
-            if status >= 500:
-                raise ProviderConnectionError(f"Huawei answered HTTP {status}")
-            raise ProviderError(f"Huawei answered HTTP {status} with something that is not JSON")
+        answer = json_answer(text, status, "Huawei")
         code = text_or_none(answer.get("resultcode"))
         if code == "0":
             return answer

@@ -7,7 +7,7 @@ import math
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from .models import PayloadError
+from .models import PayloadError, ProviderConnectionError, ProviderError
 
 # Deeper nesting than any provider sends is refused instead of being walked.
 MAX_DEPTH = 8
@@ -161,6 +161,19 @@ def as_items(decoded: JsonValue) -> list[dict[str, JsonValue]]:
     if isinstance(decoded, list) and decoded and all(isinstance(item, dict) for item in decoded):
         return decoded
     raise PayloadError("expected an object or a non-empty array of objects")
+
+
+def json_answer(text: str, status: int, provider: str) -> dict[str, JsonValue]:
+    """Return a provider's JSON object answer, or raise: a server error, or an answer that is not JSON."""
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        answer = None
+    if isinstance(answer, dict):
+        return answer
+    if status >= 500:
+        raise ProviderConnectionError(f"{provider} answered HTTP {status}")
+    raise ProviderError(f"{provider} answered HTTP {status} with something that is not JSON")
 
 
 def as_object(value: JsonValue) -> dict[str, JsonValue]:

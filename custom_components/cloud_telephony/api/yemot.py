@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 import hashlib
-import json
 from typing import Any, Final
 import uuid
 from zoneinfo import ZoneInfo
@@ -31,7 +30,15 @@ from .models import (
     WebhookRequest,
 )
 from .numbers import normalize_number
-from .payload import JsonValue, as_object, int_or_none, is_ascii_number, only_digits, text_or_none
+from .payload import (
+    JsonValue,
+    as_object,
+    int_or_none,
+    is_ascii_number,
+    json_answer,
+    only_digits,
+    text_or_none,
+)
 
 PROVIDER: Final = "yemot"
 API_URL: Final = "https://www.call2all.co.il"
@@ -263,14 +270,7 @@ class YemotClient:
             raise ProviderConnectionError("Yemot did not answer in time") from err
         except aiohttp.ClientError as err:
             raise ProviderConnectionError(f"cannot reach Yemot ({type(err).__name__})") from err
-        try:
-            answer = json.loads(text)
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
-            if status >= 500:
-                raise ProviderConnectionError(f"Yemot answered HTTP {status}")
-            raise ProviderError(f"Yemot answered HTTP {status} with something that is not JSON")
+        answer = json_answer(text, status, "Yemot")
         return _envelope(answer)
 
 
