@@ -97,3 +97,25 @@ async def test_remove_deletes_the_cloudhook(
         await hass.async_block_till_done()
     delete.assert_awaited_once_with(hass, WEBHOOK_ID)
     assert ("Could not delete the Home Assistant Cloud webhook" in caplog.text) is (delete_error is not None)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_every_action_is_described(hass: HomeAssistant) -> None:
+    """Home Assistant reads services.yaml itself: every action has its fields described."""
+    from homeassistant.helpers.service import async_get_all_descriptions
+
+    descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    assert set(descriptions) == {
+        "send_sms",
+        "send_voice_message",
+        "send_voice_code",
+        "cancel_voice_message",
+        "get_voice_message_report",
+        "upload_audio",
+        "list_audio",
+        "ring",
+        "start_campaign",
+    }
+    for name, description in descriptions.items():
+        assert "config_entry_id" in description["fields"], name
+        assert description["fields"]["config_entry_id"]["required"] is True, name
