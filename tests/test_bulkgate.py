@@ -146,7 +146,8 @@ async def test_send_sms_options(hass: HomeAssistant, bulkgate: fake.FakeBulkGate
         True,
         "on",
     )
-    assert body["schedule"].startswith("2026-03-01T18:00:00")
+    # A time without a zone is Home Assistant's (US/Pacific in tests).
+    assert body["schedule"] == "2026-03-01T18:00:00-08:00"
 
 
 async def test_partial_failure_is_reported_per_number(

@@ -127,6 +127,15 @@ async def test_spoken_call_reports_refused_numbers(hass: HomeAssistant, yemot: f
     assert params["ttsMessage"] == "אזעקה בבית. נא לבדוק."
     with pytest.raises(ServiceValidationError, match="no key menu"):
         await _action(hass, "send_voice_message", to="054-9876543", message="x", keys={"1": "y"})
+    with pytest.raises(ServiceValidationError, match="no calling window"):
+        await _action(
+            hass,
+            "send_voice_message",
+            to="054-9876543",
+            message="x",
+            start="2026-03-01 09:00:00",
+            end="2026-03-01 11:00:00",
+        )
 
 
 async def test_voice_code_in_hebrew(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:

@@ -245,7 +245,7 @@ async def _send_sms(call: ServiceCall) -> ServiceResponse:
         sender_id=call.data.get(ATTR_SENDER_ID),
         sender_id_value=call.data.get(ATTR_SENDER_ID_VALUE),
         unicode=call.data.get(ATTR_UNICODE),
-        schedule=call.data.get(ATTR_SCHEDULE),
+        schedule=_aware(call.data.get(ATTR_SCHEDULE)),
         duplicates_check=call.data[ATTR_DUPLICATES_CHECK],
     )
     return await async_send_sms(hass, entry, client, call.data[ATTR_TO], call.data[ATTR_MESSAGE], options)

@@ -126,6 +126,8 @@ class YemotClient:
         """Call the numbers and read the text (SendTTS); refused numbers come back with reasons."""
         if message.keys:
             raise RequestValidationError("Yemot's spoken calls have no key menu")
+        if message.start is not None or message.end is not None:
+            raise RequestValidationError("Yemot calls at once; it takes no calling window")
         if any(prompt.text is None for prompt in message.prompts):
             raise RequestValidationError("Yemot's spoken calls read text only, not audio ids")
         text = " ".join(prompt.text or "" for prompt in message.prompts).strip()
