@@ -10,7 +10,9 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from custom_components.cloud_telephony.const import DOMAIN
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.cloud_telephony.const import DOMAIN, STORE_SAVE_DELAY
 from custom_components.cloud_telephony.history import EventHistory
 
 
@@ -74,3 +76,32 @@ async def test_recent_keeps_the_last_hundred(hass: HomeAssistant) -> None:
     assert [event["n"] for event in history.recent] == list(range(5, 105))
     assert history.last("call_started") == {"type": "call_started", "n": 104}
     assert history.last("missed_call") is None
+
+
+async def test_busy_line_is_written_within_the_save_delay(
+    hass: HomeAssistant, hass_storage: dict[str, Any], freezer: FrozenDateTimeFactory
+) -> None:
+    """Events every few seconds never postpone the write of the first one."""
+    history = EventHistory(hass, "entry")
+    await history.async_load()
+    key = f"{DOMAIN}.entry"
+
+    async def event_after(seconds: float, dedupe_key: str) -> None:
+        freezer.tick(timedelta(seconds=seconds))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        history.record(dedupe_key, _event(), received_at=dt_util.now())
+
+    await event_after(0, "first")
+    # Restarting the delay with each event would postpone the write to 18 s.
+    for number in range(4):
+        await event_after(2, f"busy{number}")
+        assert key not in hass_storage
+    await event_after(3, "late")
+    assert set(hass_storage[key]["data"]["seen"]) == {"first", "busy0", "busy1", "busy2", "busy3"}
+    # A change after a write schedules the next one.
+    await event_after(STORE_SAVE_DELAY + 1, "after")
+    assert "late" in hass_storage[key]["data"]["seen"]
+    assert "after" not in hass_storage[key]["data"]["seen"]
+    await event_after(STORE_SAVE_DELAY + 1, "final")
+    assert "after" in hass_storage[key]["data"]["seen"]

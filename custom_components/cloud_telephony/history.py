@@ -59,6 +59,7 @@ class EventHistory:
         self._last_sent_to: dict[str, str] = {}
         # Polled inboxes: the newest message time seen, and the identities at that time.
         self._cursor: list[str] | None = None
+        self._save_scheduled = False
 
     async def async_load(self) -> None:
         """Read what the previous run left behind."""
@@ -94,7 +95,7 @@ class EventHistory:
         if len(self._daily) > COUNTER_DAYS:
             for old_day in sorted(self._daily)[:-COUNTER_DAYS]:
                 del self._daily[old_day]
-        self._store.async_delay_save(self._as_stored, STORE_SAVE_DELAY)
+        self._schedule_save()
 
     def record_sent(self, message_id: str, to: str, message: str, *, sent_at: datetime) -> None:
         """Remember a message we sent, to recognise replies and delivery reports."""
@@ -107,7 +108,7 @@ class EventHistory:
             "sent_at": dt_util.as_utc(sent_at).isoformat(),
         }
         self._last_sent_to[to] = message_id
-        self._store.async_delay_save(self._as_stored, STORE_SAVE_DELAY)
+        self._schedule_save()
 
     def sent_message(self, message_id: str | None) -> dict[str, Any] | None:
         """Return a message we sent, by the provider's id."""
@@ -134,7 +135,7 @@ class EventHistory:
         """Move the inbox cursor (persisted, so a restart never fires old messages again)."""
         if cursor != self._cursor:
             self._cursor = cursor
-            self._store.async_delay_save(self._as_stored, STORE_SAVE_DELAY)
+            self._schedule_save()
 
     def last(self, event_type: str) -> dict[str, Any] | None:
         """Return the newest event of a type, if any was ever recorded."""
@@ -182,7 +183,16 @@ class EventHistory:
             if self._last_sent_to.get(record["to"]) == oldest_id:
                 del self._last_sent_to[record["to"]]
 
+    def _schedule_save(self) -> None:
+        # One pending write at a time: a busy line is written at most STORE_SAVE_DELAY seconds
+        # after its first unsaved change, instead of the delay restarting with every event.
+        if not self._save_scheduled:
+            self._save_scheduled = True
+            self._store.async_delay_save(self._as_stored, STORE_SAVE_DELAY)
+
     def _as_stored(self) -> StoredHistory:
+        # Called by the store when it writes: later changes need a new write.
+        self._save_scheduled = False
         return {
             "recent": list(self._recent),
             "last": self._last,
