@@ -84,6 +84,9 @@ class TelephonyData:
         return self._settings
 
 
-def signal_event(entry_id: str) -> SignalType[dict[str, Any]]:
-    """Return the dispatcher signal that carries an entry's accepted events to its entities."""
-    return SignalType(f"{DOMAIN}_{entry_id}_event")
+def signal_event(entry_id: str, event_type: str) -> SignalType[dict[str, Any]]:
+    """Return the dispatcher signal that carries an entry's accepted events of one type.
+
+    One signal per type, so that an event reaches only the entities that show it.
+    """
+    return SignalType(f"{DOMAIN}_{entry_id}_{event_type}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from homeassistant.core import callback
@@ -40,18 +41,26 @@ class TelephonyEntity(Entity):
 
 
 class TelephonyEventListener(TelephonyEntity):
-    """An entity that reacts to the account's accepted events."""
+    """An entity that reacts to the account's accepted events of some types."""
 
     _attr_should_poll = False
 
+    @property
+    def listened_event_types(self) -> Iterable[str]:
+        """Return the event types this entity reacts to."""
+        raise NotImplementedError
+
     async def async_added_to_hass(self) -> None:
-        """Listen to the entry's events while the entity exists."""
+        """Listen to the entry's events of our types while the entity exists."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(self.hass, signal_event(self._entry.entry_id), self._async_handle_event)
-        )
+        for event_type in self.listened_event_types:
+            self.async_on_remove(
+                async_dispatcher_connect(
+                    self.hass, signal_event(self._entry.entry_id, event_type), self._async_handle_event
+                )
+            )
 
     @callback
     def _async_handle_event(self, data: dict[str, Any]) -> None:
-        """React to one accepted event."""
+        """React to one accepted event of our types."""
         raise NotImplementedError

@@ -88,10 +88,13 @@ class TelephonyEventEntity(TelephonyEventListener, EventEntity):
         super().__init__(entry, description)
         self._attr_event_types = [str(event_type) for event_type in event_types]
 
+    @property
+    def listened_event_types(self) -> list[str]:
+        """Return the entity's event types."""
+        return self._attr_event_types
+
     @callback
     def _async_handle_event(self, data: dict[str, Any]) -> None:
-        if data["type"] not in self._attr_event_types:
-            return
         # The contract's keys always; a provider's extra keys only when they say something.
         attributes = {
             key: value

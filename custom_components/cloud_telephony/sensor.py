@@ -156,10 +156,14 @@ class TelephonySensor(TelephonyEventListener, SensorEntity):
         """Return details of the newest event behind the value."""
         return self.entity_description.attributes_fn(self._entry.runtime_data.history)
 
+    @property
+    def listened_event_types(self) -> tuple[str]:
+        """Return the one event type behind the value."""
+        return (self.entity_description.event_type,)
+
     @callback
     def _async_handle_event(self, data: dict[str, Any]) -> None:
-        if data["type"] == self.entity_description.event_type:
-            self.async_write_ha_state()
+        self.async_write_ha_state()
 
     @callback
     def _async_new_day(self, _now: datetime) -> None:

@@ -206,7 +206,7 @@ def _async_accept(
     if event.type is EventType.CALL_STATUS:
         runtime.calls.async_record(data)
     hass.bus.async_fire(f"{EVENT_PREFIX}{event.type}", data)
-    async_dispatcher_send(hass, signal_event(entry.entry_id), data)
+    async_dispatcher_send(hass, signal_event(entry.entry_id, event.type), data)
 
 
 def _authorized(request: Request, expected: tuple[str, str]) -> bool:
