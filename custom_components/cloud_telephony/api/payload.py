@@ -183,7 +183,12 @@ def as_object(value: JsonValue) -> dict[str, JsonValue]:
 
 def text_or_none(value: JsonValue) -> str | None:
     """Return a scalar as text (integers wider than 32 bits included), or None when empty."""
-    if value is None or isinstance(value, dict | list):
+    # The two common cases first: this runs for every field of every webhook item.
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, dict | list):
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
