@@ -9,7 +9,6 @@ from freezegun.api import FrozenDateTimeFactory
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
-
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.cloud_telephony.const import DOMAIN, STORE_SAVE_DELAY
