@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from datetime import date, datetime, timedelta
 from typing import Any, TypedDict
 
@@ -52,10 +52,12 @@ class EventHistory:
         self._recent: deque[dict[str, Any]] = deque(maxlen=HISTORY_SIZE)
         self._last: dict[str, dict[str, Any]] = {}
         self._daily: dict[str, dict[str, int]] = {}
-        # Insertion order is arrival order, so expired keys are always at the front.
-        self._seen: dict[str, float] = {}
+        # Insertion order is arrival order, so expired keys are always at the front. Ordered
+        # dicts, because a plain dict finds its first key in time proportional to the keys
+        # deleted before it, which would make every expiry slower on a busy line.
+        self._seen: OrderedDict[str, float] = OrderedDict()
         # Sent messages by provider message id (oldest first), and the newest one per number.
-        self._sent: dict[str, SentRecord] = {}
+        self._sent: OrderedDict[str, SentRecord] = OrderedDict()
         self._last_sent_to: dict[str, str] = {}
         # Polled inboxes: the newest message time seen, and the identities at that time.
         self._cursor: list[str] | None = None
@@ -69,7 +71,7 @@ class EventHistory:
         self._recent.extend(stored.get("recent", []))
         self._last = dict(stored.get("last", {}))
         self._daily = {day: dict(counts) for day, counts in stored.get("daily", {}).items()}
-        self._seen = dict(sorted(stored.get("seen", {}).items(), key=lambda item: item[1]))
+        self._seen = OrderedDict(sorted(stored.get("seen", {}).items(), key=lambda item: item[1]))
         self._expire_seen(dt_util.utcnow().timestamp())
         for message_id, record in stored.get("sent", {}).items():
             self._sent[message_id] = record
