@@ -48,6 +48,8 @@ class Account:
     entry_id: str
     webhook_id: str
     data: dict[str, Any] = field(default_factory=dict)
+    entities_disabled: bool = False
+    """Add the account's entities disabled (the entry's "enable newly added entities" off)."""
 
     @property
     def path(self) -> str:
@@ -119,7 +121,13 @@ def accounts(fakes: FakeProviders) -> list[Account]:
 
 
 def _entry(
-    domain: str, entry_id: str, title: str, data: dict[str, Any], options: dict[str, Any]
+    domain: str,
+    entry_id: str,
+    title: str,
+    data: dict[str, Any],
+    options: dict[str, Any],
+    *,
+    entities_disabled: bool = False,
 ) -> dict[str, Any]:
     now = datetime.now(UTC).isoformat()
     return {
@@ -132,7 +140,7 @@ def _entry(
         "minor_version": 1,
         "modified_at": now,
         "options": options,
-        "pref_disable_new_entities": False,
+        "pref_disable_new_entities": entities_disabled,
         "pref_disable_polling": False,
         "source": "user",
         "subentries": [],
@@ -220,6 +228,7 @@ class HomeAssistantInstance:
                 f"Bench {account.provider}",
                 {"provider": account.provider, "webhook_id": account.webhook_id, **account.data},
                 {"country": "TR", "contacts": "", "recipients": ""},
+                entities_disabled=account.entities_disabled,
             )
             for account in self.accounts
         ]

@@ -60,12 +60,20 @@ def twilio_form() -> tuple[bytes, str]:
 
 def bulutfon_hangup() -> tuple[bytes, str]:
     """Return a Bulutfon call_hangup in the 2021 documented shape, with a new uuid."""
-    serial = next(SERIAL)
+    return _hangup_body(f"tp-{next(SERIAL)}")
+
+
+def bulutfon_retry() -> tuple[bytes, str]:
+    """Return the same call_hangup every time: after the first, each one is a provider's retry."""
+    return _hangup_body("tp-retried")
+
+
+def _hangup_body(uuid: str) -> tuple[bytes, str]:
     item = {
         "event_type": "call_hangup",
         "caller": 905326200000,
         "callee": 908508850000,
-        "uuid": f"tp-{serial}",
+        "uuid": uuid,
         "timestamp": 1614261582000000,
         "direction": "IN",
         "talk_duration": 35,
@@ -150,22 +158,31 @@ async def measure(
     return Result(name, items, requests / elapsed, cpu * 1000 / requests)
 
 
+# A second Bulutfon account whose entities are disabled, to show what the event entity costs.
+QUIET_ACCOUNT = Account(
+    "bulutfon", "01JBENCHBULUTFONQUIET0000A", "b5" * 32, {"account_name": "Quiet PBX"}, entities_disabled=True
+)
+
+
 async def run(fakes: FakeProviders, requests: int, concurrency: int) -> int:
     """Measure every kind of post in one instance and print the comparison."""
     bench_accounts = accounts(fakes)
     by_provider: dict[str, Account] = {account.provider: account for account in bench_accounts}
-    instance = HomeAssistantInstance(bench_accounts, twilio_webhook_id=TWILIO_WEBHOOK_ID, count_events=False)
+    instance = HomeAssistantInstance(
+        [*bench_accounts, QUIET_ACCOUNT], twilio_webhook_id=TWILIO_WEBHOOK_ID, count_events=False
+    )
     twilio_path = f"/api/webhook/{TWILIO_WEBHOOK_ID}"
+    bulutfon_path = by_provider["bulutfon"].path
     try:
         await instance.start()
         # Warm up both paths (imports, caches) before measuring.
-        for path, make in ((twilio_path, twilio_form), (by_provider["bulutfon"].path, bulutfon_hangup)):
+        for path, make in ((twilio_path, twilio_form), (bulutfon_path, bulutfon_hangup)):
             await measure(
                 instance, path, make, name="warm-up", items=1, requests=200, concurrency=concurrency
             )
         cases = [
             ("twilio form (reference)", twilio_path, twilio_form, 1, requests),
-            ("Bulutfon call_hangup", by_provider["bulutfon"].path, bulutfon_hangup, 1, requests),
+            ("Bulutfon call_hangup", bulutfon_path, bulutfon_hangup, 1, requests),
             ("BulkGate array of 50", by_provider["bulkgate"].path, bulkgate_array(50), 50, requests // 10),
             ("Huawei fee push of 50", by_provider["huawei"].path, huawei_fee(50), 50, requests // 10),
         ]
@@ -178,6 +195,12 @@ async def run(fakes: FakeProviders, requests: int, concurrency: int) -> int:
                 max(20, requests // size),
             )
             for size in (1, 10, 100, 1000)
+        ]
+        # Where a single event's time goes: the same post answered as a retry (read, parse,
+        # de-duplicate, answer), then accepted without entities (+ record, bus event).
+        cases += [
+            ("Bulutfon retry (duplicate)", bulutfon_path, bulutfon_retry, 1, requests),
+            ("Bulutfon, entities disabled", QUIET_ACCOUNT.path, bulutfon_hangup, 1, requests),
         ]
         results = [
             await measure(
@@ -199,10 +222,19 @@ async def run(fakes: FakeProviders, requests: int, concurrency: int) -> int:
             f"{result.cpu_ms_per_request:11.3f} {result.cpu_ms_per_item:12.4f}"
         )
     single = results[1].requests_per_second / reference.requests_per_second
-    per_item = [result.cpu_ms_per_item for result in results[4:]]
+    per_item = [result.cpu_ms_per_item for result in results[4:8]]
     flatness = max(per_item[1:]) / min(per_item[1:])
+    by_name = {result.name: result.cpu_ms_per_request * 1000 for result in results}
+    retry, quiet, full = (
+        by_name[name]
+        for name in ("Bulutfon retry (duplicate)", "Bulutfon, entities disabled", "Bulutfon call_hangup")
+    )
     print(f"Single events: {single:.2f} x twilio's throughput (target ≥ 0.8)")
     print(f"Per-item CPU from 10 to 1,000 items per post varies by a factor of {flatness:.2f} (flat = 1)")
+    print("CPU µs of one Bulutfon event beyond twilio's request:")
+    print(f"  reading, parsing, de-duplicating, answering  {retry - by_name[reference.name]:6.0f}")
+    print(f"  recording it and firing the bus event        {quiet - retry:6.0f}")
+    print(f"  the event entity's new state                 {full - quiet:6.0f}")
     return 0
 
 
