@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +85,7 @@ class TelephonyData:
         return self._settings
 
 
+@lru_cache(maxsize=256)
 def signal_event(entry_id: str, event_type: str) -> SignalType[dict[str, Any]]:
     """Return the dispatcher signal that carries an entry's accepted events of one type.
 

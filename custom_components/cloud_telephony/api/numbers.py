@@ -46,13 +46,10 @@ def normalize_number(raw: str | int | None, region: str | None) -> str | None:
     return text
 
 
-def _digits(number: str) -> str:
-    return only_digits(number)
-
-
+@lru_cache(maxsize=4096)
 def match_key(number: str) -> str:
     """Return the digits two spellings of the same number share (the last 9, or all of a short one)."""
-    digits = _digits(number)
+    digits = only_digits(number)
     return digits[-MATCH_DIGITS:] if len(digits) >= MATCH_DIGITS else digits
 
 
@@ -68,7 +65,7 @@ def parse_contacts(text: str) -> dict[str, str]:
             raise ValueError(line_number)
         split_at = min(positions)
         number, name = line[:split_at].strip(), line[split_at + 1 :].strip()
-        if len(_digits(number)) < 2 or not name:
+        if len(only_digits(number)) < 2 or not name:
             raise ValueError(line_number)
         contacts[number] = name
     return contacts
