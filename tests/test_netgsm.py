@@ -467,3 +467,52 @@ async def test_voice_actions_need_a_voice_account(
                 blocking=True,
                 return_response=service in ("get_voice_message_report", "list_audio"),
             )
+
+
+@pytest.mark.usefixtures("fast_polling")
+async def test_polling_goes_on_after_a_restart(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry
+) -> None:
+    """A restart in the middle of a polled job neither loses nor repeats an outcome."""
+    events = async_capture_events(hass, "cloud_telephony_call_status")
+    await _call(hass, "send_voice_message", to=["5320000000", "5321112233"], message="x")
+    netgsm.report_rows[JOB] = [f"{JOB} 5320000000 1 1", f"{JOB} 5321112233 0"]
+    await _poll(hass, netgsm, 1)
+    assert [event.data["callee"] for event in events] == ["+905320000000"]
+
+    assert await hass.config_entries.async_reload(netgsm_entry.entry_id)
+    assert netgsm_entry.runtime_data.calls.pending == {JOB: {"waiting_for": 1, "polled": True}}
+    netgsm.report_rows[JOB] = [f"{JOB} 5320000000 1 1", f"{JOB} 5321112233 2"]
+    await _poll(hass, netgsm, len(netgsm.report_queries) + 1)
+    assert [(event.data["callee"], event.data["status"]) for event in events] == [
+        ("+905320000000", "answered"),
+        ("+905321112233", "not_answered"),
+    ]
+    # Complete: polling stops, and the stored job is forgotten.
+    queries = len(netgsm.report_queries)
+    await asyncio.sleep(0.2)
+    assert len(netgsm.report_queries) <= queries + 1
+    assert netgsm_entry.runtime_data.calls.pending == {}
+    assert netgsm_entry.runtime_data.history.polled_jobs == {}
+
+
+@pytest.mark.usefixtures("fast_polling", "netgsm_api_url")
+async def test_expired_polled_jobs_are_not_resumed(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    netgsm_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+) -> None:
+    jobs = {
+        "old": {"numbers": ["+905320000000"], "expires": "2000-01-01T00:00:00+00:00", "completed": []},
+        "new": {"numbers": ["+905320000000"], "expires": "2100-01-01T00:00:00+00:00", "completed": []},
+    }
+    hass_storage[f"{DOMAIN}.{NETGSM_ENTRY_ID}"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.{NETGSM_ENTRY_ID}",
+        "data": {"polled": jobs},
+    }
+    await setup_entry(netgsm_entry)
+    assert netgsm_entry.runtime_data.calls.pending == {"new": {"waiting_for": 1, "polled": True}}
+    assert list(netgsm_entry.runtime_data.history.polled_jobs) == ["new"]

@@ -60,7 +60,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **device_info(entry, provider)
     )
-    calls = CallTracker(hass, lambda: entry.runtime_data.settings(hass, entry).region)
+    calls = CallTracker(hass, history, lambda: entry.runtime_data.settings(hass, entry).region)
     entry.runtime_data = TelephonyData(
         provider=provider, client=client, history=history, device_id=device.id, calls=calls, balance=balance
     )
@@ -70,6 +70,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
             async_process_events(hass, entry, events)
 
         calls.set_poller(client, process_polled)
+    calls.async_resume()
     entry.async_on_unload(calls.async_stop)
     entry.async_on_unload(async_register_webhook(hass, entry))
     if isinstance(client, InboxClient):

@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 from .api import RateLimitedError, ResultPollingClient, TelephonyError, TelephonyEvent
 from .api.numbers import match_key
 from .const import LOGGER
+from .history import EventHistory, PolledJob
 
 # Netgsm allows two report queries a minute; one every 30 s stays inside that for all jobs.
 POLL_INTERVAL: Final = timedelta(seconds=30)
@@ -37,13 +38,24 @@ class _Job:
     def missing(self) -> list[str]:
         return [number for number in self.numbers if match_key(number) not in self.outcomes]
 
+    def stored(self) -> PolledJob:
+        return {
+            "numbers": self.numbers,
+            "expires": self.expires.isoformat(),
+            "completed": list(self.outcomes),
+        }
+
 
 class CallTracker:
-    """Per entry: jobs that still wait for outcomes, fed by the webhook or by polling."""
+    """Per entry: jobs that still wait for outcomes, fed by the webhook or by polling.
 
-    def __init__(self, hass: HomeAssistant, region: Callable[[], str | None]) -> None:
+    Polled jobs are kept in the entry's history, so that polling goes on after a restart.
+    """
+
+    def __init__(self, hass: HomeAssistant, history: EventHistory, region: Callable[[], str | None]) -> None:
         """Start with no jobs; polling starts with the first job that needs it."""
         self._hass = hass
+        self._history = history
         self._region = region
         self._jobs: dict[str, _Job] = {}
         self._client: ResultPollingClient | None = None
@@ -59,7 +71,30 @@ class CallTracker:
         """Start waiting for the outcome of each number of a job (to wait for it, or to poll it)."""
         job = _Job(numbers=list(numbers), expires=dt_util.utcnow() + JOB_LIFETIME, poll=poll)
         self._jobs[job_id] = job
-        if poll and self._client is not None and self._unsub_poll is None:
+        if poll:
+            self._history.save_polled_job(job_id, job.stored())
+            self._async_start_polling()
+
+    @callback
+    def async_resume(self) -> None:
+        """Poll again for the jobs that were polled before Home Assistant stopped."""
+        now = dt_util.utcnow()
+        for job_id, stored in self._history.polled_jobs.items():
+            expires = dt_util.parse_datetime(stored["expires"])
+            if expires is None or expires < now or self._client is None:
+                self._history.forget_polled_job(job_id)
+                continue
+            # Outcomes that arrived before the restart were already reported; only the
+            # numbers still missing are waited for.
+            outcomes = {key: dict(_NO_OUTCOME) for key in stored["completed"]}
+            self._jobs[job_id] = _Job(
+                numbers=list(stored["numbers"]), expires=expires, poll=True, outcomes=outcomes
+            )
+            self._async_start_polling()
+
+    @callback
+    def _async_start_polling(self) -> None:
+        if self._client is not None and self._unsub_poll is None:
             self._unsub_poll = async_track_time_interval(
                 self._hass, self._async_poll, POLL_INTERVAL, name="cloud_telephony call results"
             )
@@ -90,6 +125,8 @@ class CallTracker:
         job.outcomes[number] = outcome
         if not job.missing():
             job.done.set()
+        if job.poll:
+            self._history.save_polled_job(str(data["call_id"]), job.stored())
 
     async def async_wait(self, job_id: str, seconds: float) -> dict[str, Any]:
         """Wait until every number of the job has an outcome, or the given seconds pass."""
@@ -99,7 +136,7 @@ class CallTracker:
                 await job.done.wait()
         if not job.poll or job.done.is_set():
             # Nobody else needs it: the webhook's later events find no job and pass by.
-            self._jobs.pop(job_id, None)
+            self._forget(job_id)
         results = [
             {"to": number, **job.outcomes.get(match_key(number), _NO_OUTCOME)} for number in job.numbers
         ]
@@ -112,11 +149,16 @@ class CallTracker:
             self._unsub_poll()
             self._unsub_poll = None
 
+    @callback
+    def _forget(self, job_id: str) -> None:
+        if (job := self._jobs.pop(job_id, None)) is not None and job.poll:
+            self._history.forget_polled_job(job_id)
+
     async def _async_poll(self, now: datetime) -> None:
         for job_id in [
             job_id for job_id, job in self._jobs.items() if job.done.is_set() or job.expires < now
         ]:
-            del self._jobs[job_id]
+            self._forget(job_id)
         pending = [job_id for job_id, job in self._jobs.items() if job.poll]
         if not pending:
             self.async_stop()

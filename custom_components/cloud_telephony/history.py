@@ -27,6 +27,7 @@ class StoredHistory(TypedDict):
     seen: dict[str, float]
     sent: dict[str, SentRecord]
     cursor: list[str] | None
+    polled: dict[str, PolledJob]
 
 
 class SentRecord(TypedDict):
@@ -35,6 +36,16 @@ class SentRecord(TypedDict):
     to: str
     message: str
     sent_at: str
+
+
+class PolledJob(TypedDict):
+    """A call job whose outcomes are polled (no public URL): resumed after a restart."""
+
+    numbers: list[str]
+    expires: str
+    """UTC, ISO 8601: when the job is given up."""
+    completed: list[str]
+    """Match keys of the numbers whose final outcome has arrived."""
 
 
 class EventHistory:
@@ -61,6 +72,7 @@ class EventHistory:
         self._last_sent_to: dict[str, str] = {}
         # Polled inboxes: the newest message time seen, and the identities at that time.
         self._cursor: list[str] | None = None
+        self._polled: dict[str, PolledJob] = {}
         self._save_scheduled = False
 
     async def async_load(self) -> None:
@@ -78,6 +90,7 @@ class EventHistory:
             self._last_sent_to[record["to"]] = message_id
         self._expire_sent(dt_util.utcnow())
         self._cursor = stored.get("cursor")
+        self._polled = dict(stored.get("polled", {}))
 
     def is_duplicate(self, dedupe_key: str) -> bool:
         """Return whether an event with this provider identity was accepted in the last 48 h."""
@@ -137,6 +150,21 @@ class EventHistory:
         """Move the inbox cursor (persisted, so a restart never fires old messages again)."""
         if cursor != self._cursor:
             self._cursor = cursor
+            self._schedule_save()
+
+    @property
+    def polled_jobs(self) -> dict[str, PolledJob]:
+        """Return the call jobs whose outcomes were being polled."""
+        return dict(self._polled)
+
+    def save_polled_job(self, job_id: str, job: PolledJob) -> None:
+        """Remember (or update) a polled job, so that polling resumes after a restart."""
+        self._polled[job_id] = job
+        self._schedule_save()
+
+    def forget_polled_job(self, job_id: str) -> None:
+        """Forget a polled job that is complete or given up."""
+        if self._polled.pop(job_id, None) is not None:
             self._schedule_save()
 
     def last(self, event_type: str) -> dict[str, Any] | None:
@@ -202,4 +230,5 @@ class EventHistory:
             "seen": self._seen,
             "sent": self._sent,
             "cursor": self._cursor,
+            "polled": self._polled,
         }
