@@ -12,7 +12,7 @@ import pytest
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (
@@ -384,3 +384,24 @@ async def test_legacy_get_and_a_thousand_items(
     await hass.async_block_till_done()
     assert statuses[0].data["status"] == "failed"
     assert len(statuses) == 1001
+
+
+async def test_a_long_batch_lets_other_work_run(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Other work scheduled during a 1,000-item post runs before the post is done."""
+    statuses = async_capture_events(hass, "cloud_telephony_sms_status")
+    seen_by_other_work: list[int] = []
+
+    @callback
+    def schedule_other_work(event: Event) -> None:
+        if event.data["call_id"] == "turn-0":
+            hass.loop.call_soon(lambda: seen_by_other_work.append(len(statuses)))
+
+    hass.bus.async_listen("cloud_telephony_sms_status", schedule_other_work)
+    client = await hass_client_no_auth()
+    items = [{"status": 1, "smsID": f"turn-{index}"} for index in range(1000)]
+    response = await client.post(BULKGATE_WEBHOOK_PATH, data=json.dumps(items))
+    assert await response.json() == {"accepted": 1000, "duplicates": 0}
+    assert len(statuses) == 1000
+    assert 0 < seen_by_other_work[0] < 1000
