@@ -12,7 +12,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.cloud_telephony.api import AuthError, ProviderConnectionError
@@ -136,6 +136,18 @@ async def test_spoken_call_reports_refused_numbers(hass: HomeAssistant, yemot: f
             start="2026-03-01 09:00:00",
             end="2026-03-01 11:00:00",
         )
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_spoken_call_results_are_not_promised(
+    hass: HomeAssistant, yemot: fake.FakeYemot, issue_registry: ir.IssueRegistry
+) -> None:
+    """Yemot reports no outcomes to a webhook, even when Home Assistant has a public URL."""
+    response = await _action(hass, "send_voice_message", to="054-9876543", message="x")
+    assert response["results_by"] == "none"
+    _, params, _ = yemot.requests[-1]
+    assert "callbackUrl" not in params
+    assert not [issue for domain, issue in issue_registry.issues if domain == DOMAIN]
 
 
 async def test_voice_code_in_hebrew(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:

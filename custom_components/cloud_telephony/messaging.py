@@ -87,11 +87,13 @@ async def async_place_calls(
 ) -> dict[str, Any]:
     """Place calls whose outcomes come back by webhook (or by polling); optionally wait for them.
 
-    `send` gets the callback URL (None when Home Assistant has no public URL). Numbers the provider
-    refused are listed under `errors`; the others are called.
+    `send` gets the callback URL (None without a public URL, or when the provider reports no
+    results to a webhook). Numbers the provider refused are listed under `errors`; the others are
+    called.
     """
     runtime = entry.runtime_data
-    callback_url = async_callback_url(hass, entry)
+    # Only providers that take a result URL with each request report results to the webhook.
+    callback_url = async_callback_url(hass, entry) if runtime.provider.callback_per_request else None
     placed = await async_call_provider(hass, entry, send(callback_url))
     job_id = placed.job_id
     poll = callback_url is None and isinstance(runtime.client, ResultPollingClient)

@@ -131,9 +131,9 @@ class YemotClient:
         if any(prompt.text is None for prompt in message.prompts):
             raise RequestValidationError("Yemot's spoken calls read text only, not audio ids")
         text = " ".join(prompt.text or "" for prompt in message.prompts).strip()
+        # No callbackUrl: the format of Yemot's campaign hooks is not documented, so nothing
+        # here could read them.
         params: dict[str, Any] = {"phones": _phones(message.numbers), "ttsMessage": text}
-        if message.callback_url:
-            params["callbackUrl"] = message.callback_url
         answer = await self._command("SendTTS", params)
         campaign = _campaign(answer, "CampaignId", "ErrorCalls")
         return PlacedCalls(campaign.campaign_id or "", campaign.errors)
