@@ -104,6 +104,8 @@ async def test_every_action_is_described(hass: HomeAssistant) -> None:
     """Home Assistant reads services.yaml itself: every action has its fields described."""
     from homeassistant.helpers.service import async_get_all_descriptions
 
+    from custom_components.cloud_telephony.services import ACTIONS
+
     descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
     assert set(descriptions) == {
         "send_sms",
@@ -119,3 +121,7 @@ async def test_every_action_is_described(hass: HomeAssistant) -> None:
     for name, description in descriptions.items():
         assert "config_entry_id" in description["fields"], name
         assert description["fields"]["config_entry_id"]["required"] is True, name
+    # The action editor shows exactly the fields the schema takes (a missing one is hidden).
+    for name, _handler, schema, _response in ACTIONS:
+        taken = {str(key) for key in schema.schema}
+        assert set(descriptions[name]["fields"]) == taken, name
