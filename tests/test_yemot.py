@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -13,10 +14,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.cloud_telephony.api import AuthError, ProviderConnectionError
 from custom_components.cloud_telephony.const import DOMAIN
+from custom_components.cloud_telephony.coordinator import DEFAULT_INBOX_INTERVAL
 from tests.conftest import YEMOT_ENTRY_ID, SetupEntry, entry_variant
 from tests.fakes import yemot as fake
 
@@ -88,6 +95,16 @@ async def test_inbox_fires_new_messages_once_also_after_a_restart(
     await yemot_entry.runtime_data.inbox.async_refresh()
     await hass.async_block_till_done()
     assert [event.data["message"] for event in received] == ["סגור את השער", "ועוד משהו"]
+
+
+async def test_inbox_is_read_at_the_interval(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
+    """Nothing but the timer reads the inbox: a new message arrives with the next interval."""
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    yemot.inbox.append(_row(972549876543, "סגור את השער", "22:40:54 2024-07-30"))
+    # Not the freezer: moving the clock would also expire the HTTP timeouts of the poll.
+    async_fire_time_changed(hass, dt_util.utcnow() + DEFAULT_INBOX_INTERVAL + timedelta(seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [event.data["message"] for event in received] == ["סגור את השער"]
 
 
 async def test_reply_to_an_sms_we_sent_is_linked(

@@ -84,6 +84,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
         )
         entry.runtime_data.inbox = inbox
         await inbox.async_config_entry_first_refresh()
+        # New messages reach the entities as events, not as coordinator updates; a coordinator
+        # only keeps its schedule while something listens, so this listener keeps it running.
+        entry.async_on_unload(inbox.async_add_listener(lambda: None))
     if not OPTIONS_FLOW_RELOADS:
         entry.async_on_unload(entry.add_update_listener(_async_reload_on_new_options(entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
