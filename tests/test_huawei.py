@@ -210,6 +210,29 @@ async def test_signature_is_lenient_by_default_and_strict_on_request(
     assert lenient.status == 200
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        'Username="clé",PasswordDigest="x",Nonce="abc",Created="now"',
+        f'Username="{fake.APP_KEY}",PasswordDigest="dïgest",Nonce="abc",Created="now"',
+    ],
+)
+async def test_signature_header_with_other_characters(
+    hass: HomeAssistant,
+    huawei_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    fields: str,
+) -> None:
+    """Anyone can send headers: letters outside ASCII are a wrong signature, never a crash."""
+    await setup_entry(entry_variant(huawei_entry, options={"strict_signature": True}))
+    client = await hass_client_no_auth()
+    response = await client.post(
+        HUAWEI_WEBHOOK_PATH, json=_status("callout"), headers={"X-AKSK": f"UsernameToken {fields}"}
+    )
+    assert response.status == 401
+
+
 async def test_errors_of_the_action(hass: HomeAssistant, huawei: fake.FakeHuawei) -> None:
     async def send(**data: Any) -> Any:
         return await hass.services.async_call(

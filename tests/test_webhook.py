@@ -209,6 +209,20 @@ async def test_malformed_body_gets_400(
 
 
 @pytest.mark.usefixtures("init_integration")
+async def test_deeply_nested_call_details_are_ignored(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Call details sent as a JSON string too deep to read are left out; the call still counts."""
+    events = async_capture_events(hass, "cloud_telephony_call_ended")
+    client = await hass_client_no_auth()
+    form = {"event_type": "call_hangup", "uuid": "deep-1", "cdr": "[" * 100_000}
+    response = await client.post(WEBHOOK_PATH, data=form)
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert [event.data["call_id"] for event in events] == ["deep-1"]
+
+
+@pytest.mark.usefixtures("init_integration")
 async def test_unknown_event_type_is_accepted_and_ignored(
     hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
 ) -> None:

@@ -20,7 +20,7 @@ from .models import (
     WebhookRequest,
 )
 from .numbers import normalize_number
-from .payload import JsonValue, as_items, as_object, decode_body, int_or_none, text_or_none
+from .payload import JsonValue, as_items, as_object, decode_body, decode_json, int_or_none, text_or_none
 
 PROVIDER: Final = "bulutfon"
 API_URL: Final = "https://api.bulutfon.com"
@@ -106,7 +106,7 @@ class BulutfonClient:
             raise ProviderError(_error_text(text) or f"Bulutfon answered HTTP {status}")
         try:
             body = json.loads(text)
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:
             raise ProviderError("Bulutfon answered with something that is not JSON") from err
         if not isinstance(body, dict):
             raise ProviderError("Bulutfon answered with an unexpected JSON document")
@@ -117,7 +117,7 @@ def _error_text(text: str) -> str | None:
     """Pull a readable reason out of an error body (`{"error": …}` or `{"message": …}`)."""
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(body, dict):
         for key in ("error_description", "message", "error"):
@@ -189,8 +189,8 @@ def _cdr(value: JsonValue) -> dict[str, JsonValue]:
     """Return the nested CDR: an object, or the same sent as a JSON string in form mode."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError:
+            value = decode_json(value)
+        except PayloadError:
             return {}
     return as_object(value)
 

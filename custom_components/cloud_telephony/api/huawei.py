@@ -249,7 +249,8 @@ def verify_push(request: WebhookRequest, credentials: Mapping[str, Any], url: st
     headers = {key.lower(): value for key, value in request.headers.items()}
     fields = parse_aksk(headers.get("x-aksk", ""))
     app_key, app_secret = credentials.get("app_key", ""), credentials.get("app_secret", "")
-    if not fields or not hmac.compare_digest(fields.get("Username", ""), app_key):
+    # Bytes, not text: compare_digest refuses text that is not ASCII (anyone can send a header).
+    if not fields or not hmac.compare_digest(fields.get("Username", "").encode(), app_key.encode()):
         return False
     nonce, created, digest = (
         fields.get("Nonce", ""),
@@ -259,7 +260,10 @@ def verify_push(request: WebhookRequest, credentials: Mapping[str, Any], url: st
     messages = [nonce + created]
     if url:
         messages += [url + nonce + created, f"{url}\n{nonce}\n{created}"]
-    return any(hmac.compare_digest(password_digest(app_secret, message), digest) for message in messages)
+    return any(
+        hmac.compare_digest(password_digest(app_secret, message).encode(), digest.encode())
+        for message in messages
+    )
 
 
 def parse_webhook(request: WebhookRequest) -> list[TelephonyEvent]:

@@ -132,7 +132,7 @@ class NetgsmClient:
         )
         try:
             document = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             document = None
         if not isinstance(document, dict):
             raise ProviderError("Netgsm's balance answer is not JSON")
@@ -190,7 +190,7 @@ class NetgsmClient:
         )
         try:
             document = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             document = None
         # Errors such as 30 may come as a bare code instead of a JSON object.
         code = text_or_none(document.get("code")) if isinstance(document, dict) else text.strip()

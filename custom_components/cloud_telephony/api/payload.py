@@ -167,7 +167,7 @@ def json_answer(text: str, status: int, provider: str) -> dict[str, JsonValue]:
     """Return a provider's JSON object answer, or raise: a server error, or an answer that is not JSON."""
     try:
         answer = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         answer = None
     if isinstance(answer, dict):
         return answer
