@@ -37,17 +37,35 @@ BODIES = st.one_of(
 )
 
 
-def _samples() -> list[tuple[bytes, str]]:
-    """Draw the bodies with hypothesis up front: its runner cannot drive an async Home Assistant test."""
-    drawn: list[tuple[bytes, str]] = []
+# Header values anyone can send: latin-1 text (what HTTP carries), and the signature and
+# authorization schemes with arbitrary fields.
+HEADER_VALUES = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=255, exclude_categories=("Cc",)), max_size=120),
+    st.dictionaries(
+        st.sampled_from(["Username", "PasswordDigest", "Nonce", "Created"]),
+        st.text(
+            alphabet=st.characters(max_codepoint=255, exclude_categories=("Cc",), exclude_characters='"'),
+            max_size=30,
+        ),
+    ).map(lambda fields: "UsernameToken " + ",".join(f'{key}="{value}"' for key, value in fields.items())),
+)
+
+
+def _draw[T](strategy: st.SearchStrategy[T]) -> list[T]:
+    """Draw samples with hypothesis up front: its runner cannot drive an async Home Assistant test."""
+    drawn: list[T] = []
 
     @settings(max_examples=EXAMPLES, database=None, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(BODIES)
-    def collect(sample: tuple[bytes, str]) -> None:
+    @given(strategy)
+    def collect(sample: T) -> None:
         drawn.append(sample)
 
     collect()
     return drawn
+
+
+def _samples() -> list[tuple[bytes, str]]:
+    return _draw(BODIES)
 
 
 @pytest.fixture
@@ -84,3 +102,16 @@ async def test_webhook_answers_every_body_with_2xx_or_4xx(
                 assert after - before == (await response.json())["accepted"], (path, body)
             else:
                 assert after == before, (path, body)
+
+
+@pytest.mark.usefixtures("webhooks")
+async def test_webhook_answers_every_signature_header_with_2xx_or_4xx(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    client = await hass_client_no_auth()
+    body = json.dumps({"eventType": "callout", "statusInfo": {"sessionId": "s", "timestamp": "t"}})
+    for value in _draw(HEADER_VALUES):
+        headers = {"X-AKSK": value, "Authorization": value, "Content-Type": "application/json"}
+        for path in PATHS:
+            response = await client.post(path, data=body, headers=headers)
+            assert response.status in (200, 400, 401), (path, value, response.status)
