@@ -10,7 +10,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.cloud_telephony.const import CONF_BASIC_AUTH_PASSWORD, CONF_BASIC_AUTH_USERNAME
+from custom_components.cloud_telephony.const import (
+    CONF_BASIC_AUTH_PASSWORD,
+    CONF_BASIC_AUTH_USERNAME,
+    CONF_CLOUDHOOK_URL,
+)
 from tests.conftest import WEBHOOK_ID, WEBHOOK_PATH, SetupEntry, entry_variant, fixture_bytes
 from tests.fakes import bulutfon as fake
 
@@ -60,3 +64,22 @@ async def test_diagnostics_are_redacted(
     assert history["remembered_ids"] == 3
     assert [event["type"] for event in history["recent"]] == ["call_ended", "missed_call", "incoming_fax"]
     assert history["recent"][0]["duration"] == 4
+
+
+async def test_cloudhook_url_is_hidden(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+) -> None:
+    """A cloudhook URL does not contain the webhook id, and it lets anyone post: hidden whole."""
+    cloudhook_url = "https://hooks.nabu.casa/secret-cloudhook-path"
+    entry = entry_variant(mock_config_entry, data={CONF_CLOUDHOOK_URL: cloudhook_url})
+    await setup_entry(entry)
+    assert await async_setup_component(hass, "diagnostics", {})
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    assert "secret-cloudhook-path" not in json.dumps(diagnostics)
+    assert diagnostics["webhook"]["url"] == "**REDACTED**"
+    assert diagnostics["webhook"]["cloudhook"] is True

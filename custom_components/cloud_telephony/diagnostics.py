@@ -73,7 +73,13 @@ async def async_get_config_entry_diagnostics(
     """Return what helps to debug an account without exposing it."""
     runtime = entry.runtime_data
     history = runtime.history
-    url = async_entry_webhook_url(hass, entry)
+    # Anyone who knows the full URL can post events, so only its shape is shown; a cloudhook
+    # URL does not contain the webhook id, so it is hidden whole.
+    url = (
+        REDACTED
+        if entry.data.get(CONF_CLOUDHOOK_URL)
+        else async_entry_webhook_url(hass, entry).replace(entry.data[CONF_WEBHOOK_ID], REDACTED)
+    )
     recent = history.recent
     return {
         "entry": {
@@ -83,8 +89,7 @@ async def async_get_config_entry_diagnostics(
             "options": async_redact_data(dict(entry.options), TO_REDACT),
         },
         "webhook": {
-            # Anyone who knows the full URL can post events, so only its shape is shown.
-            "url": url.replace(entry.data[CONF_WEBHOOK_ID], REDACTED),
+            "url": url,
             "cloudhook": CONF_CLOUDHOOK_URL in entry.data,
             "basic_auth": bool(entry.options.get(CONF_BASIC_AUTH_USERNAME)),
         },
