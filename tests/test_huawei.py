@@ -11,11 +11,12 @@ from unittest.mock import patch
 
 import pytest
 
+from homeassistant.components import cloud
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -31,6 +32,8 @@ from tests.conftest import (
     fixture_bytes,
 )
 from tests.fakes import huawei as fake
+
+CLOUDHOOK_URL = "https://hooks.nabu.casa/huawei-results"
 
 CALL_RESULTS = "event.huawei_cloud_8653159511234_call_results"
 CALL_RECORDS = "event.huawei_cloud_8653159511234_call_records"
@@ -321,3 +324,69 @@ async def test_reauth_reconfigure_and_options(hass: HomeAssistant, huawei_entry:
     assert (entry.data["pre_tone"], entry.data["post_tone"]) == ("new-tone.wav", "after.wav")
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert [str(key) for key in result["data_schema"].schema] == ["country", "contacts", "strict_signature"]
+
+
+async def test_without_public_url_a_repair_issue_says_results_cannot_arrive(
+    hass: HomeAssistant, huawei: fake.FakeHuawei, issue_registry: ir.IssueRegistry
+) -> None:
+    await _send_code(hass)
+    issue = issue_registry.async_get_issue(DOMAIN, f"no_public_url_{HUAWEI_ENTRY_ID}")
+    assert issue is not None
+    # Huawei has no report to poll: the notice must not promise that results are fetched.
+    assert issue.translation_key == "no_public_url_no_report"
+    assert "statusUrl" not in huawei.calls[-1]
+
+    # Removing the account removes its notice.
+    await hass.config_entries.async_remove(HUAWEI_ENTRY_ID)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, f"no_public_url_{HUAWEI_ENTRY_ID}") is None
+
+
+async def test_cloud_turned_on_later_gives_the_next_call_a_cloudhook(
+    hass: HomeAssistant,
+    huawei: fake.FakeHuawei,
+    huawei_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    await _send_code(hass)
+    assert issue_registry.async_get_issue(DOMAIN, f"no_public_url_{HUAWEI_ENTRY_ID}") is not None
+
+    hass.config.components.add("cloud")
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(cloud, "async_get_or_create_cloudhook", return_value=CLOUDHOOK_URL) as create,
+    ):
+        response = await _send_code(hass)
+    create.assert_awaited_once_with(hass, HUAWEI_WEBHOOK_ID)
+    assert response["results_by"] == "webhook"
+    assert base64.b64decode(huawei.calls[-1]["statusUrl"]).decode() == CLOUDHOOK_URL
+    assert huawei_entry.data["cloudhook_url"] == CLOUDHOOK_URL
+    assert issue_registry.async_get_issue(DOMAIN, f"no_public_url_{HUAWEI_ENTRY_ID}") is None
+
+    # Later calls use the stored cloudhook, also when Cloud is briefly unavailable.
+    with patch.object(cloud, "async_active_subscription", return_value=False):
+        response = await _send_code(hass)
+    assert response["results_by"] == "webhook"
+
+
+@pytest.mark.parametrize("cloud_error", [cloud.CloudNotConnected, cloud.CloudNotAvailable])
+async def test_cloud_that_cannot_give_a_cloudhook(
+    hass: HomeAssistant, huawei: fake.FakeHuawei, cloud_error: type[Exception]
+) -> None:
+    hass.config.components.add("cloud")
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(cloud, "async_get_or_create_cloudhook", side_effect=cloud_error),
+    ):
+        response = await _send_code(hass)
+    assert response["results_by"] == "none"
+
+
+async def _send_code(hass: HomeAssistant) -> Any:
+    return await hass.services.async_call(
+        DOMAIN,
+        "send_voice_code",
+        {"config_entry_id": HUAWEI_ENTRY_ID, "to": "+8613500000001", "code": "4711"},
+        blocking=True,
+        return_response=True,
+    )

@@ -31,7 +31,7 @@ from .entity import device_info
 from .errors import provider_errors
 from .history import EventHistory
 from .services import async_setup_services
-from .webhook import async_process_events, async_register_webhook
+from .webhook import async_delete_public_url_issue, async_process_events, async_register_webhook
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -131,3 +131,4 @@ async def async_remove_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -
         except cloud.CloudNotAvailable:
             LOGGER.warning("Could not delete the Home Assistant Cloud webhook of %s", entry.title)
     await EventHistory(hass, entry.entry_id).async_remove()
+    async_delete_public_url_issue(hass, entry.entry_id)

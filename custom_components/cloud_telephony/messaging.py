@@ -25,7 +25,7 @@ from .api import (
 from .api.numbers import match_key, normalize_number
 from .const import DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
-from .webhook import async_callback_url
+from .webhook import async_get_callback_url
 
 
 def translated_error(entry: TelephonyConfigEntry, err: TelephonyError) -> HomeAssistantError:
@@ -93,7 +93,9 @@ async def async_place_calls(
     """
     runtime = entry.runtime_data
     # Only providers that take a result URL with each request report results to the webhook.
-    callback_url = async_callback_url(hass, entry) if runtime.provider.callback_per_request else None
+    callback_url = (
+        await async_get_callback_url(hass, entry) if runtime.provider.callback_per_request else None
+    )
     placed = await async_call_provider(hass, entry, send(callback_url))
     job_id = placed.job_id
     poll = callback_url is None and isinstance(runtime.client, ResultPollingClient)

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import hdrs
 from aiohttp.web import Request, Response, json_response
 
-from homeassistant.components import webhook
+from homeassistant.components import cloud, webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -23,7 +23,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 
-from .api import EventType, PayloadError, TelephonyEvent, WebhookRequest
+from .api import EventType, PayloadError, ResultPollingClient, TelephonyEvent, WebhookRequest
 from .api.payload import is_ascii_number
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
@@ -75,28 +75,47 @@ def async_public_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -
         return None
 
 
-@callback
-def async_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
+async def async_get_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
     """Return a webhook URL the provider can reach from the internet, or None.
 
-    Without one, results of calls are polled instead; a repair issue says so, once, until a
-    public URL (an external URL or Home Assistant Cloud) exists.
+    Home Assistant Cloud turned on after the account was added gives the account a cloudhook now.
+    Without any public URL, results are polled where the provider has a report; a repair issue
+    says so, once, until a public URL exists.
     """
     url = async_public_webhook_url(hass, entry)
+    if url is None and (url := await async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])):
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_CLOUDHOOK_URL: url})
     issue_id = f"no_public_url_{entry.entry_id}"
     if url is None:
+        polled = isinstance(entry.runtime_data.client, ResultPollingClient)
         ir.async_create_issue(
             hass,
             DOMAIN,
             issue_id,
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
-            translation_key="no_public_url",
+            translation_key="no_public_url" if polled else "no_public_url_no_report",
             translation_placeholders={"account": entry.title},
         )
     else:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
     return url
+
+
+async def async_create_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | None:
+    """Return a Home Assistant Cloud webhook URL when Cloud is on and connected, else None."""
+    if "cloud" not in hass.config.components or not cloud.async_active_subscription(hass):
+        return None
+    try:
+        return await cloud.async_get_or_create_cloudhook(hass, webhook_id)
+    except cloud.CloudNotAvailable:
+        return None
+
+
+@callback
+def async_delete_public_url_issue(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget the repair issue of an account that is removed."""
+    ir.async_delete_issue(hass, DOMAIN, f"no_public_url_{entry_id}")
 
 
 @callback
