@@ -376,6 +376,18 @@ async def test_notify_calls_and_speaks(hass: HomeAssistant, netgsm: fake.FakeNet
     assert f"<url>{EXTERNAL_URL}/api/webhook/{NETGSM_WEBHOOK_ID}</url>" in xml
 
 
+async def test_notify_with_a_blank_message_is_refused_in_words(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm
+) -> None:
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            "notify", "send_message", {ATTR_ENTITY_ID: NOTIFY_MOM, "message": "   "}, blocking=True
+        )
+    assert caught.value.translation_key == "invalid_request"
+    assert caught.value.translation_placeholders["reason"] == "a prompt text is empty"
+    assert netgsm.sent_xml == []
+
+
 @pytest.mark.parametrize(
     ("reply", "exception", "key"),
     [

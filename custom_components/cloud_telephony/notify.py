@@ -8,12 +8,21 @@ from homeassistant.components.notify import NotifyEntity, NotifyEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import PlacedCalls, Prompt, SmsClient, SmsOptions, TelephonyClient, VoiceMessage, VoiceMessageClient
+from .api import (
+    PlacedCalls,
+    Prompt,
+    RequestValidationError,
+    SmsClient,
+    SmsOptions,
+    TelephonyClient,
+    VoiceMessage,
+    VoiceMessageClient,
+)
 from .api.numbers import normalize_number
 from .api.payload import only_digits
 from .data import TelephonyConfigEntry
 from .entity import TelephonyEntity
-from .messaging import async_place_calls, async_send_sms
+from .messaging import async_place_calls, async_send_sms, translated_error
 
 # Each message is one request to the provider; one at a time per entity keeps its rate sane.
 PARALLEL_UPDATES = 1
@@ -96,7 +105,11 @@ class VoiceNotifyEntity(_RecipientNotifyEntity):
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Place the call; its outcome arrives later as a `call_status` event."""
-        voice = VoiceMessage(numbers=[self._number], prompts=[Prompt(text=self._text(message, title))])
+        try:
+            prompt = Prompt(text=self._text(message, title))
+        except RequestValidationError as err:
+            raise translated_error(self._entry, err) from err
+        voice = VoiceMessage(numbers=[self._number], prompts=[prompt])
 
         async def send(callback_url: str | None) -> PlacedCalls:
             return await self._client.async_send_voice_message(replace(voice, callback_url=callback_url))
