@@ -104,3 +104,17 @@ def test_every_form_error_is_translated() -> None:
     }
     translated = {key.split(".")[-1] for key in ENGLISH if ".error." in key}
     assert errors - translated == set()
+
+
+def test_every_action_and_entity_has_an_icon() -> None:
+    from custom_components.cloud_telephony.event import EVENT_DESCRIPTIONS
+    from custom_components.cloud_telephony.sensor import BALANCE_DESCRIPTION, SENSOR_DESCRIPTIONS
+
+    icons = json.loads((PACKAGE / "icons.json").read_text(encoding="utf-8"))
+    actions = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
+    assert set(icons["services"]) == set(actions)
+    events = {description.translation_key for description in EVENT_DESCRIPTIONS}
+    assert set(icons["entity"]["event"]) == events
+    sensors = {description.translation_key for description in (*SENSOR_DESCRIPTIONS, BALANCE_DESCRIPTION)}
+    assert set(icons["entity"]["sensor"]) == sensors
+    assert set(icons["entity"]["notify"]) == {"sms_recipient", "voice_recipient"}
