@@ -125,3 +125,27 @@ async def test_every_action_is_described(hass: HomeAssistant) -> None:
     for name, _handler, schema, _response in ACTIONS:
         taken = {str(key) for key in schema.schema}
         assert set(descriptions[name]["fields"]) == taken, name
+
+
+async def test_numbering_plans_are_loaded_off_the_event_loop(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    mock_config_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+) -> None:
+    """Reading a plan on first use would be file access inside the event loop: all load at setup."""
+    import threading
+
+    from custom_components import cloud_telephony
+    from custom_components.cloud_telephony.api import numbers
+
+    threads: list[int] = []
+
+    def load() -> None:
+        threads.append(threading.get_ident())
+        numbers.load_numbering_plans()
+
+    monkeypatch.setattr(cloud_telephony, "load_numbering_plans", load)
+    await setup_entry(mock_config_entry)
+    assert len(threads) == 1
+    assert threads[0] != hass.loop_thread_id

@@ -22,6 +22,7 @@ from .api import (
     TelephonyClient,
     TelephonyEvent,
 )
+from .api.numbers import load_numbering_plans
 from .calls import CallTracker
 from .compat import OPTIONS_FLOW_RELOADS
 from .const import CONF_CLOUDHOOK_URL, CONF_POLL_INTERVAL, CONF_PROVIDER, DOMAIN, LOGGER
@@ -38,8 +39,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, once for all accounts."""
+    """Register the actions, once for all accounts; load the numbering plans off the event loop."""
     async_setup_services(hass)
+    await hass.async_add_executor_job(load_numbering_plans)
     return True
 
 

@@ -14,6 +14,15 @@ from .payload import only_digits
 MATCH_DIGITS = 9
 
 
+def load_numbering_plans() -> None:
+    """Load every country's numbering plan now (about 50 ms; blocking: run it in a worker thread).
+
+    The library otherwise imports a country's plan the first time a number of that country is
+    read, which would be file access inside an event loop.
+    """
+    phonenumbers.PhoneMetadata.load_all()
+
+
 @lru_cache(maxsize=4096)
 def normalize_number(raw: str | int | None, region: str | None) -> str | None:
     """Return the number in E.164 (`+905320000000`) when it parses, else as sent.
