@@ -260,6 +260,28 @@ async def test_reauth_reconfigure_options(hass: HomeAssistant, yemot_entry: Mock
     ]
 
 
+@pytest.mark.usefixtures("fake_yemot")
+async def test_reauth_takes_a_token_instead_of_the_password(
+    hass: HomeAssistant, yemot_entry: MockConfigEntry
+) -> None:
+    """A system with two-factor login has only a token to give; the refused password goes."""
+    entry = entry_variant(yemot_entry, data={"password": "refused"})
+    entry.add_to_hass(hass)
+    with patch("custom_components.cloud_telephony.async_setup_entry", return_value=True):
+        result = await entry.start_reauth_flow(hass)
+        assert set(map(str, result["data_schema"].schema)) == {"password", "token"}
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        assert result["errors"] == {"base": "credentials_missing"}
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {"token": "wrong"})
+        assert result["errors"] == {"base": "invalid_auth"}
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"token": fake.PERMANENT_TOKEN}
+        )
+        assert result["reason"] == "reauth_successful"
+    assert entry.data["token"] == fake.PERMANENT_TOKEN
+    assert "password" not in entry.data
+
+
 async def test_inbox_failures(
     hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
 ) -> None:

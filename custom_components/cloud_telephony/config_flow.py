@@ -305,20 +305,28 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the secret the provider refused (API token, application token, …)."""
+        """Ask for the secret the provider refused (API token, application token, …).
+
+        Where another credential can stand in for it (a Yemot token for the password), either is
+        taken; the one left empty is dropped, so that the new credential is the one used.
+        """
         entry = self._get_reauth_entry()
-        secret_key = PROVIDERS[entry.data[CONF_PROVIDER]].secret_key
+        provider = PROVIDERS[entry.data[CONF_PROVIDER]]
+        secret_keys = (provider.secret_key, *provider.other_secret_keys)
         errors: dict[str, str] = {}
         if user_input is not None:
-            credentials = {**entry.data, secret_key: user_input[secret_key]}
-            errors = await self._async_check_credentials(entry.data[CONF_PROVIDER], credentials)
+            given = {key: user_input[key] for key in secret_keys if user_input.get(key)}
+            data = {key: value for key, value in entry.data.items() if key not in secret_keys} | given
+            if not given:
+                errors = {"base": "credentials_missing"}
+            else:
+                errors = await self._async_check_credentials(entry.data[CONF_PROVIDER], data)
             if not errors:
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={secret_key: user_input[secret_key]}
-                )
+                return self.async_update_reload_and_abort(entry, data=data)
+        marker = vol.Required if len(secret_keys) == 1 else vol.Optional
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(secret_key): PASSWORD}),
+            data_schema=vol.Schema({marker(key): PASSWORD for key in secret_keys}),
             errors=errors,
             description_placeholders={"account": entry.title, "reason": self._reason},
         )

@@ -235,6 +235,8 @@ class ProviderSpec:
     configuration_url: str
     secret_key: str
     """The credential asked for again when the provider refuses it (reauthentication)."""
+    other_secret_keys: tuple[str, ...] = ()
+    """Credentials that can stand in for the secret (one of them is enough)."""
     webhook_methods: tuple[str, ...] = ("POST",)
     webhook_basic_auth: bool = False
     """The provider can send HTTP basic auth with its webhook requests."""
@@ -361,6 +363,7 @@ PROVIDERS: Final[Mapping[str, ProviderSpec]] = {
         create_client=_yemot_client,
         configuration_url="https://www.call2all.co.il",
         secret_key=CREDENTIAL_PASSWORD,
+        other_secret_keys=(CREDENTIAL_TOKEN,),
         notify_channels=("voice", "sms"),
         polled_inbox=True,
     ),
