@@ -281,6 +281,15 @@ async def test_new_recipients_appear_after_the_options_change(
     assert hass.states.get("notify.bulkgate_12345_sms_to_petr") is not None
     assert hass.states.get(NOTIFY_ANNA) is not None
 
+    # Taking a recipient out removes their entity, from the registry too.
+    hass.config_entries.async_update_entry(
+        bulkgate_entry, options={**bulkgate_entry.options, "recipients": "777888999 = Petr"}
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(NOTIFY_ANNA) is None
+    assert er.async_get(hass).async_get(NOTIFY_ANNA) is None
+    assert hass.states.get("notify.bulkgate_12345_sms_to_petr") is not None
+
 
 async def test_documented_delivery_report(
     hass: HomeAssistant, bulkgate: fake.FakeBulkGate, hass_client_no_auth: ClientSessionGenerator

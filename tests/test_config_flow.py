@@ -406,6 +406,11 @@ async def test_bulkgate_options(hass: HomeAssistant, bulkgate_entry: MockConfigE
     assert result["errors"] == {CONF_RECIPIENTS: "invalid_recipients"}
     assert result["description_placeholders"]["line"] == "2"
     result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_COUNTRY: "CZ", CONF_RECIPIENTS: "+420603123456 = Anna\n603 123 456 = Anna"}
+    )
+    assert result["errors"] == {CONF_RECIPIENTS: "repeated_recipient"}
+    assert result["description_placeholders"]["number"] == "603 123 456"
+    result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_COUNTRY: "CZ", CONF_RECIPIENTS: "+420603123456 = Anna"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY

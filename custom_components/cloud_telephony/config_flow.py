@@ -29,7 +29,7 @@ from homeassistant.helpers.selector import (
 from .api import PROVIDERS, AuthError, ProviderConnectionError, RequestValidationError, TelephonyError
 from .api.bulkgate import SENDER_ID_TYPES
 from .api.huawei import CHINESE, DEFAULT_BASE_URL
-from .api.numbers import parse_contacts
+from .api.numbers import normalize_number, parse_contacts
 from .api.yemot import DEFAULT_SERVER
 from .compat import OptionsFlowBase
 from .const import (
@@ -426,6 +426,17 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+def _repeated_recipient(text: str, region: str | None) -> str | None:
+    """Return a recipient written twice (`+90 532…` and `0532…` are one number), else None."""
+    seen: set[str] = set()
+    for number in parse_contacts(text):
+        normalized = normalize_number(number, region) or number
+        if normalized in seen:
+            return number
+        seen.add(normalized)
+    return None
+
+
 class CloudTelephonyOptionsFlow(OptionsFlowBase):
     """Country for numbers, contacts for caller names, notify recipients, webhook basic auth."""
 
@@ -433,7 +444,11 @@ class CloudTelephonyOptionsFlow(OptionsFlowBase):
         """Show the options, with the webhook URL to paste into the provider's panel."""
         provider = PROVIDERS[self.config_entry.data[CONF_PROVIDER]]
         errors: dict[str, str] = {}
-        placeholders = {"webhook_url": async_entry_webhook_url(self.hass, self.config_entry), "line": ""}
+        placeholders = {
+            "webhook_url": async_entry_webhook_url(self.hass, self.config_entry),
+            "line": "",
+            "number": "",
+        }
         if user_input is not None:
             errors = _basic_auth_errors(user_input)
             for key in (CONF_CONTACTS, CONF_RECIPIENTS):
@@ -442,6 +457,11 @@ class CloudTelephonyOptionsFlow(OptionsFlowBase):
                 except ValueError as err:
                     errors[key] = f"invalid_{key}"
                     placeholders["line"] = str(err.args[0])
+            if not errors and (
+                repeated := _repeated_recipient(user_input.get(CONF_RECIPIENTS, ""), user_input[CONF_COUNTRY])
+            ):
+                errors[CONF_RECIPIENTS] = "repeated_recipient"
+                placeholders["number"] = repeated
             if not errors:
                 return self.async_create_entry(data=user_input)
         fields: dict[vol.Marker, Any] = {vol.Required(CONF_COUNTRY): CountrySelector()}

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from homeassistant.components.notify import NotifyEntity, NotifyEntityDescription, NotifyEntityFeature
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import (
@@ -44,6 +46,12 @@ async def async_setup_entry(
             entities.append(SmsNotifyEntity(entry, client, recipient, name))
         if "voice" in runtime.provider.notify_channels and isinstance(client, VoiceMessageClient):
             entities.append(VoiceNotifyEntity(entry, client, recipient, name))
+    # A recipient taken out of the options takes its entities with it.
+    wanted = {entity.unique_id for entity in entities}
+    registry = er.async_get(hass)
+    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if registered.domain == Platform.NOTIFY and registered.unique_id not in wanted:
+            registry.async_remove(registered.entity_id)
     async_add_entities(entities)
 
 
