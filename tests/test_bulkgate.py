@@ -74,6 +74,8 @@ async def test_entities(
     balance = hass.states.get(BALANCE)
     assert balance.state == "215.8138"
     assert balance.attributes["unit_of_measurement"] == "credits"
+    assert "device_class" not in balance.attributes  # credits are not money
+    assert balance.attributes["state_class"] == "measurement"
     assert hass.states.get(MESSAGES).attributes["event_types"] == ["sms_received", "sms_status"]
     # The first balance fetch was also the credential check: one request, not two.
     assert bulkgate.info_requests == 1

@@ -85,6 +85,9 @@ async def test_entities(
     assert entities == {CALL_RESULTS, LAST_CALL_STATUS, BALANCE, NOTIFY_MOM}
     assert hass.states.get(BALANCE).state == "34.02"
     assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "TRY"
+    # A balance in a currency is money (and, as money, a total rather than a measurement).
+    assert hass.states.get(BALANCE).attributes["device_class"] == "monetary"
+    assert hass.states.get(BALANCE).attributes["state_class"] == "total"
     assert "answered" in hass.states.get(LAST_CALL_STATUS).attributes["options"]
 
 

@@ -14,6 +14,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.generated.currencies import ACTIVE_CURRENCIES
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.typing import StateType
@@ -174,9 +175,13 @@ class BalanceSensor(CoordinatorEntity[BalanceCoordinator], TelephonyEntity, Sens
     """The account's remaining credit, polled hourly and updated after each send."""
 
     def __init__(self, entry: TelephonyConfigEntry, coordinator: BalanceCoordinator) -> None:
-        """Follow the balance coordinator."""
+        """Follow the balance coordinator; a balance in a currency is money, credits and units are not."""
         super().__init__(coordinator)
         TelephonyEntity.__init__(self, entry, BALANCE_DESCRIPTION)
+        if coordinator.data.unit in ACTIVE_CURRENCIES:
+            self._attr_device_class = SensorDeviceClass.MONETARY
+            # Money is never a measurement in Home Assistant; a balance that rises and falls is a total.
+            self._attr_state_class = SensorStateClass.TOTAL
 
     @property
     def native_value(self) -> float:
