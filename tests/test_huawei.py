@@ -258,7 +258,7 @@ async def test_errors_of_the_action(hass: HomeAssistant, huawei: fake.FakeHuawei
             wraps=datetime,
         ) as clock,
     ):
-        clock.now.return_value = datetime.now(UTC) - timedelta(hours=8)
+        clock.now.return_value = datetime.now(UTC) - timedelta(hours=3)
         with pytest.raises(HomeAssistantError, match="check that Home Assistant's clock is right") as caught:
             await send()
     assert caught.value.translation_key == "provider_error"

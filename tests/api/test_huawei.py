@@ -12,6 +12,7 @@ import pytest
 from custom_components.cloud_telephony.api import (
     AuthError,
     EventType,
+    InsufficientBalanceError,
     InvalidNumberError,
     PayloadError,
     ProviderConnectionError,
@@ -135,10 +136,25 @@ async def test_wrong_secret_is_caught_by_the_server(fake_huawei: tuple[fake.Fake
             await _client(session, url, "wrong-secret").async_send_voice_code("+8613500000001", "1234")
 
 
+async def test_beijing_time_is_tried_after_a_time_refusal(fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
+    """Huawei's documents say UTC, and later Beijing time written with a Z: whichever it wants works."""
+    server, url = fake_huawei
+    server.beijing_time = True
+    async with aiohttp.ClientSession() as session:
+        client = _client(session, url)
+        placed = await client.async_send_voice_code("+8613500000001", "1234")
+        assert placed.job_id == fake.SESSION_ID
+        assert len(server.headers) == 2  # refused in UTC, accepted in Beijing time
+        await client.async_send_voice_code("+8613500000001", "5678")
+        assert len(server.headers) == 3  # remembered: one request
+    assert len(server.calls) == 2
+
+
 async def test_clock_skew_has_a_clear_hint(fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
     _, url = fake_huawei
     async with aiohttp.ClientSession() as session:
-        client = _client(session, url, clock=lambda: datetime.now(UTC) - timedelta(hours=8))
+        # Three hours off: wrong both as UTC and as Beijing time.
+        client = _client(session, url, clock=lambda: datetime.now(UTC) - timedelta(hours=3))
         with pytest.raises(ProviderError, match="check that Home Assistant's clock is right") as caught:
             await client.async_send_voice_code("+8613500000001", "1234")
         assert caught.value.code == "1010013"
@@ -177,6 +193,19 @@ async def test_validate(fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
         )
         with pytest.raises(RequestValidationError, match="access address"):
             await bad.async_validate()
+        # A wrong access address answers something that is not Huawei's: not a pass.
+        with pytest.raises(ProviderError, match="not JSON"):
+            await _client(session, url + "/nowhere").async_validate()
+        # An account that cannot call is no pass either.
+        server.stop_reply = {"resultcode": "1010007", "resultdesc": "User not active"}
+        with pytest.raises(InsufficientBalanceError):
+            await _client(session, url).async_validate()
+        server.stop_reply = {"resultcode": "1010021", "resultdesc": "Application unavailable"}
+        with pytest.raises(ProviderError, match="1010021"):
+            await _client(session, url).async_validate()
+        server.stop_reply = {"resultdesc": "no code"}
+        with pytest.raises(ProviderError, match="without a result code"):
+            await _client(session, url).async_validate()
     assert server.calls == []  # nothing was dialled
 
 
@@ -186,11 +215,11 @@ async def test_validate(fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
         ("1010003", AuthError),
         ("1020150", AuthError),
         ("1023006", AuthError),
-        ("1023020", AuthError),
+        ("1023020", ProviderError),  # not one of the documented authentication codes
         ("1023035", AuthError),
         ("1010010", RateLimitedError),
         ("1020165", RateLimitedError),
-        ("1010007", ProviderError),
+        ("1010007", InsufficientBalanceError),
         ("1012006", ProviderError),
     ],
 )

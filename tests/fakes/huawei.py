@@ -7,7 +7,7 @@ formula, Base64(HMAC-SHA256(app_secret, Nonce + Created)), not with the client's
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import hashlib
 import hmac
 import json
@@ -35,6 +35,9 @@ class FakeHuawei:
         self.calls: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.reply: dict[str, Any] | None = None
+        self.stop_reply: dict[str, Any] = {"resultcode": "1010002", "resultdesc": "Invalid request."}
+        # The 2026-01 documents: Created in Beijing time (UTC+8), still written with a Z.
+        self.beijing_time = False
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -56,9 +59,10 @@ class FakeHuawei:
             return web.json_response(
                 {"resultcode": "1023006", "resultdesc": "Created is malformed"}, status=400
             )
+        server_clock = datetime.now(UTC) + timedelta(hours=8 if self.beijing_time else 0)
         skew = abs(
             (
-                datetime.now(UTC) - datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+                server_clock - datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
             ).total_seconds()
         )
         if skew > MAX_SKEW_SECONDS:
@@ -83,4 +87,4 @@ class FakeHuawei:
     async def call_stop(self, request: web.Request) -> web.Response:
         if (failure := self._auth_failure(request)) is not None:
             return failure
-        return web.json_response({"resultcode": "1010002", "resultdesc": "Invalid request."})
+        return web.json_response(self.stop_reply)

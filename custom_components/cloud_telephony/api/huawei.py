@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 import hashlib
 import hmac
@@ -21,6 +21,7 @@ from .models import (
     CallStatus,
     Direction,
     EventType,
+    InsufficientBalanceError,
     InvalidNumberError,
     PayloadError,
     PlacedCalls,
@@ -51,12 +52,18 @@ AUTHORIZATION: Final = 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"'
 CHINESE: Final = 2
 """The only `languageType` Huawei documents."""
 
-# Result codes: the authentication family, flow control, and the clock check.
+# Result codes (rtc_04_0030): the authentication family, flow control, the clock check, and an
+# account that cannot call (arrears, application or number unusable).
 _AUTH_CODES: Final = frozenset(
-    {"1010003", "1010008", "1020150", *(str(code) for code in range(1023006, 1023036))}
+    {"1010003", "1010008", "1020150", *(str(code) for code in range(1023006, 1023012)), "1023034", "1023035"}
 )
 _RATE_CODES: Final = frozenset({"1010010", "1020165"})
 _CLOCK_CODE: Final = "1010013"
+_ARREARS_CODE: Final = "1010007"
+_UNUSABLE_CODES: Final = frozenset({_ARREARS_CODE, "1010011", "1010021", "1012006"})
+# Huawei's documents disagree on `Created`: UTC, or Beijing time (UTC+8) written with a Z. UTC is
+# sent first; a time refusal is retried once with the other reading, which is then kept.
+_CREATED_OFFSETS: Final = (timedelta(0), timedelta(hours=8))
 _E164: Final = re.compile(r"^\+[1-9]\d{6,14}$")
 
 _PROGRESS: Final = {
@@ -130,6 +137,7 @@ class HuaweiClient:
         self._language_type = language_type
         self._base_url = base_url.rstrip("/")
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._created_offset = _CREATED_OFFSETS[0]
 
     async def async_validate(self) -> None:
         """Check what can be checked without placing a call.
@@ -141,10 +149,11 @@ class HuaweiClient:
         check_settings(self._base_url, self._display_number, self._pre_tone)
         try:
             await self._post(CALL_STOP_PATH, {"signal": "call_stop", "sessionid": "0"})
-        except (AuthError, ProviderConnectionError, RateLimitedError):
+        except (AuthError, ProviderConnectionError, RateLimitedError, InsufficientBalanceError):
             raise
         except ProviderError as err:
-            if err.code == _CLOCK_CODE:
+            if err.code is None or err.code in _UNUSABLE_CODES or err.code == _CLOCK_CODE:
+                # Not Huawei's own answer (a wrong address), or an account that cannot call.
                 raise
             # The expected answer: no such session. The credentials passed.
 
@@ -188,8 +197,19 @@ class HuaweiClient:
         return PlacedCalls(session_id)
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await self._post_once(path, body, self._created_offset)
+        except ProviderError as err:
+            if err.code != _CLOCK_CODE:
+                raise
+            other = next(offset for offset in _CREATED_OFFSETS if offset != self._created_offset)
+            answer = await self._post_once(path, body, other)
+            self._created_offset = other
+            return answer
+
+    async def _post_once(self, path: str, body: dict[str, Any], created_offset: timedelta) -> dict[str, Any]:
         nonce = uuid.uuid4().hex
-        created = self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        created = (self._clock().astimezone(UTC) + created_offset).strftime("%Y-%m-%dT%H:%M:%SZ")
         headers = {
             "Content-Type": "application/json;charset=UTF-8",
             **aksk_headers(self._app_key, self._app_secret, nonce, created),
@@ -208,7 +228,9 @@ class HuaweiClient:
         code = text_or_none(answer.get("resultcode"))
         if code == "0":
             return answer
-        raise result_error(code or str(status), text_or_none(answer.get("resultdesc")))
+        if code is None:
+            raise ProviderError(f"Huawei answered HTTP {status} without a result code")
+        raise result_error(code, text_or_none(answer.get("resultdesc")))
 
 
 def result_error(code: str, description: str | None) -> Exception:
@@ -216,6 +238,8 @@ def result_error(code: str, description: str | None) -> Exception:
     reason = f"{description or 'error'} ({code})"
     if code in _AUTH_CODES:
         return AuthError(reason)
+    if code == _ARREARS_CODE:
+        return InsufficientBalanceError(f"{reason}: the Huawei Cloud account is not active (arrears?)", code)
     if code in _RATE_CODES:
         return RateLimitedError(f"{reason}: Huawei's flow control; try again later", code)
     if code == _CLOCK_CODE:
