@@ -215,7 +215,7 @@ async def test_wait_for_result_returns_the_key_pressed(
             "status": "busy",
             "key_pressed": None,
             "duration": None,
-            "key_result": "hung_up_before_prompt",
+            "key_result": None,  # nobody answered, so nobody hung up before the prompt
         },
     ]
     assert hass.states.get(LAST_CALL_STATUS).state == "busy"

@@ -167,6 +167,7 @@ def test_prompt_needs_exactly_one_content(prompt: dict[str, str]) -> None:
         ("+905320000000", "5320000000"),
         ("905320000000", "5320000000"),
         ("05320000000", "5320000000"),
+        ("0212 123 45 67", "2121234567"),
         ("5320000000", "5320000000"),
         ("+4915112345678", "004915112345678"),
     ],
@@ -191,6 +192,11 @@ async def test_balance(fake_netgsm: tuple[fake.FakeNetgsm, str]) -> None:
     _, url = fake_netgsm
     async with aiohttp.ClientSession() as session:
         assert await _client(session, url).async_validate() == Balance(amount=34.02, unit="TRY")
+        with pytest.raises(AuthError, match="code 30"):
+            await _client(session, url, "wrong").async_get_balance()
+    server, _ = fake_netgsm
+    server.balance_plain_codes = True
+    async with aiohttp.ClientSession() as session:
         with pytest.raises(AuthError, match="code 30"):
             await _client(session, url, "wrong").async_get_balance()
 
@@ -484,6 +490,14 @@ def test_documented_webhook_with_masked_digits_is_refused() -> None:
         _webhook(fixture_bytes("netgsm/seed_webhook_masked.json"))
 
 
+@pytest.mark.parametrize("state", [2, 3, 7])
+def test_unanswered_call_with_a_key_menu_has_no_key_result(state: int) -> None:
+    """Nobody listened, so nobody left before the key prompt."""
+    body = {"bulkid": 1, "callee": "5530000000", "state": state, "type": 3, "detail": {}}
+    [event] = _webhook(json.dumps(body).encode())
+    assert event.extra["key_result"] is None
+
+
 @pytest.mark.parametrize(
     ("state", "status"), [(1, "answered"), ("2", "not_answered"), (3, "unreachable"), (7, "busy")]
 )
@@ -505,6 +519,7 @@ def test_states(state: int | str, status: str) -> None:
     ],
 )
 def test_key_press_outcomes(detail: dict[str, object], key_pressed: str | None, key_result: str) -> None:
+    """`push_button` of an answered call with a key menu (type 3)."""
     body = {
         "bulkid": 1,
         "callee": "5530000000",

@@ -36,6 +36,8 @@ class FakeNetgsm:
         self.send_reply: str | None = None
         self.next_job = FIRST_JOB_ID
         self.audio_list = AUDIO_LIST
+        # The legacy convention: HTTP 200 with a bare code (Netgsm answers so for a refused IP).
+        self.balance_plain_codes = False
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024)
@@ -54,6 +56,8 @@ class FakeNetgsm:
     async def balance(self, request: web.Request) -> web.Response:
         body = await request.json()
         if not self._authorized(body.get("usercode"), body.get("password")):
+            if self.balance_plain_codes:
+                return web.Response(text="30")
             return web.json_response({"code": "30", "description": "Invalid credentials"}, status=406)
         if body.get("stip") != 2:
             return web.json_response({"code": "70"}, status=406)

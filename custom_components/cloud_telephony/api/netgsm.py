@@ -134,6 +134,9 @@ class NetgsmClient:
             document = json.loads(text)
         except (ValueError, RecursionError):
             document = None
+        if isinstance(document, int | str) or (document is None and is_ascii_number(text.strip())):
+            # A bare code, as the legacy endpoints answer (30: credentials, permission or IP).
+            raise _coded_error(str(document if document is not None else text.strip()), _BALANCE_ERRORS)
         if not isinstance(document, dict):
             raise ProviderError("Netgsm's balance answer is not JSON")
         code = text_or_none(document.get("code"))
@@ -355,7 +358,8 @@ def national_number(number: str) -> str:
         return digits[2:]
     if number.startswith("+"):
         return "00" + digits
-    return digits.removeprefix("0") if len(digits) == 11 and digits.startswith("05") else digits
+    # National format: 0 and ten digits, mobile (05…) or landline (0212…).
+    return digits.removeprefix("0") if len(digits) == 11 and digits.startswith("0") else digits
 
 
 def _istanbul(moment: datetime, pattern: str) -> str:
@@ -452,7 +456,8 @@ def _webhook_item(item: dict[str, JsonValue], region: str | None) -> TelephonyEv
     key_pressed: str | None = None
     if message_type in (3, 4) or push_button is not None:
         if push_button is None:
-            key_result = "hung_up_before_prompt"
+            # Netgsm's NULL: listened, and left before the key prompt; only an answered call did.
+            key_result = "hung_up_before_prompt" if _STATUSES[state] is CallStatus.ANSWERED else None
         elif push_button == "-1":
             key_result = "no_key_in_time"
         else:
