@@ -9,6 +9,7 @@ from custom_components.cloud_telephony.api import (
     AuthError,
     ProviderConnectionError,
     ProviderError,
+    RateLimitedError,
     bulutfon as bulutfon_api,
 )
 from custom_components.cloud_telephony.api.bulutfon import BulutfonAccount, BulutfonClient
@@ -37,7 +38,7 @@ async def test_validate_returns_the_account(fake_bulutfon: tuple[fake.FakeBulutf
     [
         ("wrong-token", AuthError, "invalid_token"),
         (fake.FORBIDDEN_TOKEN, AuthError, "This API user may not read the account"),
-        (fake.RATE_LIMITED_TOKEN, ProviderError, "request limit"),
+        (fake.RATE_LIMITED_TOKEN, RateLimitedError, "request limit"),
         (fake.BROKEN_TOKEN, ProviderConnectionError, "HTTP 502"),
         (fake.NOT_JSON_TOKEN, ProviderError, "not JSON"),
         (fake.ODD_TOKEN, ProviderError, "Bad request"),

@@ -16,6 +16,7 @@ from .models import (
     PayloadError,
     ProviderConnectionError,
     ProviderError,
+    RateLimitedError,
     TelephonyEvent,
     WebhookRequest,
 )
@@ -99,7 +100,7 @@ class BulutfonClient:
         if status in (401, 403):
             raise AuthError(_error_text(text) or "Bulutfon refused the API token")
         if status == 429:
-            raise ProviderError("Bulutfon's request limit was reached; try again later")
+            raise RateLimitedError("Bulutfon's request limit was reached; try again later", "429")
         if status >= 500:
             raise ProviderConnectionError(f"Bulutfon answered HTTP {status}")
         if status >= 400:
