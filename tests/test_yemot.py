@@ -170,7 +170,8 @@ async def test_spoken_call_results_are_not_promised(
 async def test_voice_code_in_hebrew(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
     await _action(hass, "send_voice_code", to="054-9876543", code="12", language="he")
     _, params, _ = yemot.requests[-1]
-    assert params["ttsMessage"] == "קוד האימות שלך הוא: אחת, שתיים. שוב: אחת, שתיים."
+    assert params["ttsMessage"] == "קוד האימות שלך הוא: אחת, שתיים."
+    assert params["repeatFile"] == "2"
 
 
 async def test_campaign_of_500(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:

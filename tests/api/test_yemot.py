@@ -137,8 +137,14 @@ async def test_voice_code(fake_yemot: fake.FakeYemot) -> None:
         client = _client(session)
         await client.async_send_voice_code("+972541234567", "4711", language="he", repeat=3)
         _, params, _ = fake_yemot.requests[-1]
-        assert params["ttsMessage"] == "קוד האימות שלך הוא: ארבע, שבע, אחת, אחת. שוב: ארבע, שבע, אחת, אחת."
+        # The message names the code once; Yemot plays it `repeat` times.
+        assert params["ttsMessage"] == "קוד האימות שלך הוא: ארבע, שבע, אחת, אחת."
         assert params["repeatFile"] == "3"
+        await client.async_send_voice_code("+972541234567", "4711")
+        _, params, _ = fake_yemot.requests[-1]
+        assert params["repeatFile"] == "2"
+        with pytest.raises(RequestValidationError, match="1 to 9 times"):
+            await client.async_send_voice_code("+972541234567", "4711", repeat=0)
         with pytest.raises(InvalidNumberError, match="not Vaild"):
             await client.async_send_voice_code("0510000000", "12")
         with pytest.raises(RequestValidationError, match="1 to 12 digits"):
@@ -228,7 +234,7 @@ def test_israeli_number(number: str, expected: str) -> None:
 
 
 def test_spoken_code_in_english() -> None:
-    assert spoken_code("90", "en-US") == "Your verification code is: nine, zero. Again: nine, zero."
+    assert spoken_code("90", "en-US") == "Your verification code is: nine, zero."
 
 
 def test_webhook_posts_are_refused() -> None:

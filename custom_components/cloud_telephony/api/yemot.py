@@ -41,6 +41,8 @@ from .payload import (
 )
 
 PROVIDER: Final = "yemot"
+# How often a voice code is read when the action does not say (Yemot's own default for repeatFile).
+DEFAULT_CODE_READINGS: Final = 2
 API_URL: Final = "https://www.call2all.co.il"
 DEFAULT_SERVER: Final = "ym"
 REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=30)
@@ -149,12 +151,19 @@ class YemotClient:
         pre_tone: str | None = None,
         post_tone: str | None = None,
     ) -> PlacedCalls:
-        """Read a numeric code slowly in a short Hebrew or English sentence (twice by default)."""
+        """Read a numeric code slowly in a short Hebrew or English sentence, `repeat` times (default 2).
+
+        The sentence names the code once; Yemot plays the whole message `repeatFile` times.
+        """
         if not is_ascii_number(code) or not 1 <= len(code) <= 12:
             raise RequestValidationError("the code must be 1 to 12 digits")
-        params: dict[str, Any] = {"phones": _phones([to]), "ttsMessage": spoken_code(code, language)}
-        if repeat is not None:
-            params["repeatFile"] = repeat
+        if repeat is not None and not 1 <= repeat <= 9:
+            raise RequestValidationError("Yemot reads a code 1 to 9 times")
+        params: dict[str, Any] = {
+            "phones": _phones([to]),
+            "ttsMessage": spoken_code(code, language),
+            "repeatFile": DEFAULT_CODE_READINGS if repeat is None else repeat,
+        }
         answer = await self._command("SendTTS", params)
         campaign = _campaign(answer, "CampaignId", "ErrorCalls")
         _raise_if_refused(to, campaign.errors)
@@ -366,8 +375,7 @@ def spoken_code(code: str, language: str) -> str:
     language = language.lower()[:2]
     words = _DIGITS.get(language, _DIGITS["en"])
     spelled = ", ".join(words[int(digit)] for digit in code)
-    intro, again = _SENTENCES.get(language, _SENTENCES["en"])
-    return f"{intro} {spelled}. {again} {spelled}."
+    return f"{_SENTENCES.get(language, _SENTENCES['en'])} {spelled}."
 
 
 _DIGITS: Final = {
@@ -375,6 +383,6 @@ _DIGITS: Final = {
     "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
 }
 _SENTENCES: Final = {
-    "he": ("קוד האימות שלך הוא:", "שוב:"),
-    "en": ("Your verification code is:", "Again:"),
+    "he": "קוד האימות שלך הוא:",
+    "en": "Your verification code is:",
 }
