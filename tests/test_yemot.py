@@ -107,6 +107,34 @@ async def test_inbox_is_read_at_the_interval(hass: HomeAssistant, yemot: fake.Fa
     assert [event.data["message"] for event in received] == ["סגור את השער"]
 
 
+async def test_first_message_of_an_empty_inbox_is_news(
+    hass: HomeAssistant, yemot_entry: MockConfigEntry, setup_entry: SetupEntry, fake_yemot: fake.FakeYemot
+) -> None:
+    """A new system's inbox is empty at setup: its very first message fires."""
+    fake_yemot.inbox = []
+    await setup_entry(yemot_entry)
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    fake_yemot.inbox.append(_row(972549876543, "ראשונה", "22:40:54 2024-07-30"))
+    await yemot_entry.runtime_data.inbox.async_refresh()
+    await hass.async_block_till_done()
+    assert [event.data["message"] for event in received] == ["ראשונה"]
+
+
+async def test_messages_in_the_repeated_hour_are_news(
+    hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
+) -> None:
+    """When daylight saving time ends, 01:10 comes after 01:50: both are news, each once."""
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    inbox = yemot_entry.runtime_data.inbox
+    yemot.inbox.append(_row(972549876543, "before the change", "01:50:00 2025-10-26"))
+    await inbox.async_refresh()
+    yemot.inbox.append(_row(972549876543, "after the change", "01:10:00 2025-10-26"))
+    await inbox.async_refresh()
+    await inbox.async_refresh()
+    await hass.async_block_till_done()
+    assert [event.data["message"] for event in received] == ["before the change", "after the change"]
+
+
 async def test_reply_to_an_sms_we_sent_is_linked(
     hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -49,6 +49,9 @@ class BalanceCoordinator(DataUpdateCoordinator[Balance]):
 
 
 DEFAULT_INBOX_INTERVAL = timedelta(seconds=60)
+# How far before the newest message seen a message still counts as news when its identity is new:
+# more than the hour that daylight saving time repeats.
+INBOX_LOOK_BACK = timedelta(hours=2)
 
 
 class InboxCoordinator(DataUpdateCoordinator[int]):
@@ -79,21 +82,35 @@ class InboxCoordinator(DataUpdateCoordinator[int]):
         history = runtime.history
         cursor = history.cursor
         stamped = [(_stamp(event), event) for event in events]
-        dated = [(stamp, event) for stamp, event in stamped if stamp is not None]
-        if dated:
-            newest = max(stamp for stamp, _ in dated)
-            history.set_cursor([newest, *(event.dedupe_key for stamp, event in dated if stamp == newest)])
+        since = cursor[0] if cursor else ""
+        newest = max([since, *(stamp for stamp, _ in stamped if stamp is not None)])
+        # The identities of the messages in the look-back window: all of them at the first poll
+        # (the inbox's past is not news), afterwards also the ones that are news now.
+        window_start = _minus(newest, INBOX_LOOK_BACK)
+        history.set_cursor(
+            [
+                newest,
+                *(event.dedupe_key for stamp, event in stamped if stamp is not None and stamp > window_start),
+            ]
+        )
         if cursor is None:
-            # First poll: the inbox's past is not news.
             return 0
-        since, seen = cursor[0], set(cursor[1:])
+        seen = set(cursor[1:])
+        # Not only what is newer than the newest message seen: a message within the look-back
+        # window before it is news too when its identity is new (Yemot's times are local, so
+        # in the hour repeated when daylight saving time ends a later message looks older).
         fresh = [
             event
             for stamp, event in stamped
-            if stamp is None or stamp > since or (stamp == since and event.dedupe_key not in seen)
+            if stamp is None or (stamp > _minus(since, INBOX_LOOK_BACK) and event.dedupe_key not in seen)
         ]
         self._process(fresh)
         return len(fresh)
+
+
+def _minus(stamp: str, span: timedelta) -> str:
+    """Return a cursor time moved back by a span (the empty cursor stays empty)."""
+    return (datetime.fromisoformat(stamp) - span).isoformat() if stamp else ""
 
 
 def _stamp(event: TelephonyEvent) -> str | None:
