@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import json
 from typing import Any
@@ -23,6 +24,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cloud_telephony.api import ProviderConnectionError
+from custom_components.cloud_telephony.api.bulkgate import BulkGateClient
 from custom_components.cloud_telephony.const import CONF_APPLICATION_TOKEN, DOMAIN
 from tests.conftest import (
     BULKGATE_ENTRY_ID,
@@ -416,3 +418,39 @@ async def test_a_long_batch_lets_other_work_run(
     assert await response.json() == {"accepted": 1000, "duplicates": 0}
     assert len(statuses) == 1000
     assert 0 < seen_by_other_work[0] < 1000
+
+
+async def test_a_send_across_a_reload_is_remembered_by_the_new_entry(
+    hass: HomeAssistant,
+    bulkgate: fake.FakeBulkGate,
+    bulkgate_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """The reply to an SMS sent while the entry reloaded is linked, and the old history writes nothing."""
+    gate = asyncio.Event()
+    original = BulkGateClient.async_send_sms
+
+    async def slow_send(self: BulkGateClient, *args: Any) -> Any:
+        await gate.wait()
+        return await original(self, *args)
+
+    with patch.object(BulkGateClient, "async_send_sms", slow_send):
+        task = hass.async_create_task(_send(hass, to="+420603123456", message="Open the gate?"))
+        await asyncio.sleep(0.05)
+        assert await hass.config_entries.async_reload(bulkgate_entry.entry_id)
+        gate.set()
+        response = await task
+    message_id = response["messages"][0]["message_id"]
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    client = await hass_client_no_auth()
+    await client.post(BULKGATE_WEBHOOK_PATH, json={"status": 10, "from": "420603123456", "text": "yes"})
+    await hass.async_block_till_done()
+    assert received[0].data["in_reply_to"]["message_id"] == message_id
+
+    # What the running entry accepted is what is stored; the closed history of the first setup
+    # never writes over it.
+    assert await hass.config_entries.async_unload(bulkgate_entry.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{BULKGATE_ENTRY_ID}"]["data"]
+    assert message_id in stored["sent"]
+    assert len(stored["seen"]) == 1

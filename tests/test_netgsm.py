@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -21,6 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cloud_telephony import calls as calls_module
+from custom_components.cloud_telephony.api.netgsm import NetgsmClient
 from custom_components.cloud_telephony.const import DOMAIN
 from tests.conftest import (
     EXTERNAL_URL,
@@ -531,3 +533,58 @@ async def test_expired_polled_jobs_are_not_resumed(
     await setup_entry(netgsm_entry)
     assert netgsm_entry.runtime_data.calls.pending == {"new": {"waiting_for": 1, "polled": True}}
     assert list(netgsm_entry.runtime_data.history.polled_jobs) == ["new"]
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_waiting_action_returns_when_the_entry_reloads(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry
+) -> None:
+    """Saving the options reloads the entry: a waiting action returns then, not at its timeout."""
+    task = hass.async_create_task(
+        _call(hass, "send_voice_message", to="5320000000", message="x", wait_for_result=True, timeout=600)
+    )
+    await _until(lambda: JOB in netgsm_entry.runtime_data.calls.pending)
+    assert await hass.config_entries.async_reload(netgsm_entry.entry_id)
+    async with asyncio.timeout(5):
+        response = await task
+    assert response["complete"] is False
+    assert response["results"] == [
+        {"to": "+905320000000", "status": None, "key_pressed": None, "duration": None, "key_result": None}
+    ]
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_a_cancelled_wait_forgets_its_job(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry
+) -> None:
+    task = hass.async_create_task(
+        _call(hass, "send_voice_message", to="5320000000", message="x", wait_for_result=True, timeout=600)
+    )
+    await _until(lambda: JOB in netgsm_entry.runtime_data.calls.pending)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert netgsm_entry.runtime_data.calls.pending == {}
+
+
+@pytest.mark.usefixtures("fast_polling")
+async def test_a_send_finishing_after_unload_starts_no_polling(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry
+) -> None:
+    """A job placed while the entry unloads is not polled by the tracker that was shut down."""
+    gate = asyncio.Event()
+    original = NetgsmClient.async_send_voice_message
+
+    async def slow_send(self: NetgsmClient, message: Any) -> Any:
+        await gate.wait()
+        return await original(self, message)
+
+    with patch.object(NetgsmClient, "async_send_voice_message", slow_send):
+        task = hass.async_create_task(_call(hass, "send_voice_message", to="5320000000", message="x"))
+        await asyncio.sleep(0.05)
+        assert await hass.config_entries.async_unload(netgsm_entry.entry_id)
+        gate.set()
+        response = await task
+    assert response["message_id"] == JOB
+    await asyncio.sleep(0.3)
+    assert netgsm.report_queries == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
@@ -193,6 +194,18 @@ async def test_spoken_call_results_are_not_promised(
     _, params, _ = yemot.requests[-1]
     assert "callbackUrl" not in params
     assert not [issue for domain, issue in issue_registry.issues if domain == DOMAIN]
+
+
+async def test_waiting_for_a_result_that_cannot_come_returns_at_once(
+    hass: HomeAssistant, yemot: fake.FakeYemot
+) -> None:
+    """Yemot reports no outcomes: an action asking to wait is answered now, not at its timeout."""
+    async with asyncio.timeout(5):
+        response = await _action(
+            hass, "send_voice_message", to="054-9876543", message="x", wait_for_result=True, timeout=600
+        )
+    assert response["complete"] is False
+    assert response["results"][0]["status"] is None
 
 
 async def test_voice_code_in_hebrew(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:

@@ -32,7 +32,12 @@ from .entity import device_info
 from .errors import provider_errors
 from .history import EventHistory
 from .services import async_setup_services
-from .webhook import async_delete_public_url_issue, async_process_events, async_register_webhook
+from .webhook import (
+    async_delete_public_url_issue,
+    async_process_events,
+    async_register_webhook,
+    async_unregister_webhook,
+)
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -73,7 +78,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
 
         calls.set_poller(client, process_polled)
     calls.async_resume()
-    entry.async_on_unload(calls.async_stop)
+    entry.async_on_unload(calls.async_shutdown)
     entry.async_on_unload(async_register_webhook(hass, entry))
     if isinstance(client, InboxClient):
         seconds = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_INBOX_INTERVAL.total_seconds())
@@ -118,10 +123,13 @@ def _async_reload_on_new_options(
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
-    """Stop listening and write the history now rather than after the debounce."""
+    """Stop taking events, then write the history now rather than after the debounce."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.history.async_flush()
+        # Before the last write: nothing may be acknowledged after it.
+        async_unregister_webhook(hass, entry)
+        entry.runtime_data.calls.async_shutdown()
+        await entry.runtime_data.history.async_close()
     return unloaded
 
 

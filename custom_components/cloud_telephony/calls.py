@@ -61,6 +61,7 @@ class CallTracker:
         self._client: ResultPollingClient | None = None
         self._sink: EventSink | None = None
         self._unsub_poll: CALLBACK_TYPE | None = None
+        self._shut_down = False
 
     def set_poller(self, client: ResultPollingClient, sink: EventSink) -> None:
         """Say how to ask for outcomes and where to send them, for jobs without a webhook."""
@@ -86,7 +87,7 @@ class CallTracker:
                 continue
             # Outcomes that arrived before the restart were already reported; only the
             # numbers still missing are waited for.
-            outcomes = {key: dict(_NO_OUTCOME) for key in stored["completed"]}
+            outcomes = {key: dict(NO_OUTCOME) for key in stored["completed"]}
             self._jobs[job_id] = _Job(
                 numbers=list(stored["numbers"]), expires=expires, poll=True, outcomes=outcomes
             )
@@ -94,7 +95,7 @@ class CallTracker:
 
     @callback
     def _async_start_polling(self) -> None:
-        if self._client is not None and self._unsub_poll is None:
+        if self._client is not None and self._unsub_poll is None and not self._shut_down:
             self._unsub_poll = async_track_time_interval(
                 self._hass, self._async_poll, POLL_INTERVAL, name="cloud_telephony call results"
             )
@@ -129,22 +130,28 @@ class CallTracker:
             self._history.save_polled_job(str(data["call_id"]), job.stored())
 
     async def async_wait(self, job_id: str, seconds: float) -> dict[str, Any]:
-        """Wait until every number of the job has an outcome, or the given seconds pass."""
+        """Wait until every number of the job has an outcome, the seconds pass, or the entry unloads."""
         job = self._jobs[job_id]
-        with suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await job.done.wait()
-        if not job.poll or job.done.is_set():
-            # Nobody else needs it: the webhook's later events find no job and pass by.
-            self._forget(job_id)
-        results = [
-            {"to": number, **job.outcomes.get(match_key(number), _NO_OUTCOME)} for number in job.numbers
-        ]
-        return {"results": results, "complete": job.done.is_set()}
+        try:
+            with suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await job.done.wait()
+        finally:
+            # Also when the waiting action is cancelled. A polled job stays until it completes.
+            if not job.poll or not job.missing():
+                self._forget(job_id)
+        return results_of(job.numbers, job.outcomes) | {"complete": not job.missing()}
 
     @callback
-    def async_stop(self) -> None:
-        """Stop polling (the entry unloads); waiting actions end at their timeout."""
+    def async_shutdown(self) -> None:
+        """Stop for good (the entry unloads): no more polling, and waiting actions return now."""
+        self._shut_down = True
+        self._async_stop_polling()
+        for job in self._jobs.values():
+            job.done.set()
+
+    @callback
+    def _async_stop_polling(self) -> None:
         if self._unsub_poll is not None:
             self._unsub_poll()
             self._unsub_poll = None
@@ -161,7 +168,7 @@ class CallTracker:
             self._forget(job_id)
         pending = [job_id for job_id, job in self._jobs.items() if job.poll]
         if not pending:
-            self.async_stop()
+            self._async_stop_polling()
             return
         if self._client is None or self._sink is None:  # pragma: no cover - set before any polled job
             return
@@ -175,7 +182,13 @@ class CallTracker:
         await self._sink(events)
 
 
-_NO_OUTCOME: Final = {"status": None, "key_pressed": None, "duration": None, "key_result": None}
+NO_OUTCOME: Final = {"status": None, "key_pressed": None, "duration": None, "key_result": None}
+
+
+def results_of(numbers: Iterable[str], outcomes: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Return the `results` of a wait: each number's outcome, or nothing known yet."""
+    known = outcomes or {}
+    return {"results": [{"to": number, **known.get(match_key(number), NO_OUTCOME)} for number in numbers]}
 
 
 def _outcome(data: dict[str, Any]) -> dict[str, Any]:

@@ -74,6 +74,7 @@ class EventHistory:
         self._cursor: list[str] | None = None
         self._polled: dict[str, PolledJob] = {}
         self._save_scheduled = False
+        self._closed = False
 
     async def async_load(self) -> None:
         """Read what the previous run left behind."""
@@ -185,9 +186,10 @@ class EventHistory:
         """Return how many provider identities are remembered for de-duplication."""
         return len(self._seen)
 
-    async def async_flush(self) -> None:
-        """Write now (on unload), instead of waiting for the debounce."""
+    async def async_close(self) -> None:
+        """Write now (the entry unloads) and never again: a reloaded entry has its own history."""
         await self._store.async_save(self._as_stored())
+        self._closed = True
 
     async def async_remove(self) -> None:
         """Delete the stored file (the entry was removed)."""
@@ -216,7 +218,7 @@ class EventHistory:
     def _schedule_save(self) -> None:
         # One pending write at a time: a busy line is written at most STORE_SAVE_DELAY seconds
         # after its first unsaved change, instead of the delay restarting with every event.
-        if not self._save_scheduled:
+        if not self._save_scheduled and not self._closed:
             self._save_scheduled = True
             self._store.async_delay_save(self._as_stored, STORE_SAVE_DELAY)
 

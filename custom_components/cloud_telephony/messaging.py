@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
@@ -23,8 +24,9 @@ from .api import (
     TelephonyError,
 )
 from .api.numbers import match_key, normalize_number
+from .calls import results_of
 from .const import DOMAIN, LOGGER
-from .data import TelephonyConfigEntry
+from .data import TelephonyConfigEntry, TelephonyData
 from .webhook import async_get_callback_url
 
 
@@ -107,11 +109,26 @@ async def async_place_calls(
     if placed.errors:
         response["errors"] = dict(placed.errors)
         numbers = [number for number in numbers if not _refused(number, placed.errors)]
-    if wait_seconds is not None or poll:
-        runtime.calls.async_track(job_id, numbers, poll=poll)
-    if wait_seconds is not None:
-        response.update(await runtime.calls.async_wait(job_id, wait_seconds))
+    # The entry may have reloaded while the provider answered: track with the one that runs now.
+    live = loaded_runtime(entry)
+    reported = callback_url is not None or poll
+    if live is not None and numbers and (poll or (wait_seconds is not None and reported)):
+        live.calls.async_track(job_id, numbers, poll=poll)
+        if wait_seconds is not None:
+            response.update(await live.calls.async_wait(job_id, wait_seconds))
+    elif wait_seconds is not None:
+        # Nothing to wait for: every number refused, or no outcome comes back.
+        response.update(results_of(numbers) | {"complete": not numbers})
     return response
+
+
+def loaded_runtime(entry: TelephonyConfigEntry) -> TelephonyData | None:
+    """Return the entry's runtime data as it is now, or None while it is not loaded.
+
+    A reload during a provider request replaces it; what the answer brings (a sent message, a call
+    job) belongs in the new one, and the old history is closed.
+    """
+    return entry.runtime_data if entry.state is ConfigEntryState.LOADED else None
 
 
 def _refused(number: str, errors: Mapping[str, str]) -> bool:
@@ -158,13 +175,15 @@ async def async_send_sms(
             failures.append(err)
             results.append({"to": number, "error": str(err), "error_code": getattr(err, "code", None)})
             continue
-        runtime.history.record_sent(sent.message_id, number, text, sent_at=dt_util.now())
+        if (live := loaded_runtime(entry)) is not None:
+            live.history.record_sent(sent.message_id, number, text, sent_at=dt_util.now())
         results.append(_sent_result(sent))
         remaining_credit = sent.remaining_credit if sent.remaining_credit is not None else remaining_credit
     if failures and len(failures) == len(recipients):
         raise translated_error(entry, failures[0]) from failures[0]
-    if remaining_credit is not None and runtime.balance is not None:
-        runtime.balance.async_set_remaining(remaining_credit)
+    live = loaded_runtime(entry)
+    if remaining_credit is not None and live is not None and live.balance is not None:
+        live.balance.async_set_remaining(remaining_credit)
     return {"messages": results, "remaining_credit": remaining_credit}
 
 

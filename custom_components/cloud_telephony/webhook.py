@@ -128,7 +128,13 @@ def async_register_webhook(hass: HomeAssistant, entry: TelephonyConfigEntry) -> 
 
     methods = list(entry.runtime_data.provider.webhook_methods)
     webhook.async_register(hass, DOMAIN, entry.title, webhook_id, handle, allowed_methods=methods)
-    return lambda: webhook.async_unregister(hass, webhook_id)
+    return lambda: async_unregister_webhook(hass, entry)
+
+
+@callback
+def async_unregister_webhook(hass: HomeAssistant, entry: TelephonyConfigEntry) -> None:
+    """Stop answering the entry's webhook (doing it twice is harmless)."""
+    webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
 
 
 async def async_handle_webhook(
