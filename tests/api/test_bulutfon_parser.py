@@ -138,13 +138,29 @@ def test_nested_cdr_of_the_seed() -> None:
     [event] = parse_webhook(fixture_bytes("bulutfon/seed_call_hangup.json"), JSON, "TR")
     assert event.type is EventType.CALL_ENDED
     assert event.duration == 4  # answer 18:00:51 to hang-up 18:00:55
-    assert event.status == "answered"
+    # Only menu 99 picked the call up (the first leg went to the menu unanswered): no person did.
+    assert event.status == "not_answered"
     assert event.extra["hangup_cause"] == "NORMAL_CLEARING"
     assert event.extra["hangup_detail"] == "recv_bye"
     assert event.extra["call_type"] == "voice"
     assert event.extra["call_time"] == "2015-07-01T18:00:51+03:00"
     assert event.extra["recording_url"] is None  # call_record: false
     assert event.occurred_at == datetime(2015, 7, 1, 15, 0, 55, 286302, tzinfo=UTC)
+
+
+def test_nested_cdr_answered_by_an_extension() -> None:
+    document = json.loads(fixture_bytes("bulutfon/seed_call_hangup.json"))
+    document["cdr"]["callflow"].append(
+        {
+            "callee": 1000,
+            "start_time": "2015-07-01T18:00:53+03:00",
+            "answer_time": "2015-07-01T18:00:54+03:00",
+            "hangup_time": "2015-07-01T18:00:55+03:00",
+            "redirection": "CONNECTING_TO_EXTENSION",
+        }
+    )
+    [event] = parse_webhook(json.dumps(document).encode(), JSON, "TR")
+    assert event.status == "answered"
 
 
 def test_flat_fields_of_2021() -> None:

@@ -197,13 +197,24 @@ def _cdr(value: JsonValue) -> dict[str, JsonValue]:
 
 
 def _talk_time(item: dict[str, JsonValue], cdr: dict[str, JsonValue]) -> tuple[int | None, bool]:
-    """Return (talk seconds, answered) from the flat 2021 fields, else from the CDR times."""
+    """Return (talk seconds, answered by a person) from the flat 2021 fields, else from the CDR."""
     talk = int_or_none(item.get("talk_duration"))
     disposition = (text_or_none(item.get("result_disposition")) or "").upper()
+    if talk is not None or disposition:
+        return talk, disposition == "SUCCESS" or bool(talk)
     answer_time, hangup_time = _iso(cdr.get("answer_time")), _iso(cdr.get("hangup_time"))
-    if talk is None and answer_time and hangup_time:
+    if answer_time and hangup_time:
         talk = max(0, round((hangup_time - answer_time).total_seconds()))
-    answered = disposition == "SUCCESS" or bool(talk) or answer_time is not None
+    callflow = cdr.get("callflow")
+    legs = [as_object(leg) for leg in callflow] if isinstance(callflow, list) else []
+    if not legs:
+        return talk, answer_time is not None
+    # The CDR's answer time is the PBX's; a menu picking the call up is not a person answering it.
+    answered = any(
+        _iso(leg.get("answer_time")) is not None
+        and "MENU" not in (text_or_none(leg.get("redirection")) or "").upper()
+        for leg in legs
+    )
     return talk, answered
 
 
