@@ -3,9 +3,9 @@
 Run: ./scripts/benchmark throughput  [--requests N] [--concurrency N] [--rounds N]
 
 For each kind of post, N requests (each with new ids, so every one is accepted, not a duplicate)
-are sent with a fixed concurrency; the figures are requests per second and the Home Assistant
-process's CPU time per request (and per item). twilio, which turns a form post into one bus event,
-is the reference; Cloud Telephony also parses, de-duplicates, records and updates entities.
+are sent with a fixed concurrency; the figures are requests per second and the CPU time of Home
+Assistant's event loop per request (and per item). twilio, which turns a form post into one bus
+event, is the reference; Cloud Telephony also parses, de-duplicates, records and updates entities.
 """
 
 from __future__ import annotations
