@@ -222,6 +222,24 @@ async def test_deeply_nested_call_details_are_ignored(
     assert [event.data["call_id"] for event in events] == ["deep-1"]
 
 
+async def test_integers_wider_than_64_bits_do_not_break_the_history(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
+) -> None:
+    """JSON allows any integer; Home Assistant's JSON writer does not: such a value is kept as text."""
+    wide = "123456789012345678901234567890"
+    client = await hass_client_no_auth()
+    body = f'{{"event_type": "call_hangup", "uuid": "wide-1", "account_id": {wide}, "caller": {wide}}}'
+    response = await client.post(WEBHOOK_PATH, data=body, headers={"Content-Type": "application/json"})
+    assert response.status == 200
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}"]["data"]
+    assert stored["recent"][-1]["raw"]["account_id"] == wide
+    assert "wide-1:call_hangup:" in stored["seen"]
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_unknown_event_type_is_accepted_and_ignored(
     hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator

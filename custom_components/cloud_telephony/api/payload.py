@@ -40,7 +40,7 @@ def decode_body(body: bytes, content_type: str | None) -> JsonValue:
 def decode_json(text: str) -> JsonValue:
     """Decode JSON; a trailing comma before `}` or `]` (as in BulkGate's own example) is forgiven."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_json_int)
     except RecursionError as err:
         raise PayloadError("body is not valid JSON") from err
     except ValueError as err:
@@ -48,9 +48,19 @@ def decode_json(text: str) -> JsonValue:
         if repaired == text:
             raise PayloadError("body is not valid JSON") from err
     try:
-        return json.loads(repaired)
+        return json.loads(repaired, parse_int=_json_int)
     except (ValueError, RecursionError) as err:
         raise PayloadError("body is not valid JSON") from err
+
+
+def _json_int(text: str) -> int | str:
+    """Read a JSON integer; one wider than 64 bits is kept as its digits.
+
+    JSON allows any integer, but Home Assistant's JSON writer (the history store, the recorder)
+    takes 64-bit ones only: a wider one would make every later write of the history fail.
+    """
+    number = int(text) if len(text) <= 20 else None
+    return number if number is not None and -(2**63) <= number < 2**64 else text
 
 
 def _without_trailing_commas(text: str) -> str:
