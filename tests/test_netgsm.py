@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+import logging
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -282,6 +283,7 @@ async def test_without_public_url_results_are_polled(
     queries = len(netgsm.report_queries)
     await asyncio.sleep(0.2)
     assert len(netgsm.report_queries) <= queries + 1
+    assert not netgsm_entry.runtime_data.calls.polling
     assert netgsm_entry.runtime_data.calls.pending == {}
 
 
@@ -303,12 +305,15 @@ async def _poll(hass: HomeAssistant, netgsm: fake.FakeNetgsm, queries: int) -> N
 
 
 @pytest.mark.usefixtures("fast_polling")
-async def test_polling_respects_the_rate_limit(hass: HomeAssistant, netgsm: fake.FakeNetgsm) -> None:
+async def test_polling_respects_the_rate_limit(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, caplog: pytest.LogCaptureFixture
+) -> None:
     await _call(hass, "send_voice_message", to="5320000000", message="x")
     netgsm.report_limit = 0
     for queries in (1, 2, 3):
         await _poll(hass, netgsm, queries)
     # Code 80 (two queries a minute) is no error to the user; polling goes on.
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
     netgsm.report_limit = None
     netgsm.report_rows[JOB] = [f"{JOB} 5320000000 3"]
     await _poll(hass, netgsm, len(netgsm.report_queries) + 1)
@@ -509,6 +514,7 @@ async def test_polling_goes_on_after_a_restart(
     queries = len(netgsm.report_queries)
     await asyncio.sleep(0.2)
     assert len(netgsm.report_queries) <= queries + 1
+    assert not netgsm_entry.runtime_data.calls.polling
     assert netgsm_entry.runtime_data.calls.pending == {}
     assert netgsm_entry.runtime_data.history.polled_jobs == {}
 
@@ -588,3 +594,27 @@ async def test_a_send_finishing_after_unload_starts_no_polling(
     assert response["message_id"] == JOB
     await asyncio.sleep(0.3)
     assert netgsm.report_queries == []
+
+
+@pytest.mark.usefixtures("fast_polling")
+async def test_a_poll_answered_after_unload_is_dropped(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry
+) -> None:
+    """A report that arrives after the entry unloaded goes nowhere, and nothing fails."""
+    events = async_capture_events(hass, "cloud_telephony_call_status")
+    gate, fetching = asyncio.Event(), asyncio.Event()
+    original = NetgsmClient.async_poll_results
+
+    async def slow_poll(self: NetgsmClient, *args: Any) -> Any:
+        fetching.set()
+        await gate.wait()
+        return await original(self, *args)
+
+    await _call(hass, "send_voice_message", to="5320000000", message="x")
+    netgsm.report_rows[JOB] = [f"{JOB} 5320000000 1"]
+    with patch.object(NetgsmClient, "async_poll_results", slow_poll):
+        await asyncio.wait_for(fetching.wait(), 5)
+        assert await hass.config_entries.async_unload(netgsm_entry.entry_id)
+        gate.set()
+        await asyncio.sleep(0.1)
+    assert events == []

@@ -101,6 +101,11 @@ class CallTracker:
             )
 
     @property
+    def polling(self) -> bool:
+        """Return whether the report is being polled (only while polled jobs are pending)."""
+        return self._unsub_poll is not None
+
+    @property
     def pending(self) -> dict[str, dict[str, Any]]:
         """Return the jobs still waiting for outcomes: numbers left, and whether they are polled."""
         return {
@@ -179,7 +184,8 @@ class CallTracker:
         except TelephonyError as err:
             LOGGER.debug("Could not fetch call results: %s", err)
             return
-        await self._sink(events)
+        if not self._shut_down:  # the entry may have unloaded while the report was fetched
+            await self._sink(events)
 
 
 NO_OUTCOME: Final = {"status": None, "key_pressed": None, "duration": None, "key_result": None}

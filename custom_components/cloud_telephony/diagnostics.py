@@ -106,4 +106,5 @@ async def async_get_config_entry_diagnostics(
             "recent": async_redact_data(recent[-10:], TO_REDACT),
         },
         "pending_calls": runtime.calls.pending,
+        "polling_call_results": runtime.calls.polling,
     }
