@@ -17,9 +17,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 import pytest
 
+from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -119,10 +120,45 @@ async def test_diagnostics_of_every_provider_are_redacted(
     hass: HomeAssistant,
     every_provider: list[MockConfigEntry],
     hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     assert await async_setup_component(hass, "diagnostics", {})
+    # Each account's history holds the documented events, with their numbers, texts and links.
+    fired = async_capture_events(hass, MATCH_ALL)
+    # An SMS of ours to the number that replies in BulkGate's sample: the reply carries it back.
+    await hass.services.async_call(
+        DOMAIN,
+        "send_sms",
+        {"config_entry_id": every_provider[1].entry_id, "to": "+420777777777", "message": "Our private text"},
+        blocking=True,
+        return_response=True,
+    )
+    client = await hass_client_no_auth()
+    auth = {"Authorization": "Basic " + base64.b64encode(b"bulutfon:hook-secret-password").decode()}
+    for path, sample, headers in (
+        (WEBHOOK_PATH, "bulutfon/seed_call_hangup.json", auth),
+        (BULKGATE_WEBHOOK_PATH, "bulkgate/seed_dlr_and_reply.json", {}),
+        (NETGSM_WEBHOOK_PATH, "netgsm/seed_webhook.json", {}),
+        (HUAWEI_WEBHOOK_PATH, "huawei/seed_fee.json", {}),
+    ):
+        response = await client.post(path, data=fixture_bytes(sample), headers=headers)
+        assert (await response.json())["accepted"] >= 1, sample
+    await hass.async_block_till_done()
+    ours = [event.data for event in fired if event.event_type.startswith("cloud_telephony_")]
+    private = {
+        str(value)
+        for data in ours
+        for key in ("caller", "callee", "message", "recording_url")
+        if (value := data.get(key))
+    }
+    [reply] = [data for data in ours if data["type"] == "sms_received"]
+    assert reply["in_reply_to"]["message"] == "Our private text"
+    private |= {"Our private text", reply["in_reply_to"]["to"]}
     for entry in every_provider:
-        dumped = json.dumps(await get_diagnostics_for_config_entry(hass, hass_client, entry))
+        diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+        dumped = json.dumps(diagnostics, ensure_ascii=False)
+        for value in private:
+            assert value not in dumped, (entry.title, value)
         for secret in (
             *SECRETS,
             fake_bulkgate.APPLICATION_ID,
