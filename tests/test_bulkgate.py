@@ -282,17 +282,24 @@ async def test_new_recipients_appear_after_the_options_change(
         options={**bulkgate_entry.options, "recipients": "+420603123456 = Anna\n777888999 = Petr"},
     )
     await hass.async_block_till_done()
-    assert hass.states.get("notify.bulkgate_12345_sms_to_petr") is not None
+    petr = "notify.bulkgate_12345_sms_to_petr"
+    assert hass.states.get(petr) is not None
     assert hass.states.get(NOTIFY_ANNA) is not None
+    registry = er.async_get(hass)
+    # The user's own name for a recipient's entity survives later reloads.
+    registry.async_update_entity(petr, name="Petr's phone")
+    petr_id = registry.async_get(petr).id
 
-    # Taking a recipient out removes their entity, from the registry too.
+    # Taking a recipient out removes their entity, from the registry too. Petr, written now in
+    # international form, is the same recipient and keeps his entity.
     hass.config_entries.async_update_entry(
-        bulkgate_entry, options={**bulkgate_entry.options, "recipients": "777888999 = Petr"}
+        bulkgate_entry, options={**bulkgate_entry.options, "recipients": "+420777888999 = Petr"}
     )
     await hass.async_block_till_done()
     assert hass.states.get(NOTIFY_ANNA) is None
-    assert er.async_get(hass).async_get(NOTIFY_ANNA) is None
-    assert hass.states.get("notify.bulkgate_12345_sms_to_petr") is not None
+    assert registry.async_get(NOTIFY_ANNA) is None
+    assert registry.async_get(petr).id == petr_id
+    assert registry.async_get(petr).name == "Petr's phone"
 
 
 async def test_documented_delivery_report(

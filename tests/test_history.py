@@ -104,3 +104,31 @@ async def test_busy_line_is_written_within_the_save_delay(
     assert "after" not in hass_storage[key]["data"]["seen"]
     await event_after(STORE_SAVE_DELAY + 1, "final")
     assert "after" in hass_storage[key]["data"]["seen"]
+
+
+async def test_sent_messages_are_forgotten_after_48_hours(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    history = EventHistory(hass, "entry")
+    await history.async_load()
+    history.record_sent("old", "+420603123456", "first", sent_at=dt_util.now())
+    freezer.tick(timedelta(hours=49))
+    history.record_sent("new", "+420777888999", "second", sent_at=dt_util.now())
+    assert history.sent_message("old") is None
+    assert history.sent_message("new") is not None
+    assert history.replied_message("+420603123456", received_at=dt_util.now()) is None
+
+
+async def test_a_closed_history_never_writes_again(
+    hass: HomeAssistant, hass_storage: dict[str, Any], freezer: FrozenDateTimeFactory
+) -> None:
+    """The history of an unloaded entry: a late event must not overwrite the running entry's file."""
+    history = EventHistory(hass, "entry")
+    await history.async_load()
+    history.record("before", _event(), received_at=dt_util.now())
+    await history.async_close()
+    history.record("late", _event(), received_at=dt_util.now())
+    freezer.tick(timedelta(seconds=STORE_SAVE_DELAY + 1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert list(hass_storage[f"{DOMAIN}.entry"]["data"]["seen"]) == ["before"]

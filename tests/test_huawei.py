@@ -369,6 +369,19 @@ async def test_cloud_turned_on_later_gives_the_next_call_a_cloudhook(
     assert response["results_by"] == "webhook"
 
 
+async def test_cloud_without_a_subscription_is_not_asked(
+    hass: HomeAssistant, huawei: fake.FakeHuawei
+) -> None:
+    hass.config.components.add("cloud")
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=False),
+        patch.object(cloud, "async_get_or_create_cloudhook") as create,
+    ):
+        response = await _send_code(hass)
+    create.assert_not_called()
+    assert response["results_by"] == "none"
+
+
 @pytest.mark.parametrize("cloud_error", [cloud.CloudNotConnected, cloud.CloudNotAvailable])
 async def test_cloud_that_cannot_give_a_cloudhook(
     hass: HomeAssistant, huawei: fake.FakeHuawei, cloud_error: type[Exception]

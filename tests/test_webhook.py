@@ -6,7 +6,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 import json
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import Mock, patch
 from urllib.parse import urlencode
 
 import pytest
@@ -298,6 +298,8 @@ def _basic(user: str, password: str) -> str:
         (None, 401),
         (_basic("bulutfon", "wrong"), 401),
         (_basic("other", "s3cret:pass"), 401),
+        # The scheme's name is case-insensitive (RFC 9110).
+        (_basic("bulutfon", "s3cret:pass").replace("Basic", "basic"), 200),
         ("Bearer s3cret:pass", 401),
         ("Basic !!!not-base64", 401),
         (_basic("bulutfon", "s3cret:pass"), 200),
@@ -399,3 +401,15 @@ async def test_options_apply_without_a_reload(
         headers={"Authorization": _basic("u", "p")},
     )
     assert response.status == 200
+
+
+async def test_a_declared_length_over_the_cap_is_refused_unread() -> None:
+    """A body announced as too large is refused before a byte of it is read."""
+    from custom_components.cloud_telephony.webhook import _read_capped
+
+    class Unreadable:
+        async def read(self, size: int = -1) -> bytes:
+            raise AssertionError("the body was read")
+
+    request = Mock(headers={"Content-Length": str(MAX_BODY_BYTES + 1)}, content=Unreadable())
+    assert await _read_capped(request) is None

@@ -121,6 +121,22 @@ async def test_first_message_of_an_empty_inbox_is_news(
     assert [event.data["message"] for event in received] == ["ראשונה"]
 
 
+async def test_the_inbox_past_is_not_news_however_it_is_spread(
+    hass: HomeAssistant, yemot_entry: MockConfigEntry, setup_entry: SetupEntry, fake_yemot: fake.FakeYemot
+) -> None:
+    """Messages an hour apart in the inbox at setup: neither fires, at any later poll."""
+    fake_yemot.inbox = [
+        _row(972549876543, "older", "21:40:00 2024-07-30"),
+        _row(972549876543, "newer", "22:40:00 2024-07-30"),
+    ]
+    await setup_entry(yemot_entry)
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    for _ in range(2):
+        await yemot_entry.runtime_data.inbox.async_refresh()
+    await hass.async_block_till_done()
+    assert received == []
+
+
 async def test_messages_in_the_repeated_hour_are_news(
     hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
 ) -> None:

@@ -20,6 +20,9 @@ from custom_components.cloud_telephony.api.numbers import (
         ("905320000000", "TR", "+905320000000"),
         (905320000000, "TR", "+905320000000"),
         ("00905320000000", "TR", "+905320000000"),
+        ("00905320000000", None, "+905320000000"),
+        ("05320000000", "tr", "+905320000000"),
+        ("+90532000000", None, "+90532000000"),  # possible length, but not a valid number
         ("+90 532 000 00 00", None, "+905320000000"),
         ("0549876543", "IL", "+972549876543"),
         ("972549876543", "IL", "+972549876543"),
@@ -66,5 +69,6 @@ def test_contact_book_matches_trailing_digits() -> None:
     assert book.name_for("1000") == "Reception"
     assert book.name_for("21000") is None
     assert book.name_for("+905329999999") is None
+    assert book.name_for("+905310000000") is None  # the same last 7 digits, another subscriber
     assert book.name_for(None) is None
     assert ContactBook([("+972549876543", "Avi")]).name_for("0549876543") == "Avi"
