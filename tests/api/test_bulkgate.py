@@ -204,7 +204,7 @@ async def test_odd_answers(
     error: type[Exception],
     message: str,
 ) -> None:
-    server, url = fake_bulkgate
+    server, _url = fake_bulkgate
 
     async def odd(request: aiohttp.web.Request) -> aiohttp.web.Response:
         return aiohttp.web.Response(text=body, status=status, content_type="application/json")
@@ -222,7 +222,7 @@ async def test_odd_answers(
 
 
 async def test_timeout(fake_bulkgate: tuple[fake.FakeBulkGate, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    server, url = fake_bulkgate
+    server, _url = fake_bulkgate
 
     async def slow(request: aiohttp.web.Request) -> aiohttp.web.Response:
         await __import__("asyncio").sleep(2)

@@ -31,8 +31,9 @@ JSON_VALUES = st.recursive(
     | st.integers(min_value=2**64, max_value=2**80)
     | st.floats()
     | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(st.text(max_size=12), children, max_size=6),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=6)
+    ),
     max_leaves=25,
 )
 FIELD_NAMES = st.sampled_from(

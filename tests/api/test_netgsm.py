@@ -369,7 +369,7 @@ async def test_upload(fake_netgsm: tuple[fake.FakeNetgsm, str]) -> None:
     async with aiohttp.ClientSession() as session:
         client = _client(session, url)
         assert await client.async_upload_audio("alarm.WAV", b"RIFF....WAVE") == "55901234"
-        with pytest.raises(RequestValidationError, match="not .ogg"):
+        with pytest.raises(RequestValidationError, match=r"not \.ogg"):
             await client.async_upload_audio("alarm.ogg", b"x")
         with pytest.raises(RequestValidationError, match="at most 4 MB"):
             await client.async_upload_audio("alarm.mp3", b"x" * (4 * 1024 * 1024 + 1))
