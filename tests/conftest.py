@@ -344,6 +344,18 @@ def setup_entry(hass: HomeAssistant) -> SetupEntry:
     return setup
 
 
+async def change_options(hass: HomeAssistant, entry: MockConfigEntry, **changes: Any) -> None:
+    """Change options as a user does, through the options flow (which applies them)."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    wanted = {**entry.options, **changes}
+    fields = {str(key) for key in result["data_schema"].schema}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], user_input={key: value for key, value in wanted.items() if key in fields}
+    )
+    assert result["type"] == "create_entry", result.get("errors")
+    await hass.async_block_till_done()
+
+
 @pytest.fixture
 async def init_integration(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, setup_entry: SetupEntry

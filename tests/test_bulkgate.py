@@ -30,6 +30,7 @@ from tests.conftest import (
     BULKGATE_ENTRY_ID,
     BULKGATE_WEBHOOK_PATH,
     SetupEntry,
+    change_options,
     entry_variant,
     fixture_bytes,
 )
@@ -260,10 +261,7 @@ async def test_notify_texts_the_recipient(hass: HomeAssistant, bulkgate: fake.Fa
 async def test_notify_failure_raises(
     hass: HomeAssistant, bulkgate: fake.FakeBulkGate, bulkgate_entry: MockConfigEntry
 ) -> None:
-    hass.config_entries.async_update_entry(
-        bulkgate_entry, options={**bulkgate_entry.options, "recipients": "+420600000008 = Low credit"}
-    )
-    await hass.async_block_till_done()
+    await change_options(hass, bulkgate_entry, recipients="+420600000008 = Low credit")
     assert fake.ERROR_NUMBERS["420600000008"] == "low_credit"
     with pytest.raises(HomeAssistantError, match="too little credit"):
         await hass.services.async_call(
@@ -277,11 +275,7 @@ async def test_notify_failure_raises(
 async def test_new_recipients_appear_after_the_options_change(
     hass: HomeAssistant, bulkgate: fake.FakeBulkGate, bulkgate_entry: MockConfigEntry
 ) -> None:
-    hass.config_entries.async_update_entry(
-        bulkgate_entry,
-        options={**bulkgate_entry.options, "recipients": "+420603123456 = Anna\n777888999 = Petr"},
-    )
-    await hass.async_block_till_done()
+    await change_options(hass, bulkgate_entry, recipients="+420603123456 = Anna\n777888999 = Petr")
     petr = "notify.bulkgate_12345_sms_to_petr"
     assert hass.states.get(petr) is not None
     assert hass.states.get(NOTIFY_ANNA) is not None
@@ -292,10 +286,7 @@ async def test_new_recipients_appear_after_the_options_change(
 
     # Taking a recipient out removes their entity, from the registry too. Petr, written now in
     # international form, is the same recipient and keeps his entity.
-    hass.config_entries.async_update_entry(
-        bulkgate_entry, options={**bulkgate_entry.options, "recipients": "+420777888999 = Petr"}
-    )
-    await hass.async_block_till_done()
+    await change_options(hass, bulkgate_entry, recipients="+420777888999 = Petr")
     assert hass.states.get(NOTIFY_ANNA) is None
     assert registry.async_get(NOTIFY_ANNA) is None
     assert registry.async_get(petr).id == petr_id

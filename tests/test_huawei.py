@@ -28,6 +28,7 @@ from tests.conftest import (
     HUAWEI_WEBHOOK_ID,
     HUAWEI_WEBHOOK_PATH,
     SetupEntry,
+    change_options,
     entry_variant,
     fixture_bytes,
 )
@@ -207,8 +208,7 @@ async def test_signature_is_lenient_by_default_and_strict_on_request(
         HUAWEI_WEBHOOK_PATH, json=_status("alerting"), headers=_signed_headers(url + "\n{nonce}\n{created}")
     )
     assert over_url.status == 200
-    hass.config_entries.async_update_entry(strict, options={**strict.options, "strict_signature": False})
-    await hass.async_block_till_done()
+    await change_options(hass, strict, strict_signature=False)
     lenient = await client.post(HUAWEI_WEBHOOK_PATH, json=_status("answer"))
     assert lenient.status == 200
 

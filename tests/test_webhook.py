@@ -23,7 +23,7 @@ from custom_components.cloud_telephony.const import (
     DOMAIN,
     MAX_BODY_BYTES,
 )
-from tests.conftest import WEBHOOK_PATH, SetupEntry, entry_variant, fixture_bytes
+from tests.conftest import WEBHOOK_PATH, SetupEntry, change_options, entry_variant, fixture_bytes
 from tests.contract import EVENT_DATA_KEYS
 
 FIXTURE_EVENTS = {
@@ -73,8 +73,8 @@ async def test_documented_payload_fires_contract_event(
     await hass.async_block_till_done()
     [event] = events
     assert event.data.keys() >= EVENT_DATA_KEYS
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "01JCLOUDTELEPHONYENTRY0001")})
-    assert device is not None
+    [device] = dr.async_entries_for_config_entry(device_registry, "01JCLOUDTELEPHONYENTRY0001")
+    assert device.identifiers == {(DOMAIN, "01JCLOUDTELEPHONYENTRY0001")}
     assert event.data["device_id"] == device.id
     assert event.data["config_entry_id"] == "01JCLOUDTELEPHONYENTRY0001"
     assert event.data["type"] == event_type
@@ -385,13 +385,12 @@ async def test_unparseable_contacts_do_not_block_events(
     assert events[0].data["caller_name"] is None
 
 
-async def test_options_apply_without_a_reload(
+async def test_saved_options_apply_to_the_next_post(
     hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, init_integration: MockConfigEntry
 ) -> None:
     client = await hass_client_no_auth()
-    hass.config_entries.async_update_entry(
-        init_integration,
-        options={**init_integration.options, CONF_BASIC_AUTH_USERNAME: "u", CONF_BASIC_AUTH_PASSWORD: "p"},
+    await change_options(
+        hass, init_integration, **{CONF_BASIC_AUTH_USERNAME: "u", CONF_BASIC_AUTH_PASSWORD: "p"}
     )
     response = await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_fax_init.json"))
     assert response.status == 401

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-import voluptuous as vol
-
 from homeassistant.components import cloud, webhook
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_WEBHOOK_ID
@@ -31,7 +29,7 @@ from .api.bulkgate import SENDER_ID_TYPES
 from .api.huawei import CHINESE, DEFAULT_BASE_URL
 from .api.numbers import normalize_number, parse_contacts
 from .api.yemot import DEFAULT_SERVER
-from .compat import OptionsFlowBase
+from .compat import OptionsFlowBase, vol
 from .const import (
     CONF_ACCOUNT_NAME,
     CONF_API_TOKEN,

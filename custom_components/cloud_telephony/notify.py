@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from homeassistant.components.notify import NotifyEntity, NotifyEntityDescription, NotifyEntityFeature
+from homeassistant.components.notify import NotifyEntity, NotifyEntityDescription
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -22,6 +22,7 @@ from .api import (
 )
 from .api.numbers import normalize_number
 from .api.payload import only_digits
+from .compat import NotifyEntityFeature
 from .data import TelephonyConfigEntry
 from .entity import TelephonyEntity
 from .messaging import async_place_calls, async_send_sms, translated_error

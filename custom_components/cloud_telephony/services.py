@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-import voluptuous as vol
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import ServiceValidationError
@@ -32,6 +30,7 @@ from .api import (
     VoiceMessage,
     VoiceMessageClient,
 )
+from .compat import vol
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from .data import TelephonyConfigEntry
 from .messaging import (
