@@ -89,7 +89,7 @@ def accounts(fakes: FakeProviders) -> list[Account]:
             {
                 "application_id": fake_bulkgate.APPLICATION_ID,
                 "application_token": fake_bulkgate.APPLICATION_TOKEN,
-                "sender_id": "gSystem",
+                "sender_id": "system",
                 "base_url": fakes.urls["bulkgate"],
             },
         ),

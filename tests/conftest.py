@@ -259,13 +259,14 @@ def bulkgate_entry() -> MockConfigEntry:
         title="BulkGate 12345",
         unique_id="bulkgate_12345",
         entry_id=BULKGATE_ENTRY_ID,
+        minor_version=2,
         data={
             CONF_PROVIDER: "bulkgate",
             CONF_ACCOUNT_NAME: "BulkGate 12345",
             CONF_WEBHOOK_ID: BULKGATE_WEBHOOK_ID,
             CONF_APPLICATION_ID: fake_bulkgate_api.APPLICATION_ID,
             CONF_APPLICATION_TOKEN: fake_bulkgate_api.APPLICATION_TOKEN,
-            CONF_SENDER_ID: "gSystem",
+            CONF_SENDER_ID: "system",
         },
         options={
             CONF_COUNTRY: "CZ",
@@ -310,9 +311,14 @@ def mock_config_entry(entry_data: dict[str, Any], entry_options: dict[str, Any])
 
 
 def entry_variant(
-    entry: MockConfigEntry, *, data: dict[str, Any] | None = None, options: dict[str, Any] | None = None
+    entry: MockConfigEntry,
+    *,
+    data: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
+    version: tuple[int, int] | None = None,
 ) -> MockConfigEntry:
-    """Return a copy of an entry (same id) with some data or options changed."""
+    """Return a copy of an entry (same id) with some data, options or its version changed."""
+    major, minor = version or (entry.version, entry.minor_version)
     return MockConfigEntry(
         domain=DOMAIN,
         title=entry.title,
@@ -320,6 +326,8 @@ def entry_variant(
         entry_id=entry.entry_id,
         data={**entry.data, **(data or {})},
         options={**entry.options, **(options or {})},
+        version=major,
+        minor_version=minor,
     )
 
 

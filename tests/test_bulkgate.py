@@ -133,12 +133,14 @@ async def test_send_sms(hass: HomeAssistant, bulkgate: fake.FakeBulkGate) -> Non
     assert hass.states.get(BALANCE).state == "215.7738"
 
 
-async def test_send_sms_options(hass: HomeAssistant, bulkgate: fake.FakeBulkGate) -> None:
+@pytest.mark.parametrize("sender_type", ["text", "gText"])
+async def test_send_sms_options(hass: HomeAssistant, bulkgate: fake.FakeBulkGate, sender_type: str) -> None:
+    """The action offers the sender types by key and takes BulkGate's own names too."""
     await _send(
         hass,
         to="+420603123456",
         message="Ahoj",
-        sender_id="gText",
+        sender_id=sender_type,
         sender_id_value="Domov",
         unicode=True,
         schedule="2026-03-01 18:00:00",
@@ -452,3 +454,30 @@ async def test_a_send_across_a_reload_is_remembered_by_the_new_entry(
     stored = hass_storage[f"{DOMAIN}.{BULKGATE_ENTRY_ID}"]["data"]
     assert message_id in stored["sent"]
     assert len(stored["seen"]) == 1
+
+
+async def test_entry_of_an_older_version_is_migrated(
+    hass: HomeAssistant,
+    bulkgate_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    bulkgate_api_url: fake.FakeBulkGate,
+) -> None:
+    """Version 1.1 stored BulkGate's name of the sender type; 1.2 stores the key the form offers."""
+    old = entry_variant(
+        bulkgate_entry, data={"sender_id": "gText", "sender_id_value": "Home"}, version=(1, 1)
+    )
+    await setup_entry(old)
+    assert old.state is ConfigEntryState.LOADED
+    assert (old.version, old.minor_version) == (1, 2)
+    assert old.data["sender_id"] == "text"
+    await _send(hass, to="+420603123456", message="Ahoj")
+    [body] = bulkgate_api_url.sent
+    assert (body["sender_id"], body["sender_id_value"]) == ("gText", "Home")
+
+
+async def test_entry_of_a_newer_version_is_not_loaded(
+    hass: HomeAssistant, bulkgate_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    newer = entry_variant(bulkgate_entry, version=(2, 1))
+    await setup_entry(newer)
+    assert newer.state is ConfigEntryState.MIGRATION_ERROR

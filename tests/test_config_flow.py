@@ -299,7 +299,7 @@ async def test_options_show_the_cloudhook(hass: HomeAssistant, mock_config_entry
 BULKGATE_INPUT = {
     CONF_APPLICATION_ID: fake_bulkgate.APPLICATION_ID,
     CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN,
-    CONF_SENDER_ID: "gSystem",
+    CONF_SENDER_ID: "system",
     CONF_COUNTRY: "CZ",
 }
 
@@ -319,7 +319,7 @@ async def test_bulkgate(hass: HomeAssistant, bulkgate_api_url: fake_bulkgate.Fak
         CONF_PROVIDER: "bulkgate",
         CONF_APPLICATION_ID: "12345",
         CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN,
-        CONF_SENDER_ID: "gSystem",
+        CONF_SENDER_ID: "system",
     }
     assert CONF_SENDER_ID_VALUE not in data
     assert result["options"] == {CONF_COUNTRY: "CZ", CONF_CONTACTS: "", CONF_RECIPIENTS: ""}
@@ -338,11 +338,11 @@ async def test_bulkgate_errors_and_recovery(hass: HomeAssistant) -> None:
     assert result["errors"] == {"base": "invalid_auth"}
     assert result["description_placeholders"]["reason"] == "authentication_failed"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**BULKGATE_INPUT, CONF_SENDER_ID: "gText"}
+        result["flow_id"], {**BULKGATE_INPUT, CONF_SENDER_ID: "text"}
     )
     assert result["errors"] == {CONF_SENDER_ID_VALUE: "sender_value_required"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**BULKGATE_INPUT, CONF_SENDER_ID: "gText", CONF_SENDER_ID_VALUE: "Home"}
+        result["flow_id"], {**BULKGATE_INPUT, CONF_SENDER_ID: "text", CONF_SENDER_ID_VALUE: "Home"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_SENDER_ID_VALUE] == "Home"
@@ -380,14 +380,14 @@ async def test_bulkgate_reconfigure_sender(hass: HomeAssistant, bulkgate_entry: 
     bulkgate_entry.add_to_hass(hass)
     result = await bulkgate_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
-    user_input = {CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN, CONF_SENDER_ID: "gOwn"}
+    user_input = {CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN, CONF_SENDER_ID: "own"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
     assert result["errors"] == {CONF_SENDER_ID_VALUE: "sender_value_required"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**user_input, CONF_SENDER_ID_VALUE: "420777777777"}
     )
     assert result["reason"] == "reconfigure_successful"
-    assert bulkgate_entry.data[CONF_SENDER_ID] == "gOwn"
+    assert bulkgate_entry.data[CONF_SENDER_ID] == "own"
     assert bulkgate_entry.data[CONF_SENDER_ID_VALUE] == "420777777777"
     assert bulkgate_entry.data[CONF_APPLICATION_ID] == fake_bulkgate.APPLICATION_ID
 

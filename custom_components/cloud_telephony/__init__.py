@@ -122,6 +122,17 @@ def _async_reload_on_new_options(
     return reload_on_new_options
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
+    """Bring an entry stored by an older version to today's shape; refuse one from a newer version."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        upgrade = PROVIDERS[entry.data[CONF_PROVIDER]].upgrade_data
+        data = upgrade(entry.data) if upgrade is not None else dict(entry.data)
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+    return True
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
     """Stop taking events, then write the history now rather than after the debounce."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

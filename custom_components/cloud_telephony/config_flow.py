@@ -25,7 +25,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .api import PROVIDERS, AuthError, ProviderConnectionError, RequestValidationError, TelephonyError
-from .api.bulkgate import SENDER_ID_TYPES
+from .api.bulkgate import DEFAULT_SENDER_TYPE, SENDER_TYPES, needs_sender_value
 from .api.huawei import CHINESE, DEFAULT_BASE_URL
 from .api.numbers import normalize_number, parse_contacts
 from .api.yemot import DEFAULT_SERVER
@@ -69,22 +69,20 @@ TEXT = TextSelector()
 MULTILINE = TextSelector(TextSelectorConfig(multiline=True))
 SENDER_ID = SelectSelector(
     SelectSelectorConfig(
-        options=list(SENDER_ID_TYPES), translation_key="sender_id", mode=SelectSelectorMode.DROPDOWN
+        options=list(SENDER_TYPES), translation_key="sender_id", mode=SelectSelectorMode.DROPDOWN
     )
 )
 POLL_INTERVAL = NumberSelector(
     NumberSelectorConfig(min=15, max=3600, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
 )
 LANGUAGE_TYPE = NumberSelector(NumberSelectorConfig(min=1, max=99, mode=NumberSelectorMode.BOX))
-# BulkGate sender types that name the sender in `sender_id_value`.
-SENDER_TYPES_WITH_VALUE: Final = frozenset({"gText", "gOwn", "gProfile", "gMobile", "gPush"})
 
 BASIC_AUTH_FIELDS: dict[vol.Marker, Any] = {
     vol.Optional(CONF_BASIC_AUTH_USERNAME): TEXT,
     vol.Optional(CONF_BASIC_AUTH_PASSWORD): PASSWORD,
 }
 BULKGATE_SENDER_FIELDS: dict[vol.Marker, Any] = {
-    vol.Required(CONF_SENDER_ID, default="gSystem"): SENDER_ID,
+    vol.Required(CONF_SENDER_ID, default=DEFAULT_SENDER_TYPE): SENDER_ID,
     vol.Optional(CONF_SENDER_ID_VALUE): TEXT,
 }
 # What reconfigure may change, per provider; identities (account name, application id) stay.
@@ -117,7 +115,8 @@ def _basic_auth_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
 
 def _sender_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
     """Return a form error when the chosen BulkGate sender type needs a value and has none."""
-    if user_input.get(CONF_SENDER_ID) in SENDER_TYPES_WITH_VALUE and not user_input.get(CONF_SENDER_ID_VALUE):
+    sender_type = user_input.get(CONF_SENDER_ID)
+    if sender_type and needs_sender_value(sender_type) and not user_input.get(CONF_SENDER_ID_VALUE):
         return {CONF_SENDER_ID_VALUE: "sender_value_required"}
     return {}
 
@@ -126,6 +125,8 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add one provider account per entry."""
 
     VERSION = 1
+    # 2: BulkGate sender types stored by their keys (`system`, not `gSystem`).
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with no error reason to show."""

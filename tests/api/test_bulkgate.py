@@ -96,7 +96,7 @@ async def test_send_sms_options_and_unicode(fake_bulkgate: tuple[fake.FakeBulkGa
             session,
             fake.APPLICATION_ID,
             fake.APPLICATION_TOKEN,
-            sender_id="gText",
+            sender_id="text",
             sender_id_value="Home",
             base_url=url,
         )
@@ -106,6 +106,7 @@ async def test_send_sms_options_and_unicode(fake_bulkgate: tuple[fake.FakeBulkGa
             "Alarm {armed}",
             SmsOptions(
                 country="CZ",
+                # BulkGate's own name, as older versions stored it and as users may type it.
                 sender_id="gOwn",
                 sender_id_value="420777777777",
                 schedule=datetime(2026, 3, 1, 18, 0, tzinfo=UTC),

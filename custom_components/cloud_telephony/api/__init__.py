@@ -248,6 +248,8 @@ class ProviderSpec:
     """Incoming SMS are read from an inbox at an interval the options set."""
     verify_webhook: WebhookVerifier | None = None
     """Checks the provider's own signature on a push, given the credentials and the webhook URL."""
+    upgrade_data: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    """Rewrites what an older version stored (entries of minor version 1) in today's terms."""
 
 
 def _bulutfon_client(
@@ -266,10 +268,18 @@ def _bulkgate_client(
         session,
         credentials[CREDENTIAL_APPLICATION_ID],
         credentials[CREDENTIAL_APPLICATION_TOKEN],
-        sender_id=credentials.get(SETTING_SENDER_ID) or "gSystem",
+        sender_id=credentials.get(SETTING_SENDER_ID) or bulkgate.DEFAULT_SENDER_TYPE,
         sender_id_value=credentials.get(SETTING_SENDER_ID_VALUE) or None,
         base_url=credentials.get(SETTING_BASE_URL),
     )
+
+
+def _bulkgate_upgrade(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Store the sender type under its key: older versions stored BulkGate's name (`gSystem`)."""
+    upgraded = dict(data)
+    if sender_type := data.get(SETTING_SENDER_ID):
+        upgraded[SETTING_SENDER_ID] = bulkgate.sender_type_key(sender_type)
+    return upgraded
 
 
 def _netgsm_client(session: aiohttp.ClientSession, credentials: Mapping[str, Any]) -> netgsm.NetgsmClient:
@@ -329,6 +339,7 @@ PROVIDERS: Final[Mapping[str, ProviderSpec]] = {
         # The legacy delivery mode calls once per message with GET.
         webhook_methods=("POST", "GET"),
         notify_channels=("sms",),
+        upgrade_data=_bulkgate_upgrade,
     ),
     netgsm.PROVIDER: ProviderSpec(
         id=netgsm.PROVIDER,

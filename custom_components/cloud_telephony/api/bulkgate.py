@@ -37,7 +37,20 @@ REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=20)
 # Loaded at import (in an executor), never in the event loop.
 PRAGUE: Final = ZoneInfo("Europe/Prague")
 
-SENDER_ID_TYPES: Final = ("gSystem", "gShort", "gText", "gMobile", "gPush", "gOwn", "gProfile")
+SENDER_TYPES: Final = {
+    "system": "gSystem",
+    "short": "gShort",
+    "text": "gText",
+    "mobile": "gMobile",
+    "push": "gPush",
+    "own": "gOwn",
+    "profile": "gProfile",
+}
+"""Sender types by the keys the integration offers (lowercase, as translation keys must be)."""
+DEFAULT_SENDER_TYPE: Final = "system"
+SENDER_TYPES_WITH_VALUE: Final = frozenset({"text", "mobile", "push", "own", "profile"})
+"""Sender types that name the sender in `sender_id_value` (a text, a number, a profile id)."""
+_SENDER_NAMES: Final = SENDER_TYPES | {name.casefold(): name for name in SENDER_TYPES.values()}
 MAX_GSM_LENGTH: Final = 612
 MAX_UNICODE_LENGTH: Final = 268
 
@@ -55,6 +68,25 @@ _AUTH_ERRORS: Final = frozenset({"unknown_identity", "authentication_failed", "b
 _NUMBER_ERRORS: Final = frozenset({"invalid_phone_number", "blacklisted_number", "no_recipients"})
 
 EVENT_TYPES: Final = frozenset({EventType.SMS_STATUS, EventType.SMS_RECEIVED})
+
+
+def bulkgate_sender_type(sender_type: str) -> str:
+    """Return BulkGate's name of a sender type given by its key (`system`) or BulkGate's name.
+
+    BulkGate's names (`gSystem`) are taken in any case; a type BulkGate adds later passes unchanged.
+    """
+    return _SENDER_NAMES.get(sender_type.casefold(), sender_type)
+
+
+def sender_type_key(sender_type: str) -> str:
+    """Return the key of a sender type given by either name; an unknown type passes unchanged."""
+    name = bulkgate_sender_type(sender_type)
+    return next((key for key, known in SENDER_TYPES.items() if known == name), sender_type)
+
+
+def needs_sender_value(sender_type: str) -> bool:
+    """Return whether the sender type names its sender in `sender_id_value`."""
+    return sender_type_key(sender_type) in SENDER_TYPES_WITH_VALUE
 
 
 def gsm_length(text: str) -> int | None:
@@ -79,7 +111,7 @@ class BulkGateClient:
         application_id: str,
         application_token: str,
         *,
-        sender_id: str = "gSystem",
+        sender_id: str = DEFAULT_SENDER_TYPE,
         sender_id_value: str | None = None,
         base_url: str | None = None,
     ) -> None:
@@ -120,7 +152,7 @@ class BulkGateClient:
             "number": number,
             "text": text,
             "unicode": use_unicode,
-            "sender_id": options.sender_id or self._sender_id,
+            "sender_id": bulkgate_sender_type(options.sender_id or self._sender_id),
             "duplicates_check": "on" if options.duplicates_check else "off",
         }
         if value := options.sender_id_value if options.sender_id else self._sender_id_value:
