@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
+import logging
 from pathlib import Path
+import re
 from typing import Any
 
 from aiohttp import web
@@ -156,6 +158,34 @@ EXTERNAL_URL = "https://home.example.com"
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from this repository."""
+
+
+# How Home Assistant announces a use that stops working in a later release: report_usage's
+# "Detected that custom integration 'x' …", and deprecated constants, helpers and arguments
+# ("… is deprecated …, please report it to the author of the 'x' custom integration").
+_DEPRECATION = re.compile(r"Detected that custom integration|deprecat|will stop working", re.IGNORECASE)
+
+
+def deprecation_reports(records: Iterable[logging.LogRecord]) -> list[str]:
+    """Return the warnings that tell of a deprecated use by this integration."""
+    return [
+        message
+        for record in records
+        if record.levelno >= logging.WARNING
+        and DOMAIN in (message := record.getMessage())
+        and _DEPRECATION.search(message)
+    ]
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_use(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail any test during which Home Assistant reports a deprecated use by the integration."""
+    yield
+    if request.node.get_closest_marker("reports_deprecation"):
+        return
+    records = [record for phase in ("setup", "call", "teardown") for record in caplog.get_records(phase)]
+    if reports := deprecation_reports(records):
+        pytest.fail("Home Assistant reported a deprecated use:\n" + "\n".join(reports))
 
 
 @pytest.fixture
