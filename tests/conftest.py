@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
+from contextlib import closing
+import json
 import logging
 from pathlib import Path
 import re
+import sqlite3
 from typing import Any
 
 from aiohttp import web
@@ -19,6 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Import the package first: the test plugin otherwise resolves `custom_components` to its own folder.
 import custom_components.cloud_telephony  # noqa: F401  # isort: skip
+from custom_components.cloud_telephony import hub as hub_module
 from custom_components.cloud_telephony.api import (
     bulkgate as bulkgate_api,
     bulutfon as bulutfon_api,
@@ -158,6 +162,31 @@ EXTERNAL_URL = "https://home.example.com"
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from this repository."""
+
+
+def stored_rows(folder: Path, query: str, *parameters: Any) -> list[tuple[Any, ...]]:
+    """Read the integration's database as another process would (what is on disk now)."""
+    with closing(sqlite3.connect(folder / "cloud_telephony.db")) as connection:
+        return connection.execute(query, parameters).fetchall()
+
+
+def stored_events(folder: Path, entry_id: str) -> list[dict[str, Any]]:
+    """Return the events an account's history holds on disk, oldest first."""
+    rows = stored_rows(folder, "SELECT data FROM recent WHERE entry_id = ? ORDER BY seq", entry_id)
+    return [json.loads(data) for (data,) in rows]
+
+
+def stored_ids(folder: Path, entry_id: str) -> set[str]:
+    """Return the provider identities an account's history remembers on disk."""
+    return {key for (key,) in stored_rows(folder, "SELECT key FROM seen WHERE entry_id = ?", entry_id)}
+
+
+@pytest.fixture(autouse=True)
+def storage_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep each test's database in a folder of its own (the test config folder is shared)."""
+    folder = tmp_path / "storage"
+    monkeypatch.setattr(hub_module, "storage_dir", lambda hass: folder)
+    return folder
 
 
 # How Home Assistant announces a use that stops working in a later release: report_usage's

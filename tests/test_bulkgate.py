@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 import json
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -33,6 +34,8 @@ from tests.conftest import (
     change_options,
     entry_variant,
     fixture_bytes,
+    stored_ids,
+    stored_rows,
 )
 from tests.fakes import bulkgate as fake
 
@@ -424,10 +427,10 @@ async def test_a_send_across_a_reload_is_remembered_by_the_new_entry(
     hass: HomeAssistant,
     bulkgate: fake.FakeBulkGate,
     bulkgate_entry: MockConfigEntry,
-    hass_storage: dict[str, Any],
+    storage_folder: Path,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
-    """The reply to an SMS sent while the entry reloaded is linked, and the old history writes nothing."""
+    """The reply to an SMS sent while the entry reloaded is linked to it."""
     gate = asyncio.Event()
     original = BulkGateClient.async_send_sms
 
@@ -448,12 +451,11 @@ async def test_a_send_across_a_reload_is_remembered_by_the_new_entry(
     await hass.async_block_till_done()
     assert received[0].data["in_reply_to"]["message_id"] == message_id
 
-    # What the running entry accepted is what is stored; the closed history of the first setup
-    # never writes over it.
-    assert await hass.config_entries.async_unload(bulkgate_entry.entry_id)
-    stored = hass_storage[f"{DOMAIN}.{BULKGATE_ENTRY_ID}"]["data"]
-    assert message_id in stored["sent"]
-    assert len(stored["seen"]) == 1
+    # The message and the reply are on disk: one account, one history, whatever reloads.
+    await hass.async_block_till_done()
+    sent = stored_rows(storage_folder, "SELECT message_id FROM sent WHERE entry_id = ?", BULKGATE_ENTRY_ID)
+    assert sent == [(message_id,)]
+    assert len(stored_ids(storage_folder, BULKGATE_ENTRY_ID)) == 1
 
 
 async def test_entry_of_an_older_version_is_migrated(

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 from unittest.mock import AsyncMock, patch
 
 import pytest
 
 from homeassistant.components import cloud
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryDisabler, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cloud_telephony.const import CONF_API_TOKEN, CONF_CLOUDHOOK_URL, DOMAIN
-from tests.conftest import WEBHOOK_ID, WEBHOOK_PATH, SetupEntry, entry_variant, fixture_bytes
+from tests.conftest import (
+    WEBHOOK_ID,
+    WEBHOOK_PATH,
+    SetupEntry,
+    entry_variant,
+    fixture_bytes,
+    stored_events,
+    stored_ids,
+)
 from tests.fakes import bulutfon as fake
 
 
@@ -52,33 +60,65 @@ async def test_unreachable_provider_retries(
     assert "Bulutfon answered HTTP 502" in entry.reason
 
 
-async def test_unload_stops_the_webhook(
-    hass: HomeAssistant, init_integration: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+async def test_an_unloaded_entry_still_records_its_posts(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    storage_folder: Path,
 ) -> None:
+    """The webhook belongs to the integration, not to the entry's setup: nothing is lost meanwhile."""
     events = async_capture_events(hass, "cloud_telephony_incoming_fax")
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     assert init_integration.state is ConfigEntryState.NOT_LOADED
     client = await hass_client_no_auth()
+    response = await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_fax_init.json"))
+    assert await response.json() == {"accepted": 1, "duplicates": 0}
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    assert len(stored_ids(storage_folder, init_integration.entry_id)) == 1
+    # Set up again, the entry shows what arrived meanwhile.
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.office_pbx_last_fax").state == "+905326200000"
+
+
+async def test_a_disabled_entry_stops_its_webhook(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    events = async_capture_events(hass, "cloud_telephony_incoming_fax")
+    await hass.config_entries.async_set_disabled_by(init_integration.entry_id, ConfigEntryDisabler.USER)
+    await hass.async_block_till_done()
+    client = await hass_client_no_auth()
     # Home Assistant answers 200 for unknown webhooks, so as not to reveal which exist.
     response = await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_fax_init.json"))
     assert response.status == 200
+    assert await response.text() == ""
     await hass.async_block_till_done()
     assert events == []
+    # Enabled again, it answers again.
+    await hass.config_entries.async_set_disabled_by(init_integration.entry_id, None)
+    await hass.async_block_till_done()
+    response = await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_fax_init.json"))
+    assert await response.json() == {"accepted": 1, "duplicates": 0}
 
 
 async def test_remove_deletes_history(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
-    hass_storage: dict[str, Any],
+    storage_folder: Path,
 ) -> None:
     client = await hass_client_no_auth()
     await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_fax_init.json"))
     await hass.config_entries.async_unload(init_integration.entry_id)
-    assert f"{DOMAIN}.{init_integration.entry_id}" in hass_storage
+    assert stored_ids(storage_folder, init_integration.entry_id)
     await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert f"{DOMAIN}.{init_integration.entry_id}" not in hass_storage
+    assert stored_ids(storage_folder, init_integration.entry_id) == set()
+    assert stored_events(storage_folder, init_integration.entry_id) == []
+    # The webhook is gone with the account.
+    response = await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_fax_init.json"))
+    assert await response.text() == ""
 
 
 @pytest.mark.parametrize("delete_error", [None, cloud.CloudNotConnected])
@@ -136,7 +176,7 @@ async def test_numbering_plans_are_loaded_off_the_event_loop(
     """Reading a plan on first use would be file access inside the event loop: all load at setup."""
     import threading
 
-    from custom_components import cloud_telephony
+    from custom_components.cloud_telephony import hub
     from custom_components.cloud_telephony.api import numbers
 
     threads: list[int] = []
@@ -145,7 +185,7 @@ async def test_numbering_plans_are_loaded_off_the_event_loop(
         threads.append(threading.get_ident())
         numbers.load_numbering_plans()
 
-    monkeypatch.setattr(cloud_telephony, "load_numbering_plans", load)
+    monkeypatch.setattr(hub, "load_numbering_plans", load)
     await setup_entry(mock_config_entry)
     assert len(threads) == 1
     assert threads[0] != hass.loop_thread_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 import json
+from pathlib import Path
 from typing import Any
 from unittest.mock import Mock, patch
 from urllib.parse import urlencode
@@ -23,7 +24,15 @@ from custom_components.cloud_telephony.const import (
     DOMAIN,
     MAX_BODY_BYTES,
 )
-from tests.conftest import WEBHOOK_PATH, SetupEntry, change_options, entry_variant, fixture_bytes
+from tests.conftest import (
+    WEBHOOK_PATH,
+    SetupEntry,
+    change_options,
+    entry_variant,
+    fixture_bytes,
+    stored_events,
+    stored_ids,
+)
 from tests.contract import EVENT_DATA_KEYS
 
 FIXTURE_EVENTS = {
@@ -226,7 +235,7 @@ async def test_integers_wider_than_64_bits_do_not_break_the_history(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
-    hass_storage: dict[str, Any],
+    storage_folder: Path,
 ) -> None:
     """JSON allows any integer; Home Assistant's JSON writer does not: such a value is kept as text."""
     wide = "123456789012345678901234567890"
@@ -234,10 +243,8 @@ async def test_integers_wider_than_64_bits_do_not_break_the_history(
     body = f'{{"event_type": "call_hangup", "uuid": "wide-1", "account_id": {wide}, "caller": {wide}}}'
     response = await client.post(WEBHOOK_PATH, data=body, headers={"Content-Type": "application/json"})
     assert response.status == 200
-    assert await hass.config_entries.async_unload(init_integration.entry_id)
-    stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}"]["data"]
-    assert stored["recent"][-1]["raw"]["account_id"] == wide
-    assert "wide-1:call_hangup:" in stored["seen"]
+    assert stored_events(storage_folder, init_integration.entry_id)[-1]["raw"]["account_id"] == wide
+    assert "wide-1:call_hangup:" in stored_ids(storage_folder, init_integration.entry_id)
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -332,7 +339,7 @@ async def test_internal_error_asks_for_a_retry(
 ) -> None:
     client = await hass_client_no_auth()
     with patch(
-        "custom_components.cloud_telephony.history.EventHistory.record",
+        "custom_components.cloud_telephony.history.EventHistory.async_record",
         side_effect=RuntimeError("disk on fire"),
     ):
         response = await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_fax_init.json"))
@@ -343,24 +350,25 @@ async def test_internal_error_asks_for_a_retry(
     assert await response.json() == {"accepted": 1, "duplicates": 0}
 
 
-async def test_event_is_stored_before_the_reply(
+async def test_event_is_on_disk_before_the_reply(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,
-    hass_storage: dict[str, Any],
     mock_config_entry: MockConfigEntry,
     setup_entry: SetupEntry,
+    storage_folder: Path,
 ) -> None:
+    """What a 200 acknowledges can be read from the database the moment the answer arrives."""
     await setup_entry(mock_config_entry)
     client = await hass_client_no_auth()
     response = await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_missing_call.json"))
     assert response.status == 200
-    history = mock_config_entry.runtime_data.history
-    assert history.is_duplicate("f615986c-2001-11e5-bdee-6599352d46ce:missing_call:")
-    # The write itself is debounced; unloading flushes it.
-    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
-    stored = hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"]["data"]
-    assert [event["type"] for event in stored["recent"]] == ["missed_call"]
-    assert "f615986c-2001-11e5-bdee-6599352d46ce:missing_call:" in stored["seen"]
+    key = "f615986c-2001-11e5-bdee-6599352d46ce:missing_call:"
+    assert mock_config_entry.runtime_data.history.is_duplicate(key)
+    # Nothing flushed, nothing unloaded: read from the file by another connection.
+    assert key in stored_ids(storage_folder, mock_config_entry.entry_id)
+    assert [event["type"] for event in stored_events(storage_folder, mock_config_entry.entry_id)] == [
+        "missed_call"
+    ]
 
 
 @pytest.fixture

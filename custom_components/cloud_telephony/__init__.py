@@ -7,52 +7,64 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.components import cloud
-from homeassistant.const import CONF_WEBHOOK_ID, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_WEBHOOK_ID, EVENT_HOMEASSISTANT_FINAL_WRITE, Platform
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
-from .api import (
-    PROVIDERS,
-    BalanceClient,
-    InboxClient,
-    ResultPollingClient,
-    TelephonyClient,
-    TelephonyEvent,
-)
-from .api.numbers import load_numbering_plans
+from .api import PROVIDERS, BalanceClient, InboxClient, ResultPollingClient, TelephonyClient, TelephonyEvent
 from .calls import CallTracker
 from .compat import OPTIONS_FLOW_RELOADS
 from .const import CONF_CLOUDHOOK_URL, CONF_POLL_INTERVAL, CONF_PROVIDER, DOMAIN, LOGGER
 from .coordinator import DEFAULT_INBOX_INTERVAL, BalanceCoordinator, InboxCoordinator
 from .data import TelephonyConfigEntry, TelephonyData
-from .entity import device_info
 from .errors import provider_errors
-from .history import EventHistory
+from .hub import DATA_HUB, TelephonyHub
+from .pipeline import async_accept_events, async_fire_in_doubt
+from .public_url import async_delete_public_url_issue
 from .services import async_setup_services
-from .webhook import (
-    async_delete_public_url_issue,
-    async_process_events,
-    async_register_webhook,
-    async_unregister_webhook,
-)
+from .store import StoreUnavailableError
+from .webhook import async_register_webhook, async_unregister_webhook
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, once for all accounts; load the numbering plans off the event loop."""
+    """Answer every account's webhook at once, then open the history; register the actions.
+
+    Home Assistant's HTTP server runs before integrations are set up, and answers posts for a
+    webhook nobody registered with an empty 200: the sooner ours are registered, the fewer posts
+    are lost that way. Until the history is open, posts wait for it (or get a 503).
+    """
+    hub = hass.data[DATA_HUB] = TelephonyHub(hass)
+    entries = hass.config_entries.async_entries(DOMAIN, include_ignore=False, include_disabled=False)
+    for entry in entries:
+        async_register_webhook(hass, entry)
+    LOGGER.debug("Webhooks of %s accounts registered", len(entries))
+
+    async def stop(_event: Event) -> None:
+        await hub.async_stop()
+
+    # After the HTTP server stopped taking posts (at EVENT_HOMEASSISTANT_STOP).
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_FINAL_WRITE, stop)
+    await hub.async_start()
+    # Automations are set up by then: events recorded but not fired before a crash fire now.
+    async_at_started(hass, lambda _hass: async_fire_in_doubt(hass))
     async_setup_services(hass)
-    await hass.async_add_executor_job(load_numbering_plans)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
-    """Check the account, load its history, and start listening on its webhook."""
+    """Check the account and start its polling; its webhook already takes posts."""
+    hub = hass.data[DATA_HUB]
+    async_register_webhook(hass, entry)
     provider = PROVIDERS[entry.data[CONF_PROVIDER]]
+    # The device exists before the platforms load, so the first event already carries its id.
+    device_id = hub.device_id(entry)
     client = provider.create_client(async_get_clientsession(hass), entry.data)
     balance: BalanceCoordinator | None = None
     if isinstance(client, BalanceClient):
@@ -61,34 +73,32 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
         await balance.async_config_entry_first_refresh()
     elif client is not None:
         await _async_check_credentials(client, provider.brand)
-    history = EventHistory(hass, entry.entry_id)
-    await history.async_load()
-    # The device exists before the platforms load, so the first event already carries its id.
-    device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **device_info(entry, provider)
-    )
-    calls = CallTracker(hass, history, lambda: entry.runtime_data.settings(hass, entry).region)
+    history = hub.history(entry.entry_id)
+    calls = CallTracker(hass, history, lambda: hub.settings(entry).region)
     entry.runtime_data = TelephonyData(
-        provider=provider, client=client, history=history, device_id=device.id, calls=calls, balance=balance
+        hub=hub,
+        provider=provider,
+        client=client,
+        history=history,
+        device_id=device_id,
+        calls=calls,
+        balance=balance,
     )
+
+    async def accept(events: list[TelephonyEvent]) -> None:
+        try:
+            await async_accept_events(hass, entry, events)
+        except StoreUnavailableError as err:
+            # Fetched again at the next poll: the report and the inbox keep their past.
+            LOGGER.warning("Could not record what %s reported: %s", provider.brand, err)
+
     if isinstance(client, ResultPollingClient):
-
-        async def process_polled(events: list[TelephonyEvent]) -> None:
-            async_process_events(hass, entry, events)
-
-        calls.set_poller(client, process_polled)
+        calls.set_poller(client, accept)
     calls.async_resume()
     entry.async_on_unload(calls.async_shutdown)
-    entry.async_on_unload(async_register_webhook(hass, entry))
     if isinstance(client, InboxClient):
         seconds = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_INBOX_INTERVAL.total_seconds())
-        inbox = InboxCoordinator(
-            hass,
-            entry,
-            client,
-            timedelta(seconds=seconds),
-            lambda events: async_process_events(hass, entry, events),
-        )
+        inbox = InboxCoordinator(hass, entry, client, timedelta(seconds=seconds), accept)
         entry.runtime_data.inbox = inbox
         await inbox.async_config_entry_first_refresh()
         # New messages reach the entities as events, not as coordinator updates; a coordinator
@@ -134,22 +144,23 @@ async def async_migrate_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) 
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
-    """Stop taking events, then write the history now rather than after the debounce."""
+    """Stop polling; the webhook goes on taking posts (into the history) unless the entry is disabled."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        # Before the last write: nothing may be acknowledged after it.
-        async_unregister_webhook(hass, entry)
         entry.runtime_data.calls.async_shutdown()
-        await entry.runtime_data.history.async_close()
+    if entry.disabled_by is not None:
+        async_unregister_webhook(hass, entry.entry_id)
     return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> None:
-    """Delete the cloudhook and the stored history of a removed account."""
+    """Stop the webhook; delete the cloudhook and the stored history of a removed account."""
+    async_unregister_webhook(hass, entry.entry_id)
     if entry.data.get(CONF_CLOUDHOOK_URL) and "cloud" in hass.config.components:
         try:
             await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
         except cloud.CloudNotAvailable:
             LOGGER.warning("Could not delete the Home Assistant Cloud webhook of %s", entry.title)
-    await EventHistory(hass, entry.entry_id).async_remove()
+    if (hub := hass.data.get(DATA_HUB)) is not None:
+        await hub.async_remove_entry(entry.entry_id)
     async_delete_public_url_issue(hass, entry.entry_id)

@@ -62,7 +62,7 @@ from .const import (
     LOGGER,
 )
 from .data import TelephonyConfigEntry
-from .webhook import async_entry_webhook_url, async_webhook_url
+from .public_url import async_entry_webhook_url, async_webhook_url
 
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT = TextSelector()

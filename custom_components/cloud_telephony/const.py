@@ -66,7 +66,8 @@ CONF_RECIPIENTS: Final = "recipients"
 MAX_BODY_BYTES: Final = 1024 * 1024
 HISTORY_SIZE: Final = 100
 DEDUPE_WINDOW: Final = timedelta(hours=48)
-STORE_VERSION: Final = 1
-STORE_SAVE_DELAY: Final = 10
+# Provider ids remembered per account for de-duplication: 48 h, and at most this many (a busy
+# account forgets its oldest first). Far more than any provider's retries span.
+SEEN_LIMIT: Final = 50_000
 
 EVENT_PREFIX: Final = f"{DOMAIN}_"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from homeassistant.core import HomeAssistant, callback
@@ -65,7 +65,7 @@ class InboxCoordinator(DataUpdateCoordinator[int]):
         entry: TelephonyConfigEntry,
         client: InboxClient,
         interval: timedelta,
-        process: Callable[[list[TelephonyEvent]], object],
+        process: Callable[[list[TelephonyEvent]], Awaitable[None]],
     ) -> None:
         """Poll the inbox at the interval the options set."""
         super().__init__(
@@ -104,7 +104,7 @@ class InboxCoordinator(DataUpdateCoordinator[int]):
             for stamp, event in stamped
             if stamp is None or (stamp > _minus(since, INBOX_LOOK_BACK) and event.dedupe_key not in seen)
         ]
-        self._process(fresh)
+        await self._process(fresh)
         return len(fresh)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from .history import EventHistory
 if TYPE_CHECKING:
     from .calls import CallTracker
     from .coordinator import BalanceCoordinator, InboxCoordinator
+    from .hub import TelephonyHub
 
 type TelephonyConfigEntry = ConfigEntry[TelephonyData]
 
@@ -64,8 +65,9 @@ def _parsed(text: str) -> dict[str, str]:
 
 @dataclass(slots=True)
 class TelephonyData:
-    """Everything a loaded entry holds while it runs."""
+    """Everything a loaded entry holds while it runs (the webhook side lives in the hub)."""
 
+    hub: TelephonyHub
     provider: ProviderSpec
     client: TelephonyClient | None
     history: EventHistory
@@ -73,16 +75,10 @@ class TelephonyData:
     calls: CallTracker
     balance: BalanceCoordinator | None = None
     inbox: InboxCoordinator | None = None
-    _settings: EntrySettings | None = field(default=None, repr=False)
-    _settings_source: object = field(default=None, repr=False)
 
     def settings(self, hass: HomeAssistant, entry: TelephonyConfigEntry) -> EntrySettings:
         """Return the options as settings; options are read at use time, so no reload is needed."""
-        # A change of options replaces the mapping object, so identity tells when to re-parse.
-        if self._settings is None or self._settings_source is not entry.options:
-            self._settings = EntrySettings.from_options(entry.options, hass.config.country)
-            self._settings_source = entry.options
-        return self._settings
+        return self.hub.settings(entry)
 
 
 @lru_cache(maxsize=256)

@@ -29,7 +29,7 @@ from .const import (
     CONF_USERCODE,
 )
 from .data import TelephonyConfigEntry
-from .webhook import async_entry_webhook_url
+from .public_url import async_entry_webhook_url
 
 TO_REDACT = {
     CONF_ACCOUNT_NAME,

@@ -1,33 +1,49 @@
-"""Per-entry memory that survives restarts: recent events, last event per type, daily counts, seen ids."""
+"""Per-account memory that survives restarts: recent events, last event per type, daily counts, seen ids.
+
+The memory is what the entities and the de-duplication read; the database (store.py) is what
+survives. An event is added to the memory only once it is on disk, so the memory never claims
+more than a restart would find. Bounded by time (ids are kept 48 h) and by count.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict, deque
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, Final, TypedDict
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.storage import Store
+from homeassistant.helpers.json import json_dumps
 from homeassistant.util import dt as dt_util
 
-from .const import DEDUPE_WINDOW, DOMAIN, HISTORY_SIZE, STORE_SAVE_DELAY, STORE_VERSION
+from .const import DEDUPE_WINDOW, HISTORY_SIZE, SEEN_LIMIT
+from .store import (
+    ADD_DAILY,
+    DELETE_SEEN,
+    DELETE_SENT,
+    DELETE_STATE,
+    INSERT_RECENT,
+    INSERT_SEEN,
+    INSERT_UNFIRED,
+    TRIM_DAILY,
+    TRIM_RECENT,
+    UPSERT_LAST,
+    UPSERT_SENT,
+    UPSERT_STATE,
+    Statement,
+    StoredEntry,
+    TelephonyStore,
+)
 
 # Daily counters older than this are dropped; only "today" is shown, a week helps diagnostics.
-COUNTER_DAYS = 7
+COUNTER_DAYS: Final = 7
 # An incoming SMS from a number we texted within this window is a reply to that message.
-REPLY_WINDOW = timedelta(hours=24)
+REPLY_WINDOW: Final = timedelta(hours=24)
+# Stored copies of larger events leave the provider's raw item out (the bus event has it whole).
+MAX_STORED_EVENT: Final = 32 * 1024
 
-
-class StoredHistory(TypedDict):
-    """The JSON document kept in `.storage/cloud_telephony.<entry_id>`."""
-
-    recent: list[dict[str, Any]]
-    last: dict[str, dict[str, Any]]
-    daily: dict[str, dict[str, int]]
-    seen: dict[str, float]
-    sent: dict[str, SentRecord]
-    cursor: list[str] | None
-    polled: dict[str, PolledJob]
+_CURSOR: Final = "cursor"
+_POLLED: Final = "polled:"
 
 
 class SentRecord(TypedDict):
@@ -48,125 +64,102 @@ class PolledJob(TypedDict):
     """Match keys of the numbers whose final outcome has arrived."""
 
 
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """An event to record: its provider identity, its contract data, its sequence number."""
+
+    key: str
+    data: dict[str, Any]
+    seq: int
+    """Lists the event as not yet fired until the journal says it was (journal.py)."""
+
+
 class EventHistory:
-    """Records accepted events and answers "seen before?" in constant time.
+    """One account's history: answers "seen before?" in constant time, records durably."""
 
-    Writes are debounced through `Store.async_delay_save`, which Home Assistant also flushes
-    when it stops, so an event acknowledged to the provider is never lost.
-    """
-
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        """Prepare an empty history; call `async_load` before use."""
-        self._store: Store[StoredHistory] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.{entry_id}", private=True, atomic_writes=True
-        )
-        self._recent: deque[dict[str, Any]] = deque(maxlen=HISTORY_SIZE)
-        self._last: dict[str, dict[str, Any]] = {}
-        self._daily: dict[str, dict[str, int]] = {}
-        # Insertion order is arrival order, so expired keys are always at the front. Ordered
-        # dicts, because a plain dict finds its first key in time proportional to the keys
-        # deleted before it, which would make every expiry slower on a busy line.
-        self._seen: OrderedDict[str, float] = OrderedDict()
+    def __init__(self, store: TelephonyStore, entry_id: str, stored: StoredEntry | None = None) -> None:
+        """Take what the database held for the account at start-up."""
+        self._store = store
+        self._entry_id = entry_id
+        stored = stored or StoredEntry()
+        self._recent: deque[dict[str, Any]] = deque(stored.recent, maxlen=HISTORY_SIZE)
+        self._last: dict[str, dict[str, Any]] = dict(stored.last)
+        self._daily: dict[str, dict[str, int]] = {day: dict(counts) for day, counts in stored.daily.items()}
+        # Arrival order, so expired ids are always at the front. Ordered dicts, because a plain
+        # dict finds its first key in time proportional to the keys deleted before it.
+        self._seen: OrderedDict[str, float] = OrderedDict(stored.seen)
+        # Ids whose write is under way: a retry that arrives meanwhile waits for it.
+        self._pending: dict[str, asyncio.Future[None]] = {}
         # Sent messages by provider message id (oldest first), and the newest one per number.
         self._sent: OrderedDict[str, SentRecord] = OrderedDict()
         self._last_sent_to: dict[str, str] = {}
-        # Polled inboxes: the newest message time seen, and the identities at that time.
-        self._cursor: list[str] | None = None
-        self._polled: dict[str, PolledJob] = {}
-        self._save_scheduled = False
-        self._closed = False
+        for message_id, to, message, sent_at in stored.sent:
+            self._sent[message_id] = {"to": to, "message": message, "sent_at": sent_at}
+            self._last_sent_to[to] = message_id
+        self._cursor: list[str] | None = stored.state.get(_CURSOR)
+        self._polled: dict[str, PolledJob] = {
+            name.removeprefix(_POLLED): job for name, job in stored.state.items() if name.startswith(_POLLED)
+        }
+        now = dt_util.utcnow()
+        self._store.async_write_later(self._expire_seen(now.timestamp()) + self._expire_sent(now))
 
-    async def async_load(self) -> None:
-        """Read what the previous run left behind."""
-        stored = await self._store.async_load()
-        if not stored:
-            return
-        self._recent.extend(stored.get("recent", []))
-        self._last = dict(stored.get("last", {}))
-        self._daily = {day: dict(counts) for day, counts in stored.get("daily", {}).items()}
-        self._seen = OrderedDict(sorted(stored.get("seen", {}).items(), key=lambda item: item[1]))
-        self._expire_seen(dt_util.utcnow().timestamp())
-        for message_id, record in stored.get("sent", {}).items():
-            self._sent[message_id] = record
-            self._last_sent_to[record["to"]] = message_id
-        self._expire_sent(dt_util.utcnow())
-        self._cursor = stored.get("cursor")
-        self._polled = dict(stored.get("polled", {}))
+    # --- events -------------------------------------------------------------------------------
 
     def is_duplicate(self, dedupe_key: str) -> bool:
-        """Return whether an event with this provider identity was accepted in the last 48 h."""
+        """Return whether an event with this provider identity is on record (48 h, bounded)."""
         return dedupe_key in self._seen
 
-    def record(self, dedupe_key: str, event_data: dict[str, Any], *, received_at: datetime) -> None:
-        """Remember an accepted event and schedule a debounced write; `received_at` is local time."""
+    def pending_write(self, dedupe_key: str) -> asyncio.Future[None] | None:
+        """Return the write under way for this identity, if a post is recording it right now."""
+        return self._pending.get(dedupe_key)
+
+    async def async_record(self, events: list[Accepted], *, received_at: datetime) -> None:
+        """Write the events durably, then remember them; raise StoreUnavailableError if the write fails.
+
+        `received_at` is local time (it decides the day the events count for).
+        """
         now = received_at.timestamp()
-        self._expire_seen(now)
-        self._seen[dedupe_key] = now
-        self._recent.append(event_data)
-        event_type = event_data["type"]
-        self._last[event_type] = event_data
         day = received_at.date().isoformat()
-        counts = self._daily.setdefault(day, {})
-        counts[event_type] = counts.get(event_type, 0) + 1
+        statements = self._expire_seen(now, adding=len(events))
+        counts: dict[str, int] = {}
+        last: dict[str, tuple[dict[str, Any], str]] = {}
+        for event in events:
+            whole = json_dumps(event.data)
+            stored = _stored_form(event.data, whole)
+            statements += (
+                (INSERT_SEEN, (self._entry_id, event.key, now)),
+                (INSERT_UNFIRED, (self._entry_id, event.seq, whole)),
+                (INSERT_RECENT, (self._entry_id, stored)),
+            )
+            event_type = event.data["type"]
+            counts[event_type] = counts.get(event_type, 0) + 1
+            last[event_type] = (event.data, stored)
+        statements += [
+            (UPSERT_LAST, (self._entry_id, kind, stored)) for kind, (_data, stored) in last.items()
+        ]
+        statements += [(ADD_DAILY, (self._entry_id, day, kind, count)) for kind, count in counts.items()]
+        statements.append((TRIM_RECENT, (self._entry_id, HISTORY_SIZE - 1)))
+        if day not in self._daily and len(self._daily) >= COUNTER_DAYS:
+            statements.append((TRIM_DAILY, (self._entry_id, sorted(self._daily)[-(COUNTER_DAYS - 1)])))
+        written = self._store.async_write(statements)
+        for event in events:
+            self._pending[event.key] = written
+        try:
+            await written
+        finally:
+            for event in events:
+                if self._pending.get(event.key) is written:
+                    del self._pending[event.key]
+        for event in events:
+            self._seen[event.key] = now
+            self._recent.append(event.data)
+        self._last.update({event_type: data for event_type, (data, _stored) in last.items()})
+        day_counts = self._daily.setdefault(day, {})
+        for event_type, count in counts.items():
+            day_counts[event_type] = day_counts.get(event_type, 0) + count
         if len(self._daily) > COUNTER_DAYS:
             for old_day in sorted(self._daily)[:-COUNTER_DAYS]:
                 del self._daily[old_day]
-        self._schedule_save()
-
-    def record_sent(self, message_id: str, to: str, message: str, *, sent_at: datetime) -> None:
-        """Remember a message we sent, to recognise replies and delivery reports."""
-        self._expire_sent(sent_at)
-        self._sent.pop(message_id, None)
-        # UTC, so that the expiry below can compare the ISO strings.
-        self._sent[message_id] = {
-            "to": to,
-            "message": message,
-            "sent_at": dt_util.as_utc(sent_at).isoformat(),
-        }
-        self._last_sent_to[to] = message_id
-        self._schedule_save()
-
-    def sent_message(self, message_id: str | None) -> dict[str, Any] | None:
-        """Return a message we sent, by the provider's id."""
-        if message_id is None or (record := self._sent.get(message_id)) is None:
-            return None
-        sent_at = dt_util.as_local(datetime.fromisoformat(record["sent_at"]))
-        return {"message_id": message_id, **record, "sent_at": sent_at.isoformat()}
-
-    def replied_message(self, sender: str | None, *, received_at: datetime) -> dict[str, Any] | None:
-        """Return our newest message to this number if it was sent within the reply window."""
-        if sender is None or (message_id := self._last_sent_to.get(sender)) is None:
-            return None
-        record = self._sent[message_id]
-        if datetime.fromisoformat(record["sent_at"]) < received_at - REPLY_WINDOW:
-            return None
-        return self.sent_message(message_id)
-
-    @property
-    def cursor(self) -> list[str] | None:
-        """Return the inbox cursor: the newest message time first, then identities at that time."""
-        return self._cursor
-
-    def set_cursor(self, cursor: list[str]) -> None:
-        """Move the inbox cursor (persisted, so a restart never fires old messages again)."""
-        if cursor != self._cursor:
-            self._cursor = cursor
-            self._schedule_save()
-
-    @property
-    def polled_jobs(self) -> dict[str, PolledJob]:
-        """Return the call jobs whose outcomes were being polled."""
-        return dict(self._polled)
-
-    def save_polled_job(self, job_id: str, job: PolledJob) -> None:
-        """Remember (or update) a polled job, so that polling resumes after a restart."""
-        self._polled[job_id] = job
-        self._schedule_save()
-
-    def forget_polled_job(self, job_id: str) -> None:
-        """Forget a polled job that is complete or given up."""
-        if self._polled.pop(job_id, None) is not None:
-            self._schedule_save()
 
     def last(self, event_type: str) -> dict[str, Any] | None:
         """Return the newest event of a type, if any was ever recorded."""
@@ -186,51 +179,99 @@ class EventHistory:
         """Return how many provider identities are remembered for de-duplication."""
         return len(self._seen)
 
-    async def async_close(self) -> None:
-        """Write now (the entry unloads) and never again: a reloaded entry has its own history."""
-        await self._store.async_save(self._as_stored())
-        self._closed = True
+    # --- messages sent -----------------------------------------------------------------------
 
-    async def async_remove(self) -> None:
-        """Delete the stored file (the entry was removed)."""
-        await self._store.async_remove()
+    def record_sent(self, message_id: str, to: str, message: str, *, sent_at: datetime) -> None:
+        """Remember a message we sent, to recognise replies and delivery reports."""
+        statements = self._expire_sent(sent_at)
+        self._sent.pop(message_id, None)
+        # UTC, so that the expiry can compare the ISO strings.
+        record: SentRecord = {"to": to, "message": message, "sent_at": dt_util.as_utc(sent_at).isoformat()}
+        self._sent[message_id] = record
+        self._last_sent_to[to] = message_id
+        statements.append((UPSERT_SENT, (self._entry_id, message_id, to, message, record["sent_at"])))
+        self._store.async_write_later(statements)
 
-    def _expire_seen(self, now: float) -> None:
+    def sent_message(self, message_id: str | None) -> dict[str, Any] | None:
+        """Return a message we sent, by the provider's id."""
+        if message_id is None or (record := self._sent.get(message_id)) is None:
+            return None
+        sent_at = dt_util.as_local(datetime.fromisoformat(record["sent_at"]))
+        return {"message_id": message_id, **record, "sent_at": sent_at.isoformat()}
+
+    def replied_message(self, sender: str | None, *, received_at: datetime) -> dict[str, Any] | None:
+        """Return our newest message to this number if it was sent within the reply window."""
+        if sender is None or (message_id := self._last_sent_to.get(sender)) is None:
+            return None
+        record = self._sent[message_id]
+        if datetime.fromisoformat(record["sent_at"]) < received_at - REPLY_WINDOW:
+            return None
+        return self.sent_message(message_id)
+
+    # --- polled inboxes and call jobs ----------------------------------------------------------
+
+    @property
+    def cursor(self) -> list[str] | None:
+        """Return the inbox cursor: the newest message time first, then identities at that time."""
+        return self._cursor
+
+    def set_cursor(self, cursor: list[str]) -> None:
+        """Move the inbox cursor (persisted, so a restart never fires old messages again)."""
+        if cursor != self._cursor:
+            self._cursor = cursor
+            self._write_state(_CURSOR, cursor)
+
+    @property
+    def polled_jobs(self) -> dict[str, PolledJob]:
+        """Return the call jobs whose outcomes were being polled."""
+        return dict(self._polled)
+
+    def save_polled_job(self, job_id: str, job: PolledJob) -> None:
+        """Remember (or update) a polled job, so that polling resumes after a restart."""
+        self._polled[job_id] = job
+        self._write_state(_POLLED + job_id, job)
+
+    def forget_polled_job(self, job_id: str) -> None:
+        """Forget a polled job that is complete or given up."""
+        if self._polled.pop(job_id, None) is not None:
+            self._store.async_write_later([(DELETE_STATE, (self._entry_id, _POLLED + job_id))])
+
+    def _write_state(self, name: str, value: Any) -> None:
+        self._store.async_write_later([(UPSERT_STATE, (self._entry_id, name, json_dumps(value)))])
+
+    # --- bounds ---------------------------------------------------------------------------------
+
+    def _expire_seen(self, now: float, *, adding: int = 0) -> list[Statement]:
+        """Forget ids older than the window, and the oldest beyond the count bound; return the deletes."""
         cutoff = now - DEDUPE_WINDOW.total_seconds()
-        while self._seen:
-            oldest_key = next(iter(self._seen))
-            if self._seen[oldest_key] >= cutoff:
+        expired: list[str] = []
+        seen = self._seen
+        while seen:
+            oldest_key = next(iter(seen))
+            if seen[oldest_key] >= cutoff and len(seen) + adding <= SEEN_LIMIT:
                 break
-            del self._seen[oldest_key]
+            del seen[oldest_key]
+            expired.append(oldest_key)
+        return [(DELETE_SEEN, (self._entry_id, key)) for key in expired]
 
-    def _expire_sent(self, now: datetime) -> None:
+    def _expire_sent(self, now: datetime) -> list[Statement]:
         # Kept as long as de-duplication keys, so that late delivery reports still find them.
         cutoff = dt_util.as_utc(now - DEDUPE_WINDOW).isoformat()
+        expired: list[str] = []
         while self._sent:
             oldest_id = next(iter(self._sent))
             record = self._sent[oldest_id]
             if record["sent_at"] >= cutoff:
                 break
             del self._sent[oldest_id]
+            expired.append(oldest_id)
             if self._last_sent_to.get(record["to"]) == oldest_id:
                 del self._last_sent_to[record["to"]]
+        return [(DELETE_SENT, (self._entry_id, message_id)) for message_id in expired]
 
-    def _schedule_save(self) -> None:
-        # One pending write at a time: a busy line is written at most STORE_SAVE_DELAY seconds
-        # after its first unsaved change, instead of the delay restarting with every event.
-        if not self._save_scheduled and not self._closed:
-            self._save_scheduled = True
-            self._store.async_delay_save(self._as_stored, STORE_SAVE_DELAY)
 
-    def _as_stored(self) -> StoredHistory:
-        # Called by the store when it writes: later changes need a new write.
-        self._save_scheduled = False
-        return {
-            "recent": list(self._recent),
-            "last": self._last,
-            "daily": self._daily,
-            "seen": self._seen,
-            "sent": self._sent,
-            "cursor": self._cursor,
-            "polled": self._polled,
-        }
+def _stored_form(data: dict[str, Any], whole: str) -> str:
+    """Return the event as kept in the history: whole, or without the raw item when that is large."""
+    if len(whole) <= MAX_STORED_EVENT:
+        return whole
+    return json_dumps({**data, "raw": None, "raw_left_out": True})

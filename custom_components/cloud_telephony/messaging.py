@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
@@ -26,8 +25,9 @@ from .api import (
 from .api.numbers import match_key, normalize_number
 from .calls import results_of
 from .const import DOMAIN, LOGGER
-from .data import TelephonyConfigEntry, TelephonyData
-from .webhook import async_get_callback_url
+from .data import TelephonyConfigEntry
+from .pipeline import loaded_runtime
+from .public_url import async_get_callback_url
 
 
 def translated_error(entry: TelephonyConfigEntry, err: TelephonyError) -> HomeAssistantError:
@@ -120,15 +120,6 @@ async def async_place_calls(
         # Nothing to wait for: every number refused, or no outcome comes back.
         response.update(results_of(numbers) | {"complete": not numbers})
     return response
-
-
-def loaded_runtime(entry: TelephonyConfigEntry) -> TelephonyData | None:
-    """Return the entry's runtime data as it is now, or None while it is not loaded.
-
-    A reload during a provider request replaces it; what the answer brings (a sent message, a call
-    job) belongs in the new one, and the old history is closed.
-    """
-    return entry.runtime_data if entry.state is ConfigEntryState.LOADED else None
 
 
 def _refused(number: str, errors: Mapping[str, str]) -> bool:

@@ -31,7 +31,7 @@ from .api import (
     VoiceMessageClient,
 )
 from .compat import vol
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
+from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
 from .messaging import (
     async_call_provider,
@@ -41,7 +41,8 @@ from .messaging import (
     normalized,
     translated_error,
 )
-from .webhook import async_process_events
+from .pipeline import async_accept_events
+from .store import StoreUnavailableError
 
 SERVICE_SEND_SMS: Final = "send_sms"
 SERVICE_SEND_VOICE_MESSAGE: Final = "send_voice_message"
@@ -303,7 +304,11 @@ async def _get_voice_message_report(call: ServiceCall) -> ServiceResponse:
         hass, entry, client.async_poll_results([call.data[ATTR_MESSAGE_ID]], region)
     )
     # Outcomes the webhook has not brought yet become events too (each only once).
-    async_process_events(hass, entry, events)
+    try:
+        await async_accept_events(hass, entry, events)
+    except StoreUnavailableError as err:
+        # The outcomes are returned all the same; the next report or poll records them.
+        LOGGER.warning("Could not record the reported outcomes: %s", err)
     return {
         "results": [
             {

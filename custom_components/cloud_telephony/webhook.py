@@ -1,158 +1,91 @@
-"""The one webhook handler of every entry: authenticate, parse, de-duplicate, record, dispatch."""
+"""The webhook's HTTP side: registration, reading the body once, authentication, status codes.
+
+Every account's webhook is registered with the integration, before its entry is set up, and
+stays registered while the entry retries its setup or reloads. A post is answered 200 only once
+its events are on disk; one that cannot be processed now gets 503 with Retry-After, so that the
+provider retries.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-from collections.abc import Callable
 from functools import lru_cache
 import hmac
 from http import HTTPStatus
 import json
-from typing import Any
+from typing import Final
 
 from aiohttp import hdrs
 from aiohttp.web import Request, Response, json_response
 
-from homeassistant.components import cloud, webhook
+from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 
-from .api import EventType, PayloadError, ResultPollingClient, TelephonyEvent, WebhookRequest
+from .api import PROVIDERS, PayloadError, TelephonyEvent, WebhookRequest
 from .api.payload import is_ascii_number
-from .const import (
-    ATTR_CONFIG_ENTRY_ID,
-    ATTR_DEVICE_ID,
-    CONF_CLOUDHOOK_URL,
-    CONF_STRICT_SIGNATURE,
-    DOMAIN,
-    EVENT_PREFIX,
-    LOGGER,
-    MAX_BODY_BYTES,
-)
-from .data import EntrySettings, TelephonyConfigEntry, signal_event
+from .const import CONF_PROVIDER, CONF_STRICT_SIGNATURE, DOMAIN, LOGGER, MAX_BODY_BYTES
+from .data import TelephonyConfigEntry
+from .hub import DATA_HUB
+from .pipeline import async_accept_events
+from .public_url import async_public_webhook_url
+from .store import StoreUnavailableError
 
-READ_CHUNK = 64 * 1024
-# Events of one post handled before the event loop gets a turn for other work (about 3 ms).
-EVENTS_PER_TURN = 100
+READ_CHUNK: Final = 64 * 1024
+# Larger bodies are parsed in an executor thread, so that no body holds the event loop long.
+INLINE_PARSE_LIMIT: Final = 64 * 1024
+# Seconds a provider is asked to wait before it retries a post that could not be processed.
+RETRY_AFTER: Final = 30
 
 
 @callback
-def async_webhook_url(hass: HomeAssistant, webhook_id: str, cloudhook_url: str | None = None) -> str:
-    """Return the URL to give the provider: the cloudhook, else the best URL Home Assistant knows.
-
-    Without any known URL the bare path is returned, for the user to prefix with their address.
-    """
-    if cloudhook_url:
-        return cloudhook_url
-    try:
-        return webhook.async_generate_url(hass, webhook_id, prefer_external=True)
-    except NoURLAvailableError:
-        return webhook.async_generate_path(webhook_id)
-
-
-@callback
-def async_entry_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str:
-    """Return the webhook URL of a configured entry."""
-    return async_webhook_url(hass, entry.data[CONF_WEBHOOK_ID], entry.data.get(CONF_CLOUDHOOK_URL))
-
-
-@callback
-def async_public_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
-    """Return the entry's webhook URL as the internet sees it (cloudhook or external URL), or None."""
-    if cloudhook_url := entry.data.get(CONF_CLOUDHOOK_URL):
-        return str(cloudhook_url)
-    try:
-        return webhook.async_generate_url(
-            hass, entry.data[CONF_WEBHOOK_ID], allow_internal=False, prefer_external=True
-        )
-    except NoURLAvailableError:
-        return None
-
-
-async def async_get_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
-    """Return a webhook URL the provider can reach from the internet, or None.
-
-    Home Assistant Cloud turned on after the account was added gives the account a cloudhook now.
-    Without any public URL, results are polled where the provider has a report; a repair issue
-    says so, once, until a public URL exists.
-    """
-    url = async_public_webhook_url(hass, entry)
-    if url is None and (url := await async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])):
-        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_CLOUDHOOK_URL: url})
-    issue_id = f"no_public_url_{entry.entry_id}"
-    if url is None:
-        polled = isinstance(entry.runtime_data.client, ResultPollingClient)
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="no_public_url" if polled else "no_public_url_no_report",
-            translation_placeholders={"account": entry.title},
-        )
-    else:
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
-    return url
-
-
-async def async_create_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | None:
-    """Return a Home Assistant Cloud webhook URL when Cloud is on and connected, else None."""
-    if "cloud" not in hass.config.components or not cloud.async_active_subscription(hass):
-        return None
-    try:
-        return await cloud.async_get_or_create_cloudhook(hass, webhook_id)
-    except cloud.CloudNotAvailable:
-        return None
-
-
-@callback
-def async_delete_public_url_issue(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget the repair issue of an account that is removed."""
-    ir.async_delete_issue(hass, DOMAIN, f"no_public_url_{entry_id}")
-
-
-@callback
-def async_register_webhook(hass: HomeAssistant, entry: TelephonyConfigEntry) -> Callable[[], None]:
-    """Register the entry's webhook (POST only); return the function that unregisters it."""
+def async_register_webhook(hass: HomeAssistant, entry: TelephonyConfigEntry) -> None:
+    """Start answering the entry's webhook (doing it twice is harmless)."""
+    hub = hass.data[DATA_HUB]
+    if entry.entry_id in hub.webhooks:
+        return
+    entry_id = entry.entry_id
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
 
     async def handle(hass: HomeAssistant, webhook_id: str, request: Request) -> Response:
-        return await async_handle_webhook(hass, entry, request)
+        return await async_handle_webhook(hass, entry_id, request)
 
-    methods = list(entry.runtime_data.provider.webhook_methods)
+    methods = PROVIDERS[entry.data[CONF_PROVIDER]].webhook_methods
     webhook.async_register(hass, DOMAIN, entry.title, webhook_id, handle, allowed_methods=methods)
-    return lambda: async_unregister_webhook(hass, entry)
+    hub.webhooks[entry_id] = lambda: webhook.async_unregister(hass, webhook_id)
 
 
 @callback
-def async_unregister_webhook(hass: HomeAssistant, entry: TelephonyConfigEntry) -> None:
-    """Stop answering the entry's webhook (doing it twice is harmless)."""
-    webhook.async_unregister(hass, entry.data[CONF_WEBHOOK_ID])
+def async_unregister_webhook(hass: HomeAssistant, entry_id: str) -> None:
+    """Stop answering an entry's webhook (it was removed or disabled)."""
+    if (unregister := hass.data[DATA_HUB].webhooks.pop(entry_id, None)) is not None:
+        unregister()
 
 
-async def async_handle_webhook(
-    hass: HomeAssistant, entry: TelephonyConfigEntry, request: Request
-) -> Response:
-    """Answer one provider post; bad input gets a 4xx, accepted and repeated events a 200."""
+async def async_handle_webhook(hass: HomeAssistant, entry_id: str, request: Request) -> Response:
+    """Answer one provider post: 200 once recorded, 4xx for bad input, 503 when it cannot be taken now."""
     try:
-        return await _async_handle(hass, entry, request)
+        return await _async_handle(hass, entry_id, request)
+    except StoreUnavailableError as err:
+        LOGGER.warning("A webhook post could not be recorded and will be retried by the provider: %s", err)
+        return _unavailable("the history cannot be written now")
     except Exception:  # noqa: BLE001
         # A bug, not bad input. Answering 500 (instead of the webhook component's 200) makes the
-        # provider retry; events accepted before the failure are de-duplicated on that retry.
-        LOGGER.exception("Unexpected error while handling a webhook post for %s", entry.title)
+        # provider retry; events recorded before the failure are de-duplicated on that retry.
+        LOGGER.exception("Unexpected error while handling a webhook post")
         return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error")
 
 
-async def _async_handle(hass: HomeAssistant, entry: TelephonyConfigEntry, request: Request) -> Response:
-    runtime = entry.runtime_data
-    settings = runtime.settings(hass, entry)
+async def _async_handle(hass: HomeAssistant, entry_id: str, request: Request) -> Response:
+    hub = hass.data[DATA_HUB]
+    if (entry := _processable_entry(hass, entry_id)) is None:
+        return _unavailable("the account is being removed")
+    if not await hub.async_wait_ready():
+        return _unavailable("the history is not open yet")
+    settings = hub.settings(entry)
     if settings.basic_auth is not None and not _authorized(request, settings.basic_auth):
         LOGGER.warning("Refused a webhook post for %s: basic authentication failed", entry.title)
         return Response(
@@ -163,6 +96,9 @@ async def _async_handle(hass: HomeAssistant, entry: TelephonyConfigEntry, reques
     body = await _read_capped(request)
     if body is None:
         return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {MAX_BODY_BYTES} bytes")
+    # Every await may outlive the entry (removed meanwhile): look again after each.
+    if (entry := _processable_entry(hass, entry_id)) is None:
+        return _unavailable("the account is being removed")
     payload = WebhookRequest(
         body=body,
         received_at=dt_util.utcnow(),
@@ -173,7 +109,8 @@ async def _async_handle(hass: HomeAssistant, entry: TelephonyConfigEntry, reques
         headers=request.headers,
         region=settings.region,
     )
-    if (verify := runtime.provider.verify_webhook) is not None and not verify(
+    provider = PROVIDERS[entry.data[CONF_PROVIDER]]
+    if (verify := provider.verify_webhook) is not None and not verify(
         payload, entry.data, async_public_webhook_url(hass, entry)
     ):
         if entry.options.get(CONF_STRICT_SIGNATURE):
@@ -181,66 +118,29 @@ async def _async_handle(hass: HomeAssistant, entry: TelephonyConfigEntry, reques
             return _error(HTTPStatus.UNAUTHORIZED, "signature does not match")
         # Lenient by default: the provider documents its signature only loosely.
         LOGGER.debug("Accepted a webhook post for %s whose signature does not match", entry.title)
+    title = entry.title
     try:
-        events = runtime.provider.parse_webhook(payload)
+        events: list[TelephonyEvent]
+        if len(body) > INLINE_PARSE_LIMIT:
+            events = await hass.async_add_executor_job(provider.parse_webhook, payload)
+        else:
+            events = provider.parse_webhook(payload)
     except PayloadError as err:
-        LOGGER.debug("Refused a webhook post for %s: %s", entry.title, err)
+        LOGGER.debug("Refused a webhook post for %s: %s", title, err)
         return _error(HTTPStatus.BAD_REQUEST, str(err))
-    accepted = duplicates = 0
-    for start in range(0, len(events), EVENTS_PER_TURN):
-        if start:
-            # A long batch gives other work its turn: the loop is never held for the whole post.
-            await asyncio.sleep(0)
-        counts = async_process_events(hass, entry, events[start : start + EVENTS_PER_TURN])
-        accepted, duplicates = accepted + counts[0], duplicates + counts[1]
+    if (entry := _processable_entry(hass, entry_id)) is None:
+        return _unavailable("the account is being removed")
+    accepted, duplicates = await async_accept_events(hass, entry, events)
+    LOGGER.debug("Webhook post for %s: %s accepted, %s duplicates", entry.title, accepted, duplicates)
     return _counts_response(accepted, duplicates)
 
 
-@callback
-def async_process_events(
-    hass: HomeAssistant, entry: TelephonyConfigEntry, events: list[TelephonyEvent]
-) -> tuple[int, int]:
-    """Accept the events not seen before (from the webhook or from polling); count both kinds."""
-    runtime = entry.runtime_data
-    settings = runtime.settings(hass, entry)
-    accepted = duplicates = 0
-    for event in events:
-        if runtime.history.is_duplicate(event.dedupe_key):
-            duplicates += 1
-            continue
-        _async_accept(hass, entry, settings, event)
-        accepted += 1
-    return accepted, duplicates
-
-
-@callback
-def _async_accept(
-    hass: HomeAssistant, entry: TelephonyConfigEntry, settings: EntrySettings, event: TelephonyEvent
-) -> None:
-    """Record first, so that an acknowledged event is never lost; then tell the bus and entities."""
-    runtime = entry.runtime_data
-    received_at = dt_util.now()
-    data: dict[str, Any] = {
-        ATTR_CONFIG_ENTRY_ID: entry.entry_id,
-        ATTR_DEVICE_ID: runtime.device_id,
-        **event.as_event_data(received_at.tzinfo),
-        "caller_name": settings.contacts.name_for(event.caller),
-        "received_at": received_at.isoformat(),
-    }
-    history = runtime.history
-    if event.type is EventType.SMS_RECEIVED:
-        # Lets an automation tell a reply to its own message from a new conversation.
-        data["in_reply_to"] = history.replied_message(event.caller, received_at=received_at)
-    elif event.type is EventType.SMS_STATUS:
-        sent = history.sent_message(event.call_id)
-        data["sent_message"] = None if sent is None else sent["message"]
-        if data["callee"] is None and sent is not None:
-            data["callee"] = sent["to"]
-    history.record(event.dedupe_key, data, received_at=received_at)
-    if event.type is EventType.CALL_STATUS:
-        runtime.calls.async_record(data)
-    hass.bus.async_fire(f"{EVENT_PREFIX}{event.type}", data)
-    async_dispatcher_send(hass, signal_event(entry.entry_id, event.type), data)
+def _processable_entry(hass: HomeAssistant, entry_id: str) -> TelephonyConfigEntry | None:
+    """Return the entry a post is for, unless it was removed, disabled or stored by a newer version."""
+    entry: TelephonyConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.disabled_by is not None or entry.state is ConfigEntryState.MIGRATION_ERROR:
+        return None
+    return entry
 
 
 def _authorized(request: Request, expected: tuple[str, str]) -> bool:
@@ -260,13 +160,18 @@ def _authorized(request: Request, expected: tuple[str, str]) -> bool:
 
 
 async def _read_capped(request: Request) -> bytes | None:
-    """Read the body, or return None as soon as it exceeds the cap."""
+    """Read the body, or return None as soon as it exceeds the cap.
+
+    The stream is taken once: Home Assistant Cloud's MockRequest builds a new one (from the
+    start of the body) every time `content` is read.
+    """
     declared = request.headers.get(hdrs.CONTENT_LENGTH)
     if declared is not None and is_ascii_number(declared) and int(declared) > MAX_BODY_BYTES:
         return None
+    stream = request.content
     chunks: list[bytes] = []
     size = 0
-    while chunk := await request.content.read(READ_CHUNK):
+    while chunk := await stream.read(READ_CHUNK):
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             return None
@@ -286,3 +191,9 @@ def _counts_response(accepted: int, duplicates: int) -> Response:
 
 def _error(status: HTTPStatus, reason: str) -> Response:
     return json_response({"error": reason}, status=status)
+
+
+def _unavailable(reason: str) -> Response:
+    response: Response = json_response({"error": reason}, status=HTTPStatus.SERVICE_UNAVAILABLE)
+    response.headers[hdrs.RETRY_AFTER] = str(RETRY_AFTER)
+    return response

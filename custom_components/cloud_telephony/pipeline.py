@@ -1,0 +1,130 @@
+"""The event pipeline: accept, de-duplicate, record durably, then fire; for webhooks, polling and actions.
+
+An event is on disk before it is fired and before the post that brought it is answered; a retried
+delivery (the same provider identity) is answered as a duplicate and never fired again, also while
+the first delivery of it is still being written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.util import dt as dt_util
+
+from .api import EventType, TelephonyEvent
+from .const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, EVENT_PREFIX
+from .data import TelephonyConfigEntry, TelephonyData, signal_event
+from .history import Accepted
+from .hub import DATA_HUB, TelephonyHub
+
+# Events handled before the event loop gets a turn for other work (about 3 ms).
+EVENTS_PER_TURN: Final = 100
+
+
+async def async_accept_events(
+    hass: HomeAssistant, entry: TelephonyConfigEntry, events: Sequence[TelephonyEvent]
+) -> tuple[int, int]:
+    """Record the events not seen before, then fire them; return (accepted, duplicates).
+
+    Raises StoreUnavailableError when they cannot be written: nothing is fired then, and the
+    caller answers so that the provider retries.
+    """
+    hub = hass.data[DATA_HUB]
+    history = hub.history(entry.entry_id)
+    settings = hub.settings(entry)
+    device_id = hub.device_id(entry)
+    received_at = dt_util.now()
+    fresh: list[Accepted] = []
+    in_post: set[str] = set()
+    earlier_writes: list[asyncio.Future[None]] = []
+    duplicates = 0
+    for index, event in enumerate(events):
+        if index and not index % EVENTS_PER_TURN:
+            # A long batch gives other work its turn: the loop is never held for the whole post.
+            await asyncio.sleep(0)
+        key = event.dedupe_key
+        if history.is_duplicate(key) or key in in_post:
+            duplicates += 1
+            continue
+        if (writing := history.pending_write(key)) is not None:
+            # Another post is writing this event right now: answer once that write is done.
+            earlier_writes.append(writing)
+            duplicates += 1
+            continue
+        in_post.add(key)
+        data: dict[str, Any] = {
+            ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+            ATTR_DEVICE_ID: device_id,
+            **event.as_event_data(received_at.tzinfo),
+            "caller_name": settings.contacts.name_for(event.caller),
+            "received_at": received_at.isoformat(),
+        }
+        if event.type is EventType.SMS_RECEIVED:
+            # Lets an automation tell a reply to its own message from a new conversation.
+            data["in_reply_to"] = history.replied_message(event.caller, received_at=received_at)
+        elif event.type is EventType.SMS_STATUS:
+            sent = history.sent_message(event.call_id)
+            data["sent_message"] = None if sent is None else sent["message"]
+            if data["callee"] is None and sent is not None:
+                data["callee"] = sent["to"]
+        fresh.append(Accepted(key, data, hub.next_seq()))
+    if fresh:
+        await history.async_record(fresh, received_at=received_at)
+        await _async_fire_all(hass, hub, entry, fresh)
+    if earlier_writes:
+        await asyncio.gather(*earlier_writes)
+    return len(fresh), duplicates
+
+
+async def _async_fire_all(
+    hass: HomeAssistant, hub: TelephonyHub, entry: TelephonyConfigEntry, events: list[Accepted]
+) -> None:
+    """Fire recorded events in turns; each is marked in the journal the moment it is fired."""
+    for start in range(0, len(events), EVENTS_PER_TURN):
+        if start:
+            await asyncio.sleep(0)
+        # The entry may have reloaded while the events were written: the runtime of now.
+        runtime = loaded_runtime(entry)
+        for event in events[start : start + EVENTS_PER_TURN]:
+            async_fire(hass, entry.entry_id, event.data, runtime)
+            hub.journal.mark(event.seq)
+    hub.forget_unfired([event.seq for event in events])
+
+
+@callback
+def async_fire(
+    hass: HomeAssistant, entry_id: str, data: dict[str, Any], runtime: TelephonyData | None
+) -> None:
+    """Tell the account's pending calls, the bus and the entities about a recorded event."""
+    event_type = data["type"]
+    if runtime is not None and event_type == EventType.CALL_STATUS:
+        runtime.calls.async_record(data)
+    hass.bus.async_fire(f"{EVENT_PREFIX}{event_type}", data)
+    async_dispatcher_send(hass, signal_event(entry_id, event_type), data)
+
+
+@callback
+def async_fire_in_doubt(hass: HomeAssistant) -> None:
+    """Fire the events that were recorded but not fired before the last stop (once, at start)."""
+    hub = hass.data[DATA_HUB]
+    events, hub.in_doubt = hub.in_doubt, []
+    for event in events:
+        entry: TelephonyConfigEntry | None = hass.config_entries.async_get_entry(event.entry_id)
+        if entry is not None:
+            async_fire(hass, event.entry_id, event.data, loaded_runtime(entry))
+        hub.journal.mark(event.seq)
+    hub.forget_unfired([event.seq for event in events])
+
+
+def loaded_runtime(entry: TelephonyConfigEntry) -> TelephonyData | None:
+    """Return the entry's runtime data as it is now, or None while it is not loaded.
+
+    A reload replaces it; what an answer brings (a sent message, a call job) belongs in the new
+    one.
+    """
+    return entry.runtime_data if entry.state is ConfigEntryState.LOADED else None

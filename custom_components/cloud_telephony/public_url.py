@@ -1,0 +1,89 @@
+"""The webhook's public address: external URL or Home Assistant Cloud, and the repair when there is none."""
+
+from __future__ import annotations
+
+from homeassistant.components import cloud, webhook
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.network import NoURLAvailableError
+
+from .api import ResultPollingClient
+from .const import CONF_CLOUDHOOK_URL, DOMAIN
+from .data import TelephonyConfigEntry
+
+
+@callback
+def async_webhook_url(hass: HomeAssistant, webhook_id: str, cloudhook_url: str | None = None) -> str:
+    """Return the URL to give the provider: the cloudhook, else the best URL Home Assistant knows.
+
+    Without any known URL the bare path is returned, for the user to prefix with their address.
+    """
+    if cloudhook_url:
+        return cloudhook_url
+    try:
+        return webhook.async_generate_url(hass, webhook_id, prefer_external=True)
+    except NoURLAvailableError:
+        return webhook.async_generate_path(webhook_id)
+
+
+@callback
+def async_entry_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str:
+    """Return the webhook URL of a configured entry."""
+    return async_webhook_url(hass, entry.data[CONF_WEBHOOK_ID], entry.data.get(CONF_CLOUDHOOK_URL))
+
+
+@callback
+def async_public_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
+    """Return the entry's webhook URL as the internet sees it (cloudhook or external URL), or None."""
+    if cloudhook_url := entry.data.get(CONF_CLOUDHOOK_URL):
+        return str(cloudhook_url)
+    try:
+        return webhook.async_generate_url(
+            hass, entry.data[CONF_WEBHOOK_ID], allow_internal=False, prefer_external=True
+        )
+    except NoURLAvailableError:
+        return None
+
+
+async def async_get_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
+    """Return a webhook URL the provider can reach from the internet, or None.
+
+    Home Assistant Cloud turned on after the account was added gives the account a cloudhook now.
+    Without any public URL, results are polled where the provider has a report; a repair issue
+    says so, once, until a public URL exists.
+    """
+    url = async_public_webhook_url(hass, entry)
+    if url is None and (url := await async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])):
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_CLOUDHOOK_URL: url})
+    issue_id = f"no_public_url_{entry.entry_id}"
+    if url is None:
+        polled = isinstance(entry.runtime_data.client, ResultPollingClient)
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="no_public_url" if polled else "no_public_url_no_report",
+            translation_placeholders={"account": entry.title},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+    return url
+
+
+async def async_create_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | None:
+    """Return a Home Assistant Cloud webhook URL when Cloud is on and connected, else None."""
+    if "cloud" not in hass.config.components or not cloud.async_active_subscription(hass):
+        return None
+    try:
+        return await cloud.async_get_or_create_cloudhook(hass, webhook_id)
+    except cloud.CloudNotAvailable:
+        return None
+
+
+@callback
+def async_delete_public_url_issue(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget the repair issue of an account that is removed."""
+    ir.async_delete_issue(hass, DOMAIN, f"no_public_url_{entry_id}")
