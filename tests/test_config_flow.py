@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -36,6 +36,13 @@ from tests.conftest import EXTERNAL_URL, WEBHOOK_ID, entry_variant
 from tests.fakes import bulkgate as fake_bulkgate, bulutfon as fake, netgsm as fake_netgsm
 
 CLOUDHOOK_URL = "https://hooks.nabu.casa/abcdef"
+
+
+@pytest.fixture(autouse=True)
+async def finish_reloads(hass: HomeAssistant) -> AsyncIterator[None]:
+    """Let the reloads that flows start finish within the test (lingering timers fail it)."""
+    yield
+    await hass.async_block_till_done()
 
 
 @pytest.fixture(autouse=True)

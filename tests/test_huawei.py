@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from datetime import UTC, datetime, timedelta
+import itertools
 import json
 from typing import Any
 from unittest.mock import patch
@@ -178,12 +179,18 @@ async def test_fifty_fee_records_and_the_retry(
     assert hass.states.get(CALL_RECORDS).attributes["icid"] == "CAE-20190124110424-12019775"
 
 
-def _signed_headers(message_for: str) -> dict[str, str]:
-    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+NONCES = itertools.count()
+
+
+def _signed_headers(
+    message_for: str, *, nonce: str | None = None, created: datetime | None = None
+) -> dict[str, str]:
+    nonce = nonce or f"n{next(NONCES)}"
+    written = (created or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     digest = password_digest(
-        fake.APP_SECRET, message_for.replace("{nonce}", "abc").replace("{created}", created)
+        fake.APP_SECRET, message_for.replace("{nonce}", nonce).replace("{created}", written)
     )
-    fields = f'Username="{fake.APP_KEY}",PasswordDigest="{digest}",Nonce="abc",Created="{created}"'
+    fields = f'Username="{fake.APP_KEY}",PasswordDigest="{digest}",Nonce="{nonce}",Created="{written}"'
     return {"X-AKSK": f"UsernameToken {fields}"}
 
 
@@ -211,6 +218,28 @@ async def test_signature_is_lenient_by_default_and_strict_on_request(
     await change_options(hass, strict, strict_signature=False)
     lenient = await client.post(HUAWEI_WEBHOOK_PATH, json=_status("answer"))
     assert lenient.status == 200
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_strict_mode_refuses_replayed_and_old_pushes(
+    hass: HomeAssistant,
+    huawei_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A captured signed push cannot be sent again: its nonce repeats, or its time is old."""
+    await setup_entry(entry_variant(huawei_entry, options={"strict_signature": True}))
+    client = await hass_client_no_auth()
+    headers = _signed_headers("{nonce}{created}", nonce="captured")
+    first = await client.post(HUAWEI_WEBHOOK_PATH, json=_status("callout"), headers=headers)
+    assert first.status == 200
+    replayed = await client.post(HUAWEI_WEBHOOK_PATH, json=_status("alerting"), headers=headers)
+    assert replayed.status == 401
+    assert "nonce repeats" in (await replayed.json())["error"]
+    old = _signed_headers("{nonce}{created}", created=datetime.now(UTC) - timedelta(minutes=20))
+    stale = await client.post(HUAWEI_WEBHOOK_PATH, json=_status("answer"), headers=old)
+    assert stale.status == 401
+    assert (await stale.json())["error"] == "signature is not recent (Created)"
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,10 @@ reloads. An entry's own runtime (its API client, polling) is only what needs the
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -46,6 +48,8 @@ DATA_HUB: HassKey[TelephonyHub] = HassKey(DOMAIN)
 JOURNAL_NAME: Final = "cloud_telephony.fired"
 # How long a post that arrives while the history is being opened waits before it gets a 503.
 READY_TIMEOUT: Final = 10.0
+# Nonces of signed pushes are remembered longer than a signature stays recent (both directions).
+NONCE_WINDOW: Final = timedelta(minutes=31)
 
 
 def storage_dir(hass: HomeAssistant) -> Path:
@@ -74,6 +78,7 @@ class TelephonyHub:
         self._histories: dict[str, EventHistory] = {}
         self._settings: dict[str, tuple[object, EntrySettings]] = {}
         self._devices: dict[str, str] = {}
+        self._nonces: dict[str, OrderedDict[str, float]] = {}
         self._ready = asyncio.Event()
         self._starting = False
         self._start_done = asyncio.Event()
@@ -166,6 +171,24 @@ class TelephonyHub:
     def forget_unfired(self, seqs: list[int]) -> None:
         """Cross events off the not-yet-fired list once the journal says they were fired."""
         self.store.async_write_later([(DELETE_UNFIRED, (seq,)) for seq in seqs])
+
+    @callback
+    def nonce_seen(self, entry_id: str, nonce: str) -> bool:
+        """Return whether a signed push with this nonce was taken within the replay window."""
+        nonces = self._nonces.get(entry_id)
+        if nonces is None:
+            return False
+        cutoff = dt_util.utcnow().timestamp() - NONCE_WINDOW.total_seconds()
+        while nonces and next(iter(nonces.values())) < cutoff:
+            nonces.popitem(last=False)
+        return nonce in nonces
+
+    @callback
+    def remember_nonce(self, entry_id: str, nonce: str) -> None:
+        """Remember the nonce of a signed push that was taken (kept for the replay window)."""
+        nonces = self._nonces.setdefault(entry_id, OrderedDict())
+        nonces.pop(nonce, None)
+        nonces[nonce] = dt_util.utcnow().timestamp()
 
     @callback
     def settings(self, entry: ConfigEntry[Any]) -> EntrySettings:

@@ -25,7 +25,7 @@ from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .api import PROVIDERS, PayloadError, TelephonyEvent, WebhookRequest
+from .api import PROVIDERS, PayloadError, ProviderSpec, TelephonyEvent, WebhookRequest
 from .api.payload import is_ascii_number
 from .const import CONF_PROVIDER, CONF_STRICT_SIGNATURE, DOMAIN, LOGGER, MAX_BODY_BYTES
 from .data import TelephonyConfigEntry
@@ -110,14 +110,10 @@ async def _async_handle(hass: HomeAssistant, entry_id: str, request: Request) ->
         region=settings.region,
     )
     provider = PROVIDERS[entry.data[CONF_PROVIDER]]
-    if (verify := provider.verify_webhook) is not None and not verify(
-        payload, entry.data, async_public_webhook_url(hass, entry)
-    ):
-        if entry.options.get(CONF_STRICT_SIGNATURE):
-            LOGGER.warning("Refused a webhook post for %s: its signature does not match", entry.title)
-            return _error(HTTPStatus.UNAUTHORIZED, "signature does not match")
-        # Lenient by default: the provider documents its signature only loosely.
-        LOGGER.debug("Accepted a webhook post for %s whose signature does not match", entry.title)
+    problem, nonce = _signature_problem(hass, entry, provider, payload)
+    if problem is not None:
+        LOGGER.warning("Refused a webhook post for %s: %s", entry.title, problem)
+        return _error(HTTPStatus.UNAUTHORIZED, problem)
     title = entry.title
     try:
         events: list[TelephonyEvent]
@@ -131,8 +127,33 @@ async def _async_handle(hass: HomeAssistant, entry_id: str, request: Request) ->
     if (entry := _processable_entry(hass, entry_id)) is None:
         return _unavailable("the account is being removed")
     accepted, duplicates = await async_accept_events(hass, entry, events)
+    if nonce is not None:
+        # Only a push that was taken uses its nonce up: a retry after a 503 is let in.
+        hub.remember_nonce(entry_id, nonce)
     LOGGER.debug("Webhook post for %s: %s accepted, %s duplicates", entry.title, accepted, duplicates)
     return _counts_response(accepted, duplicates)
+
+
+def _signature_problem(
+    hass: HomeAssistant, entry: TelephonyConfigEntry, provider: ProviderSpec, payload: WebhookRequest
+) -> tuple[str | None, str | None]:
+    """Check the provider's signature on a push; return why it is refused, and its nonce.
+
+    Lenient by default (the providers document their signatures only loosely); in strict mode a
+    push must be signed, recent, and not seen before.
+    """
+    if (verify := provider.verify_webhook) is None:
+        return None, None
+    signature = verify(payload, entry.data, async_public_webhook_url(hass, entry))
+    if not entry.options.get(CONF_STRICT_SIGNATURE):
+        if not signature.valid:
+            LOGGER.debug("Accepted a webhook post for %s: %s", entry.title, signature.reason)
+        return None, None
+    if not signature.valid:
+        return signature.reason, None
+    if signature.nonce is not None and hass.data[DATA_HUB].nonce_seen(entry.entry_id, signature.nonce):
+        return "this signed push was received before (its nonce repeats)", None
+    return None, signature.nonce
 
 
 def _processable_entry(hass: HomeAssistant, entry_id: str) -> TelephonyConfigEntry | None:

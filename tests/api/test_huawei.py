@@ -17,6 +17,7 @@ from custom_components.cloud_telephony.api import (
     PayloadError,
     ProviderConnectionError,
     ProviderError,
+    PushSignature,
     RateLimitedError,
     RequestValidationError,
     WebhookRequest,
@@ -332,11 +333,25 @@ def test_malformed_pushes(body: dict[str, object], reason: str) -> None:
         parse_webhook(_push(body))
 
 
-def _signed(message: str, username: str = fake.APP_KEY) -> dict[str, str]:
-    digest = password_digest(fake.APP_SECRET, message)
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+CREATED = "2026-11-23T10:00:00Z"
+
+
+def _signed(message: str, username: str = fake.APP_KEY, created: str = CREATED) -> dict[str, str]:
+    digest = password_digest(fake.APP_SECRET, message.replace("t1", created))
     return {
-        "X-AKSK": f'UsernameToken Username="{username}",PasswordDigest="{digest}",Nonce="n1",Created="t1"'
+        "X-AKSK": (
+            f'UsernameToken Username="{username}",PasswordDigest="{digest}",Nonce="n1",Created="{created}"'
+        )
     }
+
+
+def _verify(headers: dict[str, str], received_at: datetime = NOW) -> PushSignature:
+    credentials = {"app_key": fake.APP_KEY, "app_secret": fake.APP_SECRET}
+    request = WebhookRequest(
+        body=b"{}", content_type="application/json", headers=headers, received_at=received_at
+    )
+    return verify_push(request, credentials, WEBHOOK_URL)
 
 
 @pytest.mark.parametrize(
@@ -351,5 +366,29 @@ def _signed(message: str, username: str = fake.APP_KEY) -> dict[str, str]:
     ],
 )
 def test_push_signature(headers: dict[str, str], valid: bool) -> None:
-    credentials = {"app_key": fake.APP_KEY, "app_secret": fake.APP_SECRET}
-    assert verify_push(_push(b"{}", headers), credentials, WEBHOOK_URL) is valid
+    signature = _verify(headers)
+    assert signature.valid is valid
+    assert signature.nonce == ("n1" if valid else None)
+
+
+@pytest.mark.parametrize(
+    ("created", "recent"),
+    [
+        ("2026-11-23T10:14:59Z", True),
+        ("2026-11-23T09:45:01Z", True),
+        ("2026-11-23T09:44:00Z", False),
+        ("2026-11-23T10:16:00Z", False),
+        # Beijing time written with a Z, as some of Huawei's documents have it.
+        ("2026-11-23T18:02:00Z", True),
+        ("2026-11-23T10:00:00.123Z", True),
+        ("2026-11-23 10:00:00", True),
+        ("not a time", False),
+        ("", False),
+    ],
+)
+def test_a_signed_push_must_be_recent(created: str, recent: bool) -> None:
+    """A captured push replayed later carries an old `Created`: refused in strict mode."""
+    signature = _verify(_signed("n1t1", created=created))
+    assert signature.valid is recent
+    if not recent:
+        assert signature.reason == "signature is not recent (Created)"

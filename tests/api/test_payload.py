@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+from unittest.mock import patch
+
 import pytest
 
-from custom_components.cloud_telephony.api import PayloadError
+from custom_components.cloud_telephony.api import PayloadError, payload
 from custom_components.cloud_telephony.api.payload import (
+    MAX_DEPTH,
+    MAX_FORM_FIELDS,
+    MAX_JSON_DEPTH,
+    _split_key,
     decode_form,
     decode_json,
     int_or_none,
@@ -112,3 +119,77 @@ def test_form_keys_that_look_like_digits_but_are_not() -> None:
 )
 def test_is_ascii_number(text: str, expected: bool) -> None:
     assert is_ascii_number(text) is expected
+
+
+# Crafted bodies: each is refused with a reason or decoded, in time linear in its length, and
+# nothing that Home Assistant's JSON writer would refuse comes out.
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "\\ude00x", "\\uDBFF"])
+def test_a_lone_surrogate_is_refused(escape: str) -> None:
+    with pytest.raises(PayloadError, match="lone surrogate"):
+        decode_json(f'{{"id": "a{escape}"}}')
+    with pytest.raises(PayloadError, match="lone surrogate"):
+        decode_json(f'{{"a{escape}": 1}}')
+    with pytest.raises(PayloadError, match="lone surrogate"):
+        decode_json(f'[["{escape}"]]')
+
+
+def test_a_surrogate_pair_is_text() -> None:
+    assert decode_json('{"name": "\\ud83d\\ude00"}') == {"name": "\U0001f600"}
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 300, 5_000])
+def test_deep_json_is_refused(depth: int) -> None:
+    with pytest.raises(PayloadError):
+        decode_json("[" * depth + "]" * depth)
+    with pytest.raises(PayloadError):
+        decode_json('{"a":' * depth + "1" + "}" * depth)
+
+
+def test_json_as_deep_as_allowed_is_taken() -> None:
+    assert decode_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) is not None
+
+
+def test_a_million_brackets_in_a_form_key_cost_one_pass() -> None:
+    """Splitting the key copied its rest per bracket: a 1 MB key took 15 s."""
+    calls = 0
+    real_find = str.find
+
+    class Counting(str):
+        __slots__ = ()
+
+        def find(self, *args: Any) -> int:
+            nonlocal calls
+            calls += 1
+            return real_find(self, *args)
+
+    key = Counting("x" + "[]" * 500_000)
+    with pytest.raises(PayloadError, match="nested too deeply"):
+        _split_key(key)
+    # A bounded number of searches, whatever the key's length.
+    assert calls <= 2 * MAX_DEPTH + 2
+    assert _split_key("a" + "[" * 500_000) == ["a" + "[" * 500_000]
+
+
+def test_a_huge_form_index_is_a_key_not_a_number() -> None:
+    """int() of a 5,000-digit index raised (digits limit) and answered 500."""
+    index = "1" * 5_000
+    assert decode_form(f"a[{index}]=x&a[0]=y") == {"a": {index: "x", "0": "y"}}
+    assert decode_form("a[1]=x&a[0]=y") == {"a": ["y", "x"]}
+
+
+def test_too_many_form_fields_are_refused() -> None:
+    with pytest.raises(PayloadError, match="more than"):
+        decode_form("&".join(f"f{number}=1" for number in range(MAX_FORM_FIELDS + 1)))
+    assert len(decode_form("&".join(f"f{number}=1" for number in range(MAX_FORM_FIELDS)))) == MAX_FORM_FIELDS
+
+
+def test_large_invalid_json_is_refused_without_repair() -> None:
+    """A trailing comma is looked for by a regular expression first, not by a walk in Python."""
+    with (
+        patch.object(payload, "_without_trailing_commas", side_effect=AssertionError("walked")),
+        pytest.raises(PayloadError),
+    ):
+        decode_json("{" + "x" * 1_000_000)
+    assert decode_json("[1, 2,]") == [1, 2]

@@ -29,6 +29,7 @@ from .models import (
     Prompt,
     ProviderConnectionError,
     ProviderError,
+    PushSignature,
     RateLimitedError,
     RequestValidationError,
     SentMessage,
@@ -61,6 +62,7 @@ __all__ = [
     "ProviderConnectionError",
     "ProviderError",
     "ProviderSpec",
+    "PushSignature",
     "RateLimitedError",
     "RequestValidationError",
     "ResultPollingClient",
@@ -216,7 +218,7 @@ class InboxClient(TelephonyClient, Protocol):
 
 
 type WebhookParser = Callable[[WebhookRequest], list[TelephonyEvent]]
-type WebhookVerifier = Callable[[WebhookRequest, Mapping[str, Any], str | None], bool]
+type WebhookVerifier = Callable[[WebhookRequest, Mapping[str, Any], str | None], PushSignature]
 type ClientFactory = Callable[[aiohttp.ClientSession, Mapping[str, Any]], TelephonyClient | None]
 
 

@@ -27,6 +27,7 @@ from .models import (
     PlacedCalls,
     ProviderConnectionError,
     ProviderError,
+    PushSignature,
     RateLimitedError,
     RequestValidationError,
     TelephonyEvent,
@@ -64,6 +65,8 @@ _UNUSABLE_CODES: Final = frozenset({_ARREARS_CODE, "1010011", "1010021", "101200
 # Huawei's documents disagree on `Created`: UTC, or Beijing time (UTC+8) written with a Z. UTC is
 # sent first; a time refusal is retried once with the other reading, which is then kept.
 _CREATED_OFFSETS: Final = (timedelta(0), timedelta(hours=8))
+# How far a signed push's `Created` may lie from its arrival (clocks drift; replays come later).
+SIGNATURE_WINDOW: Final = timedelta(minutes=15)
 _E164: Final = re.compile(r"^\+[1-9]\d{6,14}$")
 
 _PROGRESS: Final = {
@@ -264,18 +267,20 @@ def check_settings(base_url: str, display_number: str, pre_tone: str) -> None:
         raise RequestValidationError("the pre-tone file name is missing")
 
 
-def verify_push(request: WebhookRequest, credentials: Mapping[str, Any], url: str | None) -> bool:
-    """Check Huawei's AKSK headers on a push.
+def verify_push(request: WebhookRequest, credentials: Mapping[str, Any], url: str | None) -> PushSignature:
+    """Check Huawei's AKSK headers on a push: the digest, and that `Created` is recent.
 
     Huawei documents the digest only loosely (over the push URL, nonce and time, with or without
-    newlines); any documented variant that matches is accepted.
+    newlines); any documented variant that matches is accepted. `Created` may be UTC or Beijing
+    time written with a Z (the documents disagree); either reading within SIGNATURE_WINDOW of the
+    arrival counts as recent, so that a captured push cannot be replayed later.
     """
     headers = {key.lower(): value for key, value in request.headers.items()}
     fields = parse_aksk(headers.get("x-aksk", ""))
     app_key, app_secret = credentials.get("app_key", ""), credentials.get("app_secret", "")
     # Bytes, not text: compare_digest refuses text that is not ASCII (anyone can send a header).
     if not fields or not hmac.compare_digest(fields.get("Username", "").encode(), app_key.encode()):
-        return False
+        return PushSignature(valid=False, reason="no X-AKSK header for this application")
     nonce, created, digest = (
         fields.get("Nonce", ""),
         fields.get("Created", ""),
@@ -284,10 +289,25 @@ def verify_push(request: WebhookRequest, credentials: Mapping[str, Any], url: st
     messages = [nonce + created]
     if url:
         messages += [url + nonce + created, f"{url}\n{nonce}\n{created}"]
-    return any(
+    if not any(
         hmac.compare_digest(password_digest(app_secret, message).encode(), digest.encode())
         for message in messages
-    )
+    ):
+        return PushSignature(valid=False, reason="signature does not match")
+    if not _recent(created, request.received_at):
+        return PushSignature(valid=False, reason="signature is not recent (Created)", nonce=nonce or None)
+    return PushSignature(valid=True, nonce=nonce or None)
+
+
+def _recent(created: str, received_at: datetime) -> bool:
+    """Whether `Created` (UTC, or Beijing time with a Z) lies within the window around the arrival."""
+    try:
+        written = datetime.fromisoformat(created.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if written.tzinfo is None:
+        written = written.replace(tzinfo=UTC)
+    return any(abs(written - offset - received_at) <= SIGNATURE_WINDOW for offset in _CREATED_OFFSETS)
 
 
 def parse_webhook(request: WebhookRequest) -> list[TelephonyEvent]:

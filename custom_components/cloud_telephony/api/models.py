@@ -185,6 +185,17 @@ class WebhookRequest:
     """Default country for numbers written without a country code."""
 
 
+@dataclass(frozen=True, slots=True)
+class PushSignature:
+    """What a provider's signature on a webhook push says."""
+
+    valid: bool
+    reason: str = ""
+    """Why it is not valid, for the log and the 401 answer."""
+    nonce: str | None = None
+    """A value the provider makes unique per push: a second push with it is a replay."""
+
+
 class TelephonyError(Exception):
     """Base class of every error the API package raises."""
 

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from .models import PayloadError, ProviderConnectionError, ProviderError
 
-# Deeper nesting than any provider sends is refused instead of being walked.
-MAX_DEPTH = 8
+# Deeper form keys than any provider sends are refused instead of being walked.
+MAX_DEPTH: Final = 8
+# JSON nested deeper than this is refused: no provider nests beyond a few levels, and Home
+# Assistant's JSON writer (the recorder, the history) stops at 254.
+MAX_JSON_DEPTH: Final = 32
+# More form fields than any provider sends (a BulkGate report array is JSON, not a form).
+MAX_FORM_FIELDS: Final = 10_000
+# A list index in a form key (`a[12]`) has at most this many digits; longer ones stay keys.
+MAX_INDEX_DIGITS: Final = 6
+
+# A JSON escape of a UTF-16 surrogate: the only way a lone surrogate gets into decoded text.
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_TRAILING_COMMA: Final = re.compile(r",\s*[}\]]")
 
 type JsonValue = Any
 
@@ -38,19 +51,49 @@ def decode_body(body: bytes, content_type: str | None) -> JsonValue:
 
 
 def decode_json(text: str) -> JsonValue:
-    """Decode JSON; a trailing comma before `}` or `]` (as in BulkGate's own example) is forgiven."""
+    """Decode JSON; a trailing comma before `}` or `]` (as in BulkGate's own example) is forgiven.
+
+    What Home Assistant could not store is refused: nesting beyond MAX_JSON_DEPTH, and escapes of
+    lone UTF-16 surrogates, which no writer of JSON in UTF-8 can write back.
+    """
     try:
-        return json.loads(text, parse_int=_json_int)
+        value = json.loads(text, parse_int=_json_int)
     except RecursionError as err:
         raise PayloadError("body is not valid JSON") from err
     except ValueError as err:
-        repaired = _without_trailing_commas(text)
-        if repaired == text:
+        # Only a body with a comma before a closing bracket can be repaired (checked in C, so
+        # that a large invalid body costs no walk in Python).
+        if not _TRAILING_COMMA.search(text) or (repaired := _without_trailing_commas(text)) == text:
             raise PayloadError("body is not valid JSON") from err
-    try:
-        return json.loads(repaired, parse_int=_json_int)
-    except (ValueError, RecursionError) as err:
-        raise PayloadError("body is not valid JSON") from err
+        try:
+            value = json.loads(repaired, parse_int=_json_int)
+        except (ValueError, RecursionError) as second:
+            raise PayloadError("body is not valid JSON") from second
+    _check_storable(value, surrogates_possible=_SURROGATE_ESCAPE.search(text) is not None)
+    return value
+
+
+def _check_storable(value: JsonValue, *, surrogates_possible: bool) -> None:
+    """Refuse decoded JSON nested too deeply or holding a lone surrogate; one walk, no recursion."""
+    pending: list[tuple[JsonValue, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+            texts = item.keys() if surrogates_possible else ()
+        elif isinstance(item, list):
+            children = item
+            texts = ()
+        else:
+            if surrogates_possible and isinstance(item, str) and _SURROGATE.search(item):
+                raise PayloadError("body has a lone surrogate (\\ud800-\\udfff), which is not text")
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise PayloadError(f"body is nested more than {MAX_JSON_DEPTH} levels deep")
+        for key in texts:
+            if _SURROGATE.search(key):
+                raise PayloadError("body has a lone surrogate (\\ud800-\\udfff), which is not text")
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list | str))
 
 
 def _json_int(text: str) -> int | str:
@@ -92,27 +135,39 @@ def _without_trailing_commas(text: str) -> str:
 
 def decode_form(text: str) -> dict[str, JsonValue]:
     """Decode a form, turning `a[b][c]=1` and `a[][b]=1` into nested dicts and lists (Rack style)."""
+    try:
+        fields = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except ValueError as err:
+        raise PayloadError(f"form has more than {MAX_FORM_FIELDS} fields") from err
     result: dict[str, JsonValue] = {}
-    for key, value in parse_qsl(text, keep_blank_values=True):
+    for key, value in fields:
         _assign(result, _split_key(key), value)
     decoded: dict[str, JsonValue] = _listify(result)
     return decoded
 
 
 def _split_key(key: str) -> list[str]:
-    """Split `a[b][]` into `['a', 'b', '']`; a key with unbalanced brackets stays whole."""
-    head, sep, rest = key.partition("[")
-    if not sep or not head:
+    """Split `a[b][]` into `['a', 'b', '']`; a key with unbalanced brackets stays whole.
+
+    One pass over the key, never a copy of its rest per bracket: a key of a million `[]` costs
+    what its length does.
+    """
+    opening = key.find("[")
+    if opening <= 0:
         return [key]
-    parts = [head]
-    rest = "[" + rest
-    while rest:
-        if not rest.startswith("[") or "]" not in rest:
+    parts = [key[:opening]]
+    position = opening
+    length = len(key)
+    while position < length:
+        if key[position] != "[":
             return [key]
-        inner, _, rest = rest[1:].partition("]")
-        parts.append(inner)
-    if len(parts) > MAX_DEPTH:
-        raise PayloadError("form field nested too deeply")
+        closing = key.find("]", position + 1)
+        if closing < 0:
+            return [key]
+        if len(parts) == MAX_DEPTH:
+            raise PayloadError("form field nested too deeply")
+        parts.append(key[position + 1 : closing])
+        position = closing + 1
     return parts
 
 
@@ -146,9 +201,14 @@ def _listify(value: JsonValue) -> JsonValue:
     if not isinstance(value, dict):
         return value
     converted = {key: _listify(item) for key, item in value.items()}
-    if converted and all(is_ascii_number(key) for key in converted):
+    if converted and all(_is_index(key) for key in converted):
         return [converted[key] for key in sorted(converted, key=int)]
     return converted
+
+
+def _is_index(key: str) -> bool:
+    """Whether a form key part is a list index (`0`, `12`); a 5,000-digit number is just a key."""
+    return len(key) <= MAX_INDEX_DIGITS and is_ascii_number(key)
 
 
 ASCII_DIGITS: Final = frozenset("0123456789")
