@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,13 +16,22 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from tests.api.test_fuzz_parsers import DOCUMENTED, FIELD_NAMES, JSON_VALUES, mutated_documents
+from tests.api.test_fuzz_parsers import (
+    CRAFTED_EXAMPLES,
+    DOCUMENTED,
+    FIELD_NAMES,
+    JSON_VALUES,
+    crafted_bodies,
+    mutated_documents,
+)
 from tests.conftest import (
     BULKGATE_WEBHOOK_PATH,
+    ENTRY_ID,
     HUAWEI_WEBHOOK_PATH,
     NETGSM_WEBHOOK_PATH,
     WEBHOOK_PATH,
     SetupEntry,
+    stored_ids,
 )
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
@@ -51,11 +61,11 @@ HEADER_VALUES = st.one_of(
 )
 
 
-def _draw[T](strategy: st.SearchStrategy[T]) -> list[T]:
+def _draw[T](strategy: st.SearchStrategy[T], examples: int = EXAMPLES) -> list[T]:
     """Draw samples with hypothesis up front: its runner cannot drive an async Home Assistant test."""
     drawn: list[T] = []
 
-    @settings(max_examples=EXAMPLES, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples, database=None, deadline=None, suppress_health_check=list(HealthCheck))
     @given(strategy)
     def collect(sample: T) -> None:
         drawn.append(sample)
@@ -115,3 +125,22 @@ async def test_webhook_answers_every_signature_header_with_2xx_or_4xx(
         for path in PATHS:
             response = await client.post(path, data=body, headers=headers)
             assert response.status in (200, 400, 401), (path, value, response.status)
+
+
+@pytest.mark.usefixtures("webhooks")
+async def test_crafted_bodies_leave_the_history_writable(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, storage_folder: Path
+) -> None:
+    """Large, deep, surrogate, long-key and many-field bodies: 2xx or 4xx, and the next post lands."""
+    client = await hass_client_no_auth()
+    seen = set()
+    for serial, (kind, body, content_type) in enumerate(_draw(crafted_bodies(), CRAFTED_EXAMPLES)):
+        seen.add(kind)
+        for path in PATHS:
+            response = await client.post(path, data=body, headers={"Content-Type": content_type})
+            assert response.status in (200, 400, 413), (kind, path, response.status)
+        fax = {"event_type": "fax_init", "uuid": f"after-{serial}", "caller": 1, "callee": 2}
+        after = await client.post(WEBHOOK_PATH, json=fax)
+        assert await after.json() == {"accepted": 1, "duplicates": 0}, kind
+        assert f"after-{serial}:fax_init:" in stored_ids(storage_folder, ENTRY_ID), kind
+    assert seen == {"large", "deep", "surrogate", "long_key", "many_fields"}
