@@ -1,12 +1,16 @@
 """A real Home Assistant process on loopback with Cloud Telephony accounts, for the benchmarks.
 
 The providers' APIs are the local fakes of the test suite (tests/fakes), so that setting the
-accounts up (which checks credentials) works without the internet.
+accounts up (which checks credentials) works without the internet. A small probe integration,
+written into the instance's configuration, records every Cloud Telephony bus event in a file the
+moment it is fired (so that a kill -9 loses no count) and watches the event loop with a 10 ms
+timer.
 """
 
 from __future__ import annotations
 
 import asyncio
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import json
@@ -15,9 +19,11 @@ from pathlib import Path
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from typing import Any
 
 import aiohttp
@@ -30,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from tests.fakes import bulkgate as fake_bulkgate, huawei as fake_huawei, netgsm as fake_netgsm  # noqa: E402
 
 HASS = ROOT / ".venv" / "bin" / "hass"
+PROBE_WEBHOOK_ID = "benchprobe"
 
 
 def free_port() -> int:
@@ -56,26 +63,34 @@ class Account:
 
 
 class FakeProviders:
-    """The fake BulkGate, Netgsm and Huawei APIs, served from this process."""
+    """The fake BulkGate, Netgsm and Huawei APIs, served from this process on fixed ports.
+
+    The ports are chosen at once, the servers started later: until then the APIs are down (the
+    accounts' setup fails and is retried), as when a provider is unreachable.
+    """
+
+    NAMES = ("bulkgate", "netgsm", "huawei")
 
     def __init__(self) -> None:
-        self.urls: dict[str, str] = {}
+        self.ports = {name: free_port() for name in self.NAMES}
+        self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         self._servers: list[TestServer] = []
 
     async def start(self) -> None:
-        for name, app in (
-            ("bulkgate", fake_bulkgate.FakeBulkGate().app()),
-            ("netgsm", fake_netgsm.FakeNetgsm().app()),
-            ("huawei", fake_huawei.FakeHuawei().app()),
-        ):
-            server = TestServer(app, host="127.0.0.1", port=free_port())
+        apps = {
+            "bulkgate": fake_bulkgate.FakeBulkGate().app(),
+            "netgsm": fake_netgsm.FakeNetgsm().app(),
+            "huawei": fake_huawei.FakeHuawei().app(),
+        }
+        for name, app in apps.items():
+            server = TestServer(app, host="127.0.0.1", port=self.ports[name])
             await server.start_server()
             self._servers.append(server)
-            self.urls[name] = str(server.make_url("")).rstrip("/")
 
     async def stop(self) -> None:
         for server in self._servers:
             await server.close()
+        self._servers = []
 
 
 def accounts(fakes: FakeProviders) -> list[Account]:
@@ -136,7 +151,7 @@ def _entry(
         "discovery_keys": {},
         "domain": domain,
         "entry_id": entry_id,
-        "minor_version": 1,
+        "minor_version": 2,
         "modified_at": now,
         "options": options,
         "pref_disable_new_entities": entities_disabled,
@@ -149,75 +164,116 @@ def _entry(
     }
 
 
-# A helper integration for the load benchmark only: counts the bus events of Cloud Telephony and
-# writes the running total at Home Assistant's final write, so a restart loses no count.
-COUNTER_MANIFEST = {
-    "domain": "bench_event_counter",
-    "name": "Benchmark event counter",
+PROBE_MANIFEST = {
+    "domain": "bench_probe",
+    "name": "Benchmark probe",
     "codeowners": [],
+    "dependencies": ["webhook"],
     "documentation": "https://example.invalid",
     "iot_class": "local_push",
     "version": "0.0.1",
 }
-COUNTER_SOURCE = """
-from pathlib import Path
+# Each fired event is written with one system call, so that a kill -9 loses none; the loop is
+# watched with a timer due every 10 ms, and the worst lateness is served on a webhook.
+PROBE_SOURCE = """
+import gc
+import json
+import os
+import time
 
-from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
+from aiohttp.web import json_response
+
+from homeassistant.components import webhook
 from homeassistant.core import callback
 
 TYPES = ("call_started", "missed_call", "call_ended", "incoming_fax", "sms_received", "sms_status",
          "call_status", "call_record")
+PERIOD = 0.010
 
 
 async def async_setup(hass, config):
-    path = Path(hass.config.path("cloud_telephony_events.count"))
-    previous = int(await hass.async_add_executor_job(lambda: path.read_text() if path.exists() else "0"))
-    seen = [0]
+    log = os.open(hass.config.path("fired.log"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     @callback
-    def count(event):
-        seen[0] += 1
+    def fired(event):
+        data = event.data
+        identity = [data["config_entry_id"], data["type"], data["call_id"], data["status"]]
+        os.write(log, (json.dumps(identity) + "\\n").encode())
 
     for kind in TYPES:
-        hass.bus.async_listen(f"cloud_telephony_{kind}", count)
+        hass.bus.async_listen(f"cloud_telephony_{kind}", fired)
 
-    async def write(event):
-        await hass.async_add_executor_job(path.write_text, str(previous + seen[0]))
+    loop = hass.loop
+    stats = {"worst_ms": 0.0, "ticks": 0, "worst_gc_ms": 0.0}
+    collecting = []
 
-    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_FINAL_WRITE, write)
+    def collected(phase, info):
+        # The garbage collector's full passes stop the loop too: told apart from our own cost.
+        if phase == "start":
+            collecting[:] = [time.perf_counter()]
+        elif collecting:
+            stats["worst_gc_ms"] = max(stats["worst_gc_ms"], (time.perf_counter() - collecting[0]) * 1000)
+
+    gc.callbacks.append(collected)
+
+    def tick(due):
+        now = loop.time()
+        stats["worst_ms"] = max(stats["worst_ms"], (now - due) * 1000)
+        stats["ticks"] += 1
+        loop.call_at(now + PERIOD, tick, now + PERIOD)
+
+    loop.call_at(loop.time() + PERIOD, tick, loop.time() + PERIOD)
+
+    async def handle(hass, webhook_id, request):
+        answer = json_response(dict(stats))
+        stats["worst_ms"], stats["ticks"], stats["worst_gc_ms"] = 0.0, 0, 0.0
+        return answer
+
+    webhook.async_register(hass, "bench_probe", "Probe", "PROBE_ID", handle, allowed_methods=["GET", "POST"])
     return True
-"""
+""".replace("PROBE_ID", PROBE_WEBHOOK_ID)
+
+
+@dataclass
+class StartUp:
+    """What a start of Home Assistant looked like from outside."""
+
+    seconds_to_http: float
+    """From the process start to the first HTTP answer."""
+    window: float
+    """From the first HTTP answer to the first answer of our webhook: posts meanwhile get
+    Home Assistant's 200 for an unknown webhook."""
 
 
 class HomeAssistantInstance:
     """A `hass` process with its own configuration folder."""
 
     def __init__(
-        self, accounts: list[Account], *, twilio_webhook_id: str | None = None, count_events: bool
+        self, accounts: list[Account], *, twilio_webhook_id: str | None = None, probe: bool = True
     ) -> None:
         self.accounts = accounts
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = Path(tempfile.mkdtemp(prefix="cloud-telephony-bench-"))
         self._process: subprocess.Popen[bytes] | None = None
-        self._write_config(twilio_webhook_id, count_events)
+        self.start_ups: list[StartUp] = []
+        self._write_config(twilio_webhook_id, probe)
 
-    def _write_config(self, twilio_webhook_id: str | None, count_events: bool) -> None:
+    def _write_config(self, twilio_webhook_id: str | None, probe: bool) -> None:
         components = self.config / "custom_components"
         components.mkdir()
         (components / "cloud_telephony").symlink_to(ROOT / "custom_components" / "cloud_telephony")
-        counting = ""
-        if count_events:
-            counter = components / "bench_event_counter"
-            counter.mkdir()
-            (counter / "manifest.json").write_text(json.dumps(COUNTER_MANIFEST), encoding="utf-8")
-            (counter / "__init__.py").write_text(COUNTER_SOURCE, encoding="utf-8")
-            counting = "bench_event_counter:\n"
+        probing = ""
+        if probe:
+            folder = components / "bench_probe"
+            folder.mkdir()
+            (folder / "manifest.json").write_text(json.dumps(PROBE_MANIFEST), encoding="utf-8")
+            (folder / "__init__.py").write_text(PROBE_SOURCE, encoding="utf-8")
+            probing = "bench_probe:\n"
         (self.config / "configuration.yaml").write_text(
             "homeassistant:\n  name: Benchmark\n  country: TR\n  time_zone: Europe/Istanbul\n"
             f"  internal_url: {self.url}\n"
-            f"http:\n  server_host: 127.0.0.1\n  server_port: {self.port}\n"
-            "webhook:\nlogger:\n  default: warning\n" + counting,
+            "webhook:\nlogger:\n  default: warning\n" + probing,
             encoding="utf-8",
         )
         entries = [
@@ -249,24 +305,69 @@ class HomeAssistantInstance:
             ),
             encoding="utf-8",
         )
+        # Home Assistant 2026 keeps the HTTP settings in storage (YAML is migrated, as a trial
+        # that is undone after five minutes unless confirmed): a confirmed one, on loopback.
+        stable = {
+            "server_host": ["127.0.0.1"],
+            "server_port": self.port,
+            "cors_allowed_origins": ["https://cast.home-assistant.io"],
+            "login_attempts_threshold": -1,
+            "ip_ban_enabled": True,
+            "ssl_profile": "modern",
+            "use_x_frame_options": True,
+            "created_at": datetime.now(UTC).isoformat(),
+            "error": None,
+            "error_message": None,
+        }
+        (storage / "http").write_text(
+            json.dumps(
+                {
+                    "version": 2,
+                    "minor_version": 2,
+                    "key": "http",
+                    "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+                }
+            ),
+            encoding="utf-8",
+        )
 
-    async def start(self, timeout: float = 180) -> None:
-        """Start Home Assistant and wait until every account's webhook answers."""
+    async def start(self, timeout: float = 180) -> StartUp:
+        """Start Home Assistant; measure when HTTP and our webhooks answer; wait for all accounts."""
         log = (self.config / "hass.log").open("ab")
+        started = time.monotonic()
         self._process = subprocess.Popen(  # noqa: ASYNC220 - started once, waited for below
             [str(HASS), "--config", str(self.config), "--skip-pip"],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = asyncio.get_running_loop().time() + timeout
-        async with aiohttp.ClientSession() as session:
-            while asyncio.get_running_loop().time() < deadline:
-                if await self._webhooks_ready(session):
-                    return
+        deadline = started + timeout
+        http_up: float | None = None
+        probe = self.url + self.accounts[0].path
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            # Poll often: the figure is the window in which posts reach Home Assistant but not us.
+            # A post that reaches our handler may wait there for the history to open: what counts
+            # is when it was sent, not when it was answered.
+            while time.monotonic() < deadline:
+                sent = time.monotonic()
+                try:
+                    async with session.post(probe, data=b"") as response:
+                        http_up = http_up or sent
+                        if response.status == 400:
+                            start_up = StartUp(http_up - started, sent - http_up)
+                            break
+                except aiohttp.ClientError:
+                    pass
                 if self._process.poll() is not None:
-                    break
-                await asyncio.sleep(0.5)
-        raise RuntimeError(f"Home Assistant did not come up; see {self.config / 'hass.log'}")
+                    raise RuntimeError(f"Home Assistant exited; see {self.config / 'hass.log'}")
+                await asyncio.sleep(0.002)
+            else:
+                raise RuntimeError(f"Home Assistant did not come up; see {self.config / 'hass.log'}")
+            while not await self._webhooks_ready(session):
+                if time.monotonic() > deadline or self._process.poll() is not None:
+                    raise RuntimeError(f"Home Assistant did not come up; see {self.config / 'hass.log'}")
+                await asyncio.sleep(0.05)
+        self.start_ups.append(start_up)
+        return start_up
 
     async def _webhooks_ready(self, session: aiohttp.ClientSession) -> bool:
         # Unknown webhooks answer 200; ours answer 400 to an empty body once registered.
@@ -285,35 +386,79 @@ class HomeAssistantInstance:
             self._process.send_signal(signal.SIGTERM)
             self._process.wait(timeout=120)
 
+    def kill(self) -> None:
+        """Kill Home Assistant at once (SIGKILL): a crash, a power switch for the process."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(timeout=30)
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
     def cpu_seconds(self) -> float:
         """Return the CPU time (user and system) of Home Assistant's event loop so far, to the ns.
 
         The loop runs in the process's main thread, where every webhook request is handled; the
         scheduler's own count is used, not the process's clock ticks (10 ms steps).
         """
-        assert self._process is not None
-        pid = self._process.pid
-        return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()[0]) / 1e9
+        return int(Path(f"/proc/{self.pid}/task/{self.pid}/schedstat").read_text().split()[0]) / 1e9
 
-    def counted_events(self) -> int:
-        """Return the Cloud Telephony bus events counted across every run (after a stop)."""
-        path = self.config / "cloud_telephony_events.count"
-        return int(path.read_text()) if path.exists() else 0
+    def rss_mib(self) -> float:
+        """Return the resident memory of the process, in MiB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
 
-    def storage(self, key: str) -> dict[str, Any] | None:
-        """Return a `.storage` document (after a stop)."""
-        path = self.config / ".storage" / key
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    async def loop_stats(self, session: aiohttp.ClientSession) -> dict[str, float]:
+        """Return (and reset) the worst lateness of the probe's 10 ms timer since the last call."""
+        async with session.get(f"{self.url}/api/webhook/{PROBE_WEBHOOK_ID}") as response:
+            stats: dict[str, float] = await response.json()
+            return stats
+
+    def fired(self) -> list[tuple[str, str, str | None, str | None]]:
+        """Return every Cloud Telephony bus event fired, across restarts and kills."""
+        path = self.config / "fired.log"
+        if not path.exists():
+            return []
+        return [tuple(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+    def stored_ids(self) -> set[tuple[str, str]]:
+        """Return (entry id, provider identity) of every event in the history on disk."""
+        path = self.config / ".storage" / "cloud_telephony.db"
+        if not path.exists():
+            return set()
+        with closing(sqlite3.connect(path)) as connection:
+            return set(connection.execute("SELECT entry_id, key FROM seen").fetchall())
+
+    def database_bytes(self) -> int:
+        """Return the size of the history's database files (with the write-ahead log)."""
+        folder = self.config / ".storage"
+        return sum(path.stat().st_size for path in folder.glob("cloud_telephony.db*"))
+
+    def logged(self, logger: str = "custom_components.cloud_telephony") -> list[str]:
+        """Return the warnings and errors a logger wrote, across every run of the instance."""
+        path = self.config / "hass.log"
+        if not path.exists():
+            return []
+        return [
+            line
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+            if f"[{logger}" in line and (" WARNING " in line or " ERROR " in line)
+        ]
 
     def cleanup(self) -> None:
         """Delete the configuration folder."""
         shutil.rmtree(self.config, ignore_errors=True)
 
 
-async def serve(coroutine: Any) -> Any:
-    """Run a benchmark with the fake providers up."""
+async def serve(coroutine: Any, *, providers_up: bool = True) -> Any:
+    """Run a benchmark with the fake providers (up, or down until the benchmark starts them)."""
     fakes = FakeProviders()
-    await fakes.start()
+    if providers_up:
+        await fakes.start()
     try:
         return await coroutine(fakes)
     finally:
@@ -327,7 +472,26 @@ def machine() -> str:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    return f"{cpu}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    version = subprocess.run(
+        [
+            str(HASS.parent / "python"),
+            "-c",
+            "from homeassistant.const import __version__; print(__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"{cpu}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, Home Assistant {version}"
 
 
-__all__ = ["Account", "FakeProviders", "HomeAssistantInstance", "accounts", "machine", "serve", "web"]
+__all__ = [
+    "Account",
+    "FakeProviders",
+    "HomeAssistantInstance",
+    "StartUp",
+    "accounts",
+    "machine",
+    "serve",
+    "web",
+]

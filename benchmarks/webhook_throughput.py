@@ -192,7 +192,7 @@ async def run(fakes: FakeProviders, requests: int, concurrency: int, rounds: int
     bench_accounts = accounts(fakes)
     by_provider: dict[str, Account] = {account.provider: account for account in bench_accounts}
     instance = HomeAssistantInstance(
-        [*bench_accounts, QUIET_ACCOUNT], twilio_webhook_id=TWILIO_WEBHOOK_ID, count_events=False
+        [*bench_accounts, QUIET_ACCOUNT], twilio_webhook_id=TWILIO_WEBHOOK_ID, probe=False
     )
     twilio_path = f"/api/webhook/{TWILIO_WEBHOOK_ID}"
     bulutfon_path = by_provider["bulutfon"].path

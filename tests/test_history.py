@@ -45,7 +45,7 @@ async def _reopen(hass: HomeAssistant, store: TelephonyStore, entry_id: str = "e
     await store.async_close()
     again = TelephonyStore(hass, store.path)
     await again.async_open()
-    stored = await again.async_read(
+    stored, _seconds = await again.async_read(
         seen_limit=history_module.SEEN_LIMIT,
         recent_limit=HISTORY_SIZE,
         since=dt_util.utcnow().timestamp() - DEDUPE_WINDOW.total_seconds(),

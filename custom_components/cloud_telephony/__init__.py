@@ -6,7 +6,6 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from homeassistant.components import cloud
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_HOMEASSISTANT_FINAL_WRITE, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -24,7 +23,7 @@ from .data import TelephonyConfigEntry, TelephonyData
 from .errors import provider_errors
 from .hub import DATA_HUB, TelephonyHub
 from .pipeline import async_accept_events, async_fire_in_doubt
-from .public_url import async_delete_public_url_issue
+from .public_url import async_delete_cloudhook, async_delete_public_url_issue
 from .services import async_setup_services
 from .store import StoreUnavailableError
 from .webhook import async_register_webhook, async_unregister_webhook
@@ -156,11 +155,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -
 async def async_remove_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> None:
     """Stop the webhook; delete the cloudhook and the stored history of a removed account."""
     async_unregister_webhook(hass, entry.entry_id)
-    if entry.data.get(CONF_CLOUDHOOK_URL) and "cloud" in hass.config.components:
-        try:
-            await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-        except cloud.CloudNotAvailable:
-            LOGGER.warning("Could not delete the Home Assistant Cloud webhook of %s", entry.title)
+    if entry.data.get(CONF_CLOUDHOOK_URL) and not await async_delete_cloudhook(
+        hass, entry.data[CONF_WEBHOOK_ID]
+    ):
+        LOGGER.warning("Could not delete the Home Assistant Cloud webhook of %s", entry.title)
     if (hub := hass.data.get(DATA_HUB)) is not None:
         await hub.async_remove_entry(entry.entry_id)
     async_delete_public_url_issue(hass, entry.entry_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from homeassistant.components import cloud, webhook
+from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import callback
@@ -62,7 +62,12 @@ from .const import (
     LOGGER,
 )
 from .data import TelephonyConfigEntry
-from .public_url import async_entry_webhook_url, async_webhook_url
+from .public_url import (
+    async_create_cloudhook,
+    async_entry_webhook_url,
+    async_webhook_url,
+    cloud_subscribed,
+)
 
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT = TextSelector()
@@ -410,11 +415,10 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_WEBHOOK_ID: webhook_id,
             **{key: value for key, value in credentials.items() if value},
         }
-        if "cloud" in self.hass.config.components and cloud.async_active_subscription(self.hass):
-            try:
-                data[CONF_CLOUDHOOK_URL] = await cloud.async_get_or_create_cloudhook(self.hass, webhook_id)
-            except cloud.CloudNotConnected:
+        if cloud_subscribed(self.hass):
+            if (cloudhook := await async_create_cloudhook(self.hass, webhook_id)) is None:
                 return self.async_abort(reason="cloud_not_connected")
+            data[CONF_CLOUDHOOK_URL] = cloudhook
         url = async_webhook_url(self.hass, webhook_id, data.get(CONF_CLOUDHOOK_URL))
         return self.async_create_entry(
             title=title,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.components import cloud, webhook
+from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -73,14 +73,44 @@ async def async_get_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntr
     return url
 
 
+# Home Assistant Cloud is imported only where it is set up (then it is imported already): the
+# import pulls Alexa, Google Assistant and more, about a second that would otherwise delay the
+# registration of the webhooks at every start.
+
+
+@callback
+def cloud_subscribed(hass: HomeAssistant) -> bool:
+    """Return whether Home Assistant Cloud is set up with an active subscription."""
+    if "cloud" not in hass.config.components:
+        return False
+    from homeassistant.components import cloud  # noqa: PLC0415 - see above
+
+    return cloud.async_active_subscription(hass)
+
+
 async def async_create_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | None:
     """Return a Home Assistant Cloud webhook URL when Cloud is on and connected, else None."""
-    if "cloud" not in hass.config.components or not cloud.async_active_subscription(hass):
+    if not cloud_subscribed(hass):
         return None
+    from homeassistant.components import cloud  # noqa: PLC0415 - see above
+
     try:
         return await cloud.async_get_or_create_cloudhook(hass, webhook_id)
     except cloud.CloudNotAvailable:
         return None
+
+
+async def async_delete_cloudhook(hass: HomeAssistant, webhook_id: str) -> bool:
+    """Delete the Home Assistant Cloud webhook of a webhook id; return whether Cloud could be asked."""
+    if "cloud" not in hass.config.components:
+        return False
+    from homeassistant.components import cloud  # noqa: PLC0415 - see above
+
+    try:
+        await cloud.async_delete_cloudhook(hass, webhook_id)
+    except cloud.CloudNotAvailable:
+        return False
+    return True
 
 
 @callback

@@ -17,6 +17,7 @@ import logging
 from pathlib import Path
 import sqlite3
 import threading
+import time
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
@@ -172,12 +173,17 @@ class TelephonyStore:
         if not opening.cancelled() and opening.exception() is None and (connection := opening.result()):
             connection.close()
 
-    async def async_read(self, *, seen_limit: int, recent_limit: int, since: float) -> dict[str, StoredEntry]:
-        """Read every account's history; what is older than `since` or beyond the limits is dropped."""
+    async def async_read(
+        self, *, seen_limit: int, recent_limit: int, since: float
+    ) -> tuple[dict[str, StoredEntry], float]:
+        """Read every account's history; drop what is older than `since` or beyond the limits.
+
+        Also return how long the reading itself took (start-up waits for the executor too).
+        """
         if self._connection is None:
             raise StoreUnavailableError("the database is closed")
         return await self._hass.async_add_executor_job(
-            _trim_and_read, self._connection, seen_limit, recent_limit, since
+            _timed_trim_and_read, self._connection, seen_limit, recent_limit, since
         )
 
     @callback
@@ -197,6 +203,12 @@ class TelephonyStore:
         if self.available and statements:
             self._queue.append(_Batch(statements, None))
             self._start_writer()
+
+    @callback
+    def async_write_with_next(self, statements: list[Statement]) -> None:
+        """Queue statements that can wait for the next commit, or for the close (crossing events off)."""
+        if self.available and statements:
+            self._queue.append(_Batch(statements, None))
 
     @callback
     def _start_writer(self) -> None:
@@ -272,6 +284,14 @@ def _open(path: Path, abandoned: threading.Event) -> sqlite3.Connection | None:
     return connection
 
 
+def _timed_trim_and_read(
+    connection: sqlite3.Connection, seen_limit: int, recent_limit: int, since: float
+) -> tuple[dict[str, StoredEntry], float]:
+    started = time.perf_counter()
+    stored = _trim_and_read(connection, seen_limit, recent_limit, since)
+    return stored, time.perf_counter() - started
+
+
 def _trim_and_read(
     connection: sqlite3.Connection, seen_limit: int, recent_limit: int, since: float
 ) -> dict[str, StoredEntry]:
@@ -297,7 +317,9 @@ def _read(connection: sqlite3.Connection) -> dict[str, StoredEntry]:
     stored: dict[str, StoredEntry] = {}
 
     def entry(entry_id: str) -> StoredEntry:
-        return stored.setdefault(entry_id, StoredEntry())
+        if (found := stored.get(entry_id)) is None:
+            found = stored[entry_id] = StoredEntry()
+        return found
 
     for entry_id, key, at in connection.execute("SELECT entry_id, key, at FROM seen ORDER BY at"):
         entry(entry_id).seen.append((key, at))
