@@ -405,6 +405,31 @@ async def test_two_deliveries_of_one_event_at_once(
     assert len(events) == 1
 
 
+@pytest.mark.usefixtures("bulkgate_api_url")
+async def test_a_retry_during_a_long_post_waits_for_it(
+    hass: HomeAssistant,
+    bulkgate_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A retry of an early item of a long post, sent while that post is handled, is not taken again.
+
+    A long post gives the loop a turn every 100 items: the retry arrives in such a turn.
+    """
+    await setup_entry(bulkgate_entry)
+    events = async_capture_events(hass, "cloud_telephony_sms_status")
+    reports = [{"status": "1", "smsID": f"long-{number}", "price": "0.71"} for number in range(350)]
+    client = await hass_client_no_auth()
+    path = f"/api/webhook/{BULKGATE_WEBHOOK_ID}"
+    long_post = hass.async_create_task(client.post(path, json=reports))
+    retries = [hass.async_create_task(client.post(path, json=[reports[5]])) for _ in range(3)]
+    answers = [await (await task).json() for task in (long_post, *retries)]
+    await hass.async_block_till_done()
+    assert sum(answer["accepted"] for answer in answers) == 350
+    assert [event.data["call_id"] for event in events].count("long-5") == 1
+    assert len(events) == 350
+
+
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [

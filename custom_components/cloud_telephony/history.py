@@ -30,8 +30,10 @@ from .store import (
     UPSERT_LAST,
     UPSERT_SENT,
     UPSERT_STATE,
+    AsJson,
     Statement,
     StoredEntry,
+    StoreUnavailableError,
     TelephonyStore,
 )
 
@@ -113,47 +115,75 @@ class EventHistory:
         """Return the write under way for this identity, if a post is recording it right now."""
         return self._pending.get(dedupe_key)
 
-    async def async_record(self, events: list[Accepted], *, received_at: datetime) -> None:
-        """Write the events durably, then remember them; raise StoreUnavailableError if the write fails.
+    def reserve(self, dedupe_key: str, write: asyncio.Future[None]) -> None:
+        """Mark an identity as being recorded by a post (at once, before the post's next await)."""
+        self._pending[dedupe_key] = write
 
-        `received_at` is local time (it decides the day the events count for).
+    def release(self, dedupe_keys: list[str], write: asyncio.Future[None], reason: BaseException) -> None:
+        """Give up reserved identities that will not be written (the post failed before its write)."""
+        for key in dedupe_keys:
+            if self._pending.get(key) is write:
+                del self._pending[key]
+        if not write.done():
+            write.set_exception(StoreUnavailableError(f"the post recording it failed: {reason!r}"))
+            write.exception()
+
+    async def async_record(
+        self, events: list[Accepted], *, received_at: datetime, write: asyncio.Future[None] | None = None
+    ) -> None:
+        """Write events durably, then remember them; raise StoreUnavailableError if that fails.
+
+        `write` is the future the events were reserved with, if they were: it tells posts that
+        wait on them how the write went. `received_at` is local time (it decides the day they
+        count for).
         """
+        if write is None:
+            write = asyncio.get_running_loop().create_future()
+            for event in events:
+                self.reserve(event.key, write)
+        try:
+            await self._async_record(events, received_at)
+        except BaseException as err:
+            if not write.done():
+                write.set_exception(err)
+                write.exception()  # retrieved: a post waiting on it may be gone
+            raise
+        else:
+            if not write.done():
+                write.set_result(None)
+        finally:
+            for event in events:
+                if self._pending.get(event.key) is write:
+                    del self._pending[event.key]
+
+    async def _async_record(self, events: list[Accepted], received_at: datetime) -> None:
         now = received_at.timestamp()
         day = received_at.date().isoformat()
         statements = self._expire_seen(now, adding=len(events))
         counts: dict[str, int] = {}
-        last: dict[str, tuple[dict[str, Any], str]] = {}
+        last: dict[str, dict[str, Any]] = {}
+        entry_id = self._entry_id
         for event in events:
-            whole = json_dumps(event.data)
-            stored = _stored_form(event.data, whole)
             statements += (
-                (INSERT_SEEN, (self._entry_id, event.key, now)),
-                (INSERT_UNFIRED, (self._entry_id, event.seq, whole)),
-                (INSERT_RECENT, (self._entry_id, stored)),
+                (INSERT_SEEN, (entry_id, event.key, now)),
+                (INSERT_UNFIRED, (entry_id, event.seq, AsJson(event.data))),
+                (INSERT_RECENT, (entry_id, AsJson(event.data, MAX_STORED_EVENT))),
             )
             event_type = event.data["type"]
             counts[event_type] = counts.get(event_type, 0) + 1
-            last[event_type] = (event.data, stored)
+            last[event_type] = event.data
         statements += [
-            (UPSERT_LAST, (self._entry_id, kind, stored)) for kind, (_data, stored) in last.items()
+            (UPSERT_LAST, (entry_id, kind, AsJson(data, MAX_STORED_EVENT))) for kind, data in last.items()
         ]
-        statements += [(ADD_DAILY, (self._entry_id, day, kind, count)) for kind, count in counts.items()]
-        statements.append((TRIM_RECENT, (self._entry_id, HISTORY_SIZE - 1)))
+        statements += [(ADD_DAILY, (entry_id, day, kind, count)) for kind, count in counts.items()]
+        statements.append((TRIM_RECENT, (entry_id, HISTORY_SIZE - 1)))
         if day not in self._daily and len(self._daily) >= COUNTER_DAYS:
-            statements.append((TRIM_DAILY, (self._entry_id, sorted(self._daily)[-(COUNTER_DAYS - 1)])))
-        written = self._store.async_write(statements)
-        for event in events:
-            self._pending[event.key] = written
-        try:
-            await written
-        finally:
-            for event in events:
-                if self._pending.get(event.key) is written:
-                    del self._pending[event.key]
+            statements.append((TRIM_DAILY, (entry_id, sorted(self._daily)[-(COUNTER_DAYS - 1)])))
+        await self._store.async_write(statements)
         for event in events:
             self._seen[event.key] = now
             self._recent.append(event.data)
-        self._last.update({event_type: data for event_type, (data, _stored) in last.items()})
+        self._last.update(last)
         day_counts = self._daily.setdefault(day, {})
         for event_type, count in counts.items():
             day_counts[event_type] = day_counts.get(event_type, 0) + count
@@ -268,10 +298,3 @@ class EventHistory:
             if self._last_sent_to.get(record["to"]) == oldest_id:
                 del self._last_sent_to[record["to"]]
         return [(DELETE_SENT, (self._entry_id, message_id)) for message_id in expired]
-
-
-def _stored_form(data: dict[str, Any], whole: str) -> str:
-    """Return the event as kept in the history: whole, or without the raw item when that is large."""
-    if len(whole) <= MAX_STORED_EVENT:
-        return whole
-    return json_dumps({**data, "raw": None, "raw_left_out": True})

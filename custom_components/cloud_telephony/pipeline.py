@@ -21,9 +21,12 @@ from .const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, EVENT_PREFIX
 from .data import TelephonyConfigEntry, TelephonyData, signal_event
 from .history import Accepted
 from .hub import DATA_HUB, TelephonyHub
+from .store import StoreUnavailableError
 
 # Events handled before the event loop gets a turn for other work (about 3 ms).
 EVENTS_PER_TURN: Final = 100
+# Seconds a retry waits for the write of the same event by another post (then: 503).
+WAIT_FOR_EARLIER_WRITE: Final = 30
 
 
 async def async_accept_events(
@@ -39,45 +42,62 @@ async def async_accept_events(
     settings = hub.settings(entry)
     device_id = hub.device_id(entry)
     received_at = dt_util.now()
+    # This post's write, known before it starts: a retry arriving meanwhile waits for it.
+    write: asyncio.Future[None] = hass.loop.create_future()
     fresh: list[Accepted] = []
     in_post: set[str] = set()
     earlier_writes: list[asyncio.Future[None]] = []
     duplicates = 0
-    for index, event in enumerate(events):
-        if index and not index % EVENTS_PER_TURN:
-            # A long batch gives other work its turn: the loop is never held for the whole post.
-            await asyncio.sleep(0)
-        key = event.dedupe_key
-        if history.is_duplicate(key) or key in in_post:
-            duplicates += 1
-            continue
-        if (writing := history.pending_write(key)) is not None:
-            # Another post is writing this event right now: answer once that write is done.
-            earlier_writes.append(writing)
-            duplicates += 1
-            continue
-        in_post.add(key)
-        data: dict[str, Any] = {
-            ATTR_CONFIG_ENTRY_ID: entry.entry_id,
-            ATTR_DEVICE_ID: device_id,
-            **event.as_event_data(received_at.tzinfo),
-            "caller_name": settings.contacts.name_for(event.caller),
-            "received_at": received_at.isoformat(),
-        }
-        if event.type is EventType.SMS_RECEIVED:
-            # Lets an automation tell a reply to its own message from a new conversation.
-            data["in_reply_to"] = history.replied_message(event.caller, received_at=received_at)
-        elif event.type is EventType.SMS_STATUS:
-            sent = history.sent_message(event.call_id)
-            data["sent_message"] = None if sent is None else sent["message"]
-            if data["callee"] is None and sent is not None:
-                data["callee"] = sent["to"]
-        fresh.append(Accepted(key, data, hub.next_seq()))
+    try:
+        for index, event in enumerate(events):
+            if index and not index % EVENTS_PER_TURN:
+                # A long batch gives other work its turn: the loop is never held for the whole post.
+                await asyncio.sleep(0)
+            key = event.dedupe_key
+            if history.is_duplicate(key) or key in in_post:
+                duplicates += 1
+                continue
+            if (writing := history.pending_write(key)) is not None:
+                # Another post is writing this event right now: answer once that write is done.
+                earlier_writes.append(writing)
+                duplicates += 1
+                continue
+            in_post.add(key)
+            # Before the next await: no other post may take the same event meanwhile.
+            history.reserve(key, write)
+            data: dict[str, Any] = {
+                ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+                ATTR_DEVICE_ID: device_id,
+                **event.as_event_data(received_at.tzinfo),
+                "caller_name": settings.contacts.name_for(event.caller),
+                "received_at": received_at.isoformat(),
+            }
+            if event.type is EventType.SMS_RECEIVED:
+                # Lets an automation tell a reply to its own message from a new conversation.
+                data["in_reply_to"] = history.replied_message(event.caller, received_at=received_at)
+            elif event.type is EventType.SMS_STATUS:
+                sent = history.sent_message(event.call_id)
+                data["sent_message"] = None if sent is None else sent["message"]
+                if data["callee"] is None and sent is not None:
+                    data["callee"] = sent["to"]
+            fresh.append(Accepted(key, data, hub.next_seq()))
+        if fresh:
+            await history.async_record(fresh, received_at=received_at, write=write)
+    except BaseException as err:
+        # Reserved but not written: retries that wait on them must not wait forever.
+        history.release(list(in_post), write, err)
+        raise
     if fresh:
-        await history.async_record(fresh, received_at=received_at)
         await _async_fire_all(hass, hub, entry, fresh)
     if earlier_writes:
-        await asyncio.gather(*earlier_writes)
+        # Bounded: a write that never ends must not hold the provider's retry forever.
+        try:
+            async with asyncio.timeout(WAIT_FOR_EARLIER_WRITE):
+                await asyncio.gather(*earlier_writes)
+        except TimeoutError as err:
+            raise StoreUnavailableError(
+                "an earlier delivery of the same event is still being written"
+            ) from err
     return len(fresh), duplicates
 
 

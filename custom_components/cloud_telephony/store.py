@@ -21,6 +21,7 @@ import time
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.json import json_dumps
 from homeassistant.util.json import json_loads
 
 from .const import LOGGER
@@ -94,6 +95,27 @@ _DELETE_ENTRY: Final = (
 
 type Statement = tuple[str, Sequence[Any]]
 """One SQL statement with its parameters; a batch is committed whole or not at all."""
+
+
+class AsJson:
+    """A statement parameter written as JSON text, encoded in the writer's thread, not the loop.
+
+    With `at_most`, a value whose text is longer is written without its provider's raw item.
+    """
+
+    __slots__ = ("at_most", "value")
+
+    def __init__(self, value: dict[str, Any], at_most: int | None = None) -> None:
+        """Keep the value; nothing is encoded yet."""
+        self.value = value
+        self.at_most = at_most
+
+    def encode(self) -> str:
+        """Return the JSON text (Home Assistant's own writer: what the recorder writes too)."""
+        text = json_dumps(self.value)
+        if self.at_most is not None and len(text) > self.at_most:
+            text = json_dumps({**self.value, "raw": None, "raw_left_out": True})
+        return text
 
 
 class StoreUnavailableError(Exception):
@@ -370,16 +392,16 @@ def _commit(connection: sqlite3.Connection, batches: list[_Batch]) -> dict[int, 
     """
     try:
         _execute(connection, (statement for batch in batches for statement in batch.statements))
-    except sqlite3.Error:
-        pass
+    except Exception:  # noqa: BLE001 - the database's refusal, or a value that is not JSON
+        LOGGER.debug("A shared commit of %s writes failed; each is tried alone", len(batches))
     else:
         return {}
     failed: dict[int, str] = {}
     for index, batch in enumerate(batches):
         try:
             _execute(connection, batch.statements)
-        except sqlite3.Error as err:
-            failed[index] = str(err)
+        except Exception as err:  # noqa: BLE001 - fails this batch only, with the reason
+            failed[index] = str(err) or type(err).__name__
     if failed:
         LOGGER.log(
             logging.ERROR if len(failed) == len(batches) else logging.WARNING,
@@ -395,7 +417,9 @@ def _execute(connection: sqlite3.Connection, statements: Iterable[Statement]) ->
     connection.execute("BEGIN IMMEDIATE")
     try:
         for sql, parameters in statements:
-            connection.execute(sql, parameters)
+            connection.execute(
+                sql, [value.encode() if isinstance(value, AsJson) else value for value in parameters]
+            )
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
