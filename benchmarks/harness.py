@@ -204,7 +204,7 @@ async def async_setup(hass, config):
         hass.bus.async_listen(f"cloud_telephony_{kind}", fired)
 
     loop = hass.loop
-    stats = {"worst_ms": 0.0, "ticks": 0, "worst_gc_ms": 0.0}
+    stats = {"worst_ms": 0.0, "ticks": 0, "worst_gc_ms": 0.0, "gc_ms": 0.0}
     collecting = []
 
     def collected(phase, info):
@@ -212,7 +212,9 @@ async def async_setup(hass, config):
         if phase == "start":
             collecting[:] = [time.perf_counter()]
         elif collecting:
-            stats["worst_gc_ms"] = max(stats["worst_gc_ms"], (time.perf_counter() - collecting[0]) * 1000)
+            spent = (time.perf_counter() - collecting[0]) * 1000
+            stats["worst_gc_ms"] = max(stats["worst_gc_ms"], spent)
+            stats["gc_ms"] += spent
 
     gc.callbacks.append(collected)
 
@@ -226,7 +228,7 @@ async def async_setup(hass, config):
 
     async def handle(hass, webhook_id, request):
         answer = json_response(dict(stats))
-        stats["worst_ms"], stats["ticks"], stats["worst_gc_ms"] = 0.0, 0, 0.0
+        stats["worst_ms"], stats["ticks"], stats["worst_gc_ms"], stats["gc_ms"] = 0.0, 0, 0.0, 0.0
         return answer
 
     webhook.async_register(hass, "bench_probe", "Probe", "PROBE_ID", handle, allowed_methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from unittest.mock import patch
 
@@ -12,6 +13,7 @@ from custom_components.cloud_telephony.api.payload import (
     MAX_DEPTH,
     MAX_FORM_FIELDS,
     MAX_JSON_DEPTH,
+    MAX_REPAIRS,
     _split_key,
     decode_form,
     decode_json,
@@ -185,11 +187,23 @@ def test_too_many_form_fields_are_refused() -> None:
     assert len(decode_form("&".join(f"f{number}=1" for number in range(MAX_FORM_FIELDS)))) == MAX_FORM_FIELDS
 
 
-def test_large_invalid_json_is_refused_without_repair() -> None:
-    """A trailing comma is looked for by a regular expression first, not by a walk in Python."""
-    with (
-        patch.object(payload, "_without_trailing_commas", side_effect=AssertionError("walked")),
-        pytest.raises(PayloadError),
-    ):
-        decode_json("{" + "x" * 1_000_000)
+def test_trailing_commas_cost_a_bounded_number_of_passes() -> None:
+    """Each repair is one more pass of the C decoder, never a walk in Python; a few at most."""
+    real_loads = json.loads
+    passes = 0
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal passes
+        passes += 1
+        return real_loads(*args, **kwargs)
+
+    with patch.object(payload.json, "loads", counting):
+        with pytest.raises(PayloadError):
+            decode_json("[" + "[1,]," * 50_000 + "1]")
+        assert passes == MAX_REPAIRS + 1
+        passes = 0
+        with pytest.raises(PayloadError):
+            decode_json("{" + "x" * 1_000_000)
+        assert passes == 1
     assert decode_json("[1, 2,]") == [1, 2]
+    assert decode_json('{"a": [1,\n ],\n}') == {"a": [1]}

@@ -23,7 +23,8 @@ MAX_INDEX_DIGITS: Final = 6
 # A JSON escape of a UTF-16 surrogate: the only way a lone surrogate gets into decoded text.
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
-_TRAILING_COMMA: Final = re.compile(r",\s*[}\]]")
+# Trailing commas forgiven in one body (BulkGate's example has one).
+MAX_REPAIRS: Final = 8
 
 type JsonValue = Any
 
@@ -56,21 +57,42 @@ def decode_json(text: str) -> JsonValue:
     What Home Assistant could not store is refused: nesting beyond MAX_JSON_DEPTH, and escapes of
     lone UTF-16 surrogates, which no writer of JSON in UTF-8 can write back.
     """
-    try:
-        value = json.loads(text, parse_int=_json_int)
-    except RecursionError as err:
-        raise PayloadError("body is not valid JSON") from err
-    except ValueError as err:
-        # Only a body with a comma before a closing bracket can be repaired (checked in C, so
-        # that a large invalid body costs no walk in Python).
-        if not _TRAILING_COMMA.search(text) or (repaired := _without_trailing_commas(text)) == text:
-            raise PayloadError("body is not valid JSON") from err
+    for _attempt in range(MAX_REPAIRS + 1):
         try:
-            value = json.loads(repaired, parse_int=_json_int)
-        except (ValueError, RecursionError) as second:
-            raise PayloadError("body is not valid JSON") from second
-    _check_storable(value, surrogates_possible=_SURROGATE_ESCAPE.search(text) is not None)
-    return value
+            value = json.loads(text, parse_int=_json_int)
+        except RecursionError as err:
+            raise PayloadError("body is not valid JSON") from err
+        except json.JSONDecodeError as err:
+            # The decoder stops at the bracket after a trailing comma: drop that comma, try again
+            # (a few times at most, so that any body costs a few passes of the C decoder).
+            if (repaired := _without_comma_before(text, err.pos)) is None:
+                raise PayloadError("body is not valid JSON") from err
+            text = repaired
+            continue
+        _check_storable(value, surrogates_possible=_SURROGATE_ESCAPE.search(text) is not None)
+        return value
+    raise PayloadError("body is not valid JSON")
+
+
+def _without_comma_before(text: str, position: int) -> str | None:
+    """Return the text without the trailing comma the decoder stopped at, if it stopped at one.
+
+    Python 3.14's decoder points at the comma ("Illegal trailing comma"), 3.13's at the bracket.
+    Only a comma after a value counts (`[1,]`); `[,]` and `[1,,]` stay broken.
+    """
+    if position < len(text) and text[position] == ",":
+        comma = position
+    elif position < len(text) and text[position] in "}]":
+        comma = len(text[:position].rstrip()) - 1
+        if comma < 0 or text[comma] != ",":
+            return None
+    else:
+        return None
+    closing = len(text) - len(text[comma + 1 :].lstrip())
+    value_end = text[:comma].rstrip()
+    if closing >= len(text) or text[closing] not in "}]" or not value_end or value_end[-1] in ",[{:":
+        return None
+    return text[:comma] + text[comma + 1 :]
 
 
 def _check_storable(value: JsonValue, *, surrogates_possible: bool) -> None:
@@ -104,33 +126,6 @@ def _json_int(text: str) -> int | str:
     """
     number = int(text) if len(text) <= 20 else None
     return number if number is not None and -(2**63) <= number < 2**64 else text
-
-
-def _without_trailing_commas(text: str) -> str:
-    """Drop commas that only whitespace separates from a closing bracket, outside strings."""
-    out: list[str] = []
-    in_string = escaped = False
-    pending_comma: int | None = None
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-            pending_comma = None
-        elif char == ",":
-            pending_comma = len(out)
-        elif char in "}]" and pending_comma is not None:
-            del out[pending_comma]
-            pending_comma = None
-        elif not char.isspace():
-            pending_comma = None
-        out.append(char)
-    return "".join(out)
 
 
 def decode_form(text: str) -> dict[str, JsonValue]:
