@@ -483,3 +483,27 @@ async def test_entry_of_a_newer_version_is_not_loaded(
     newer = entry_variant(bulkgate_entry, version=(2, 1))
     await setup_entry(newer)
     assert newer.state is ConfigEntryState.MIGRATION_ERROR
+
+
+async def test_a_failure_answered_after_a_reload_is_still_translated(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate, bulkgate_entry: MockConfigEntry
+) -> None:
+    """An error BulkGate answers while the entry unloads still reaches the action translated.
+
+    Not an error about the entry's runtime data, which is gone once the entry unloaded.
+    """
+    gate = asyncio.Event()
+
+    async def failing_send(self: BulkGateClient, *args: Any) -> Any:
+        await gate.wait()
+        raise ProviderConnectionError("BulkGate answered HTTP 502")
+
+    with patch.object(BulkGateClient, "async_send_sms", failing_send):
+        task = hass.async_create_task(_send(hass, to="+420603123456", message="x"))
+        await asyncio.sleep(0.05)
+        assert await hass.config_entries.async_unload(bulkgate_entry.entry_id)
+        gate.set()
+        with pytest.raises(HomeAssistantError) as caught:
+            await task
+    assert caught.value.translation_key == "cannot_connect"
+    assert caught.value.translation_placeholders["provider"] == "BulkGate"

@@ -10,6 +10,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    PROVIDERS,
     AuthError,
     InsufficientBalanceError,
     InvalidNumberError,
@@ -24,7 +25,7 @@ from .api import (
 )
 from .api.numbers import match_key, normalize_number
 from .calls import results_of
-from .const import DOMAIN, LOGGER
+from .const import CONF_PROVIDER, DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
 from .pipeline import loaded_runtime
 from .public_url import async_get_callback_url
@@ -32,7 +33,8 @@ from .public_url import async_get_callback_url
 
 def translated_error(entry: TelephonyConfigEntry, err: TelephonyError) -> HomeAssistantError:
     """Turn a provider error into the translated exception an automation sees."""
-    placeholders = {"provider": entry.runtime_data.provider.brand, "reason": str(err)}
+    # From the entry's data, not its runtime: the entry may have unloaded while the provider answered.
+    placeholders = {"provider": PROVIDERS[entry.data[CONF_PROVIDER]].brand, "reason": str(err)}
     if isinstance(err, RequestValidationError):
         return ServiceValidationError(
             translation_domain=DOMAIN,

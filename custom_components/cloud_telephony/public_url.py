@@ -53,12 +53,13 @@ async def async_get_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntr
     Without any public URL, results are polled where the provider has a report; a repair issue
     says so, once, until a public URL exists.
     """
+    # Read before the await: the entry may unload meanwhile (its runtime data is gone then).
+    polled = isinstance(entry.runtime_data.client, ResultPollingClient)
     url = async_public_webhook_url(hass, entry)
     if url is None and (url := await async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])):
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_CLOUDHOOK_URL: url})
     issue_id = f"no_public_url_{entry.entry_id}"
     if url is None:
-        polled = isinstance(entry.runtime_data.client, ResultPollingClient)
         ir.async_create_issue(
             hass,
             DOMAIN,

@@ -27,6 +27,8 @@ from homeassistant.util.json import json_loads
 from .const import LOGGER
 
 SCHEMA_VERSION: Final = 1
+# Posts told per turn of the event loop that their write is on disk.
+SETTLE_PER_TURN: Final = 4
 DATABASE_NAME: Final = "cloud_telephony.db"
 
 _SCHEMA: Final = """
@@ -253,7 +255,12 @@ class TelephonyStore:
                     # The commit goes on in its thread; its callers hear of it when it ends.
                     job.add_done_callback(partial(_settle_when_done, batches))
                     raise
-                _settle(batches, failed)
+                # A few posts resume per turn of the loop: all of a batch at once would hold the
+                # loop for as long as their events take to fire.
+                for first in range(0, len(batches), SETTLE_PER_TURN):
+                    if first:
+                        await asyncio.sleep(0)
+                    _settle(batches[first : first + SETTLE_PER_TURN], failed, first)
         finally:
             self._writing = None
 
@@ -373,9 +380,9 @@ def _settle_when_done(batches: list[_Batch], job: asyncio.Future[dict[int, str]]
     _settle(batches, job.result())
 
 
-def _settle(batches: list[_Batch], failed: dict[int, str]) -> None:
-    """Tell the waiting callers how their batch went."""
-    for index, batch in enumerate(batches):
+def _settle(batches: list[_Batch], failed: dict[int, str], first: int = 0) -> None:
+    """Tell the waiting callers how their batch went (`first`: the index of batches[0] in `failed`)."""
+    for index, batch in enumerate(batches, first):
         if batch.future is None or batch.future.done():
             continue
         if index in failed:
