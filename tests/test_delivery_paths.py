@@ -22,8 +22,8 @@ import pytest
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import MATCH_ALL
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, MATCH_ALL
+from homeassistant.core import CoreState, Event, HomeAssistant, callback
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.aiohttp import MockRequest
@@ -37,6 +37,7 @@ from custom_components.cloud_telephony.api import (
     netgsm as netgsm_api,
 )
 from custom_components.cloud_telephony.const import DOMAIN
+from custom_components.cloud_telephony.history import Accepted
 from custom_components.cloud_telephony.hub import DATA_HUB
 from custom_components.cloud_telephony.store import StoreUnavailableError
 from tests.conftest import (
@@ -228,32 +229,39 @@ async def test_an_entry_whose_api_is_down_takes_posts(
     assert len(stored_ids(storage_folder, bulkgate_entry.entry_id)) == 1
 
 
+@pytest.fixture
+def opening(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Hold the opening of the history until the returned event is set."""
+    gate = asyncio.Event()
+    real_start = hub_module.TelephonyHub._async_start
+
+    async def held_start(self: hub_module.TelephonyHub) -> None:
+        await gate.wait()
+        await real_start(self)
+
+    monkeypatch.setattr(hub_module.TelephonyHub, "_async_start", held_start)
+    return gate
+
+
 async def test_posts_wait_while_the_history_opens(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
+    opening: asyncio.Event,
 ) -> None:
     """Webhooks are registered before the history is read; a post meanwhile waits, then is taken."""
-    opening = asyncio.Event()
-    real_start = hub_module.TelephonyHub._async_start
-
-    async def slow_start(self: hub_module.TelephonyHub) -> None:
-        await opening.wait()
-        await real_start(self)
-
     mock_config_entry.add_to_hass(hass)
-    with patch.object(hub_module.TelephonyHub, "_async_start", slow_start):
-        setup = hass.async_create_task(async_setup_component(hass, DOMAIN, {}))
-        await asyncio.sleep(0.05)
-        client = await hass_client_no_auth()
-        post = hass.async_create_task(
-            client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_missing_call.json"))
-        )
-        await asyncio.sleep(0.05)
-        assert not post.done()
-        opening.set()
-        response = await post
-        assert await setup
+    setup = hass.async_create_task(async_setup_component(hass, DOMAIN, {}))
+    await asyncio.sleep(0.05)
+    client = await hass_client_no_auth()
+    post = hass.async_create_task(
+        client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_missing_call.json"))
+    )
+    await asyncio.sleep(0.05)
+    assert not post.done()
+    opening.set()
+    response = await post
+    assert await setup
     assert await response.json() == {"accepted": 1, "duplicates": 0}
 
 
@@ -262,25 +270,18 @@ async def test_a_history_that_does_not_open_in_time_gets_503(
     mock_config_entry: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
     monkeypatch: pytest.MonkeyPatch,
+    opening: asyncio.Event,
 ) -> None:
     monkeypatch.setattr(hub_module, "READY_TIMEOUT", 0.05)
-    opening = asyncio.Event()
-    real_start = hub_module.TelephonyHub._async_start
-
-    async def stuck_start(self: hub_module.TelephonyHub) -> None:
-        await opening.wait()
-        await real_start(self)
-
     mock_config_entry.add_to_hass(hass)
-    with patch.object(hub_module.TelephonyHub, "_async_start", stuck_start):
-        setup = hass.async_create_task(async_setup_component(hass, DOMAIN, {}))
-        await asyncio.sleep(0.05)
-        client = await hass_client_no_auth()
-        response = await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_missing_call.json"))
-        assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
-        assert response.headers["Retry-After"] == "30"
-        opening.set()
-        assert await setup
+    setup = hass.async_create_task(async_setup_component(hass, DOMAIN, {}))
+    await asyncio.sleep(0.05)
+    client = await hass_client_no_auth()
+    response = await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_missing_call.json"))
+    assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.headers["Retry-After"] == "30"
+    opening.set()
+    assert await setup
     # The provider's retry is taken.
     response = await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/seed_missing_call.json"))
     assert await response.json() == {"accepted": 1, "duplicates": 0}
@@ -573,3 +574,28 @@ async def test_an_event_fired_just_before_a_crash_is_not_fired_again(
     pipeline.async_fire_in_doubt(hass)
     await hass.async_block_till_done()
     assert len(events) == 1
+
+
+async def test_events_in_doubt_fire_when_home_assistant_has_started(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The start fires what the last run recorded but did not fire, in the event loop, by itself."""
+    hass.set_state(CoreState.starting)
+    # The last run: an event recorded, then the process was killed before firing it.
+    last_run = hub_module.TelephonyHub(hass)
+    await last_run.async_start()
+    data = {"type": "missed_call", "config_entry_id": mock_config_entry.entry_id, "call_id": "in-doubt"}
+    await last_run.history(mock_config_entry.entry_id).async_record(
+        [Accepted("in-doubt:missing_call:", data, last_run.next_seq())], received_at=dt_util.now()
+    )
+    await last_run.async_stop()
+
+    events = async_capture_events(hass, "cloud_telephony_missed_call")
+    mock_config_entry.add_to_hass(hass)
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+    assert events == []  # automations may not be set up before Home Assistant has started
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert [event.data["call_id"] for event in events] == ["in-doubt"]

@@ -51,8 +51,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     # After the HTTP server stopped taking posts (at EVENT_HOMEASSISTANT_STOP).
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_FINAL_WRITE, stop)
     await hub.async_start()
-    # Automations are set up by then: events recorded but not fired before a crash fire now.
-    async_at_started(hass, lambda _hass: async_fire_in_doubt(hass))
+    # Automations are set up by then: events recorded but not fired before a crash fire now
+    # (a callback: a plain function would be run in an executor thread).
+    async_at_started(hass, async_fire_in_doubt)
     async_setup_services(hass)
     return True
 
