@@ -350,6 +350,8 @@ async def test_reauth_reconfigure_and_options(hass: HomeAssistant, huawei_entry:
         }
         result = await hass.config_entries.flow.async_configure(result["flow_id"], reconfigured)
         assert result["reason"] == "reconfigure_successful"
+        # The entry's reload, which the flow scheduled, with setup still patched.
+        await hass.async_block_till_done()
     assert (entry.data["pre_tone"], entry.data["post_tone"]) == ("new-tone.wav", "after.wav")
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert [str(key) for key in result["data_schema"].schema] == ["country", "contacts", "strict_signature"]

@@ -24,25 +24,13 @@ import yaml
 
 from homeassistant.const import Platform
 
+from tests.test_translations import _flatten as _strings, _load as _translations
+
 ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "custom_components" / "cloud_telephony"
 MANIFEST: dict[str, Any] = json.loads((PACKAGE / "manifest.json").read_text(encoding="utf-8"))
 LANGUAGES = sorted(path.stem for path in (PACKAGE / "translations").glob("*.json"))
 SERVICES: dict[str, Any] = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
-
-
-def _translations(language: str) -> dict[str, Any]:
-    return json.loads((PACKAGE / "translations" / f"{language}.json").read_text(encoding="utf-8"))
-
-
-def _strings(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(_strings(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 # --- manifest.json: hassfest manifest.py, dependencies.py; HACS integration_manifest.py -------------

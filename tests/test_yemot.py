@@ -308,6 +308,8 @@ async def test_reauth_reconfigure_options(hass: HomeAssistant, yemot_entry: Mock
             result["flow_id"], {"token": fake.PERMANENT_TOKEN, "server": "ym"}
         )
         assert result["reason"] == "reconfigure_successful"
+        # The entry's reload, which the flow scheduled, with setup still patched.
+        await hass.async_block_till_done()
     assert entry.data["token"] == fake.PERMANENT_TOKEN
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert [str(key) for key in result["data_schema"].schema] == [
@@ -336,6 +338,8 @@ async def test_reauth_takes_a_token_instead_of_the_password(
             result["flow_id"], {"token": fake.PERMANENT_TOKEN}
         )
         assert result["reason"] == "reauth_successful"
+        # The entry's reload, which the flow scheduled, with setup still patched.
+        await hass.async_block_till_done()
     assert entry.data["token"] == fake.PERMANENT_TOKEN
     assert "password" not in entry.data
 
