@@ -41,14 +41,6 @@ async def run(fakes: FakeProviders, events: int, clients: int) -> int:
     """Send the events; sample memory, file size and loop lateness; restart; print."""
     bench = [account for account in accounts(fakes) if account.provider == "bulutfon"]
     instance = HomeAssistantInstance(bench)
-    config = instance.config / "configuration.yaml"
-    # One line at start-up says how long reading the history took.
-    config.write_text(
-        config.read_text().replace(
-            "logger:\n  default: warning\n",
-            "logger:\n  default: warning\n  logs:\n    custom_components.cloud_telephony: info\n",
-        )
-    )
     path = bench[0].path
     samples: list[tuple[int, float, float, float, float]] = []
     try:

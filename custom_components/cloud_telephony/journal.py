@@ -6,7 +6,9 @@ could not tell a fired event from one that never was: it would either fire some 
 some. So each event is marked here the moment it is fired. The journal is a file mapped into
 memory: marking is a store to memory (no system call, no disk wait in the event loop), and the
 kernel keeps the page when the process dies, so the next start fires exactly the events that
-were not. After a power cut the last marks may be missing: those events fire again.
+were not, with one exception: a kill that strikes between an event's firing and its mark (a few
+microseconds) leaves that one event unmarked, and it fires again, since losing it would be worse.
+After a power cut the last marks may be missing: those events fire again.
 """
 
 from __future__ import annotations
