@@ -424,13 +424,18 @@ class HomeAssistantInstance:
             stats: dict[str, Any] = await response.json()
             return stats
 
+    async def _probe_says_started(self, session: aiohttp.ClientSession) -> bool:
+        async with session.get(f"{self.url}/api/webhook/{PROBE_WEBHOOK_ID}") as response:
+            # Until the probe is set up, Home Assistant answers for its webhook with an empty 200.
+            return response.content_type == "application/json" and (await response.json())["started"]
+
     async def wait_until_started(self, session: aiohttp.ClientSession, timeout: float = 60) -> None:
         """Wait for Home Assistant's start to complete (what it fires at EVENT_HOMEASSISTANT_STARTED).
 
         Under a stream of posts its wrap-up may take up to its 15 s timeout.
         """
         deadline = time.monotonic() + timeout
-        while not (await self.loop_stats(session))["started"]:
+        while not await self._probe_says_started(session):
             if time.monotonic() > deadline:
                 raise RuntimeError("Home Assistant did not complete its start")
             await asyncio.sleep(0.2)
