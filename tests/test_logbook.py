@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from homeassistant.components.logbook import const as logbook_const
 from homeassistant.core import Event, HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.cloud_telephony import logbook
 from custom_components.cloud_telephony.api import EventType
 from custom_components.cloud_telephony.logbook import async_describe_events
 
@@ -63,3 +65,11 @@ async def test_description_without_entry(hass: HomeAssistant) -> None:
     describe = _describers(hass)["cloud_telephony_sms_status"]
     event = Event("cloud_telephony_sms_status", {"type": "sms_status", "callee": None, "status": None})
     assert describe(event) == {"name": "Cloud Telephony", "message": "SMS to an unknown number: unknown"}
+
+
+def test_entry_keys_are_the_logbooks() -> None:
+    """The platform names the logbook's keys itself (importing them would import the recorder)."""
+    assert (logbook.LOGBOOK_ENTRY_NAME, logbook.LOGBOOK_ENTRY_MESSAGE) == (
+        logbook_const.LOGBOOK_ENTRY_NAME,
+        logbook_const.LOGBOOK_ENTRY_MESSAGE,
+    )
