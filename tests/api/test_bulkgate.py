@@ -230,7 +230,7 @@ async def test_timeout(fake_bulkgate: tuple[fake.FakeBulkGate, str], monkeypatch
         return aiohttp.web.json_response({})
 
     monkeypatch.setattr(server, "info", slow)
-    monkeypatch.setattr(bulkgate_api, "REQUEST_TIMEOUT", aiohttp.ClientTimeout(total=0.2))
+    monkeypatch.setattr(bulkgate_api, "REQUEST_TIMEOUT", 0.2)
     test_server = aiohttp.test_utils.TestServer(server.app(), host="127.0.0.1")
     await test_server.start_server()
     try:

@@ -57,7 +57,7 @@ async def test_validate_errors(
 async def test_timeout(fake_bulutfon: tuple[fake.FakeBulutfon, str], monkeypatch: pytest.MonkeyPatch) -> None:
     server, url = fake_bulutfon
     server.slow_seconds = 2
-    monkeypatch.setattr(bulutfon_api, "REQUEST_TIMEOUT", aiohttp.ClientTimeout(total=0.2))
+    monkeypatch.setattr(bulutfon_api, "REQUEST_TIMEOUT", 0.2)
     async with aiohttp.ClientSession() as session:
         with pytest.raises(ProviderConnectionError, match="in time"):
             await BulutfonClient(session, fake.SLOW_TOKEN, base_url=url).async_validate()

@@ -28,12 +28,13 @@ from .models import (
 )
 from .numbers import normalize_number
 from .payload import JsonValue, as_items, decode_body, int_or_none, json_answer, text_or_none
+from .transport import Transport
 
 PROVIDER: Final = "bulkgate"
 API_URL: Final = "https://portal.bulkgate.com"
 TRANSACTIONAL_PATH: Final = "/api/1.0/simple/transactional"
 INFO_PATH: Final = "/api/1.0/simple/info"
-REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=20)
+REQUEST_TIMEOUT: Final = 20
 # Loaded at import (in an executor), never in the event loop.
 PRAGUE: Final = ZoneInfo("Europe/Prague")
 
@@ -116,11 +117,12 @@ class BulkGateClient:
         base_url: str | None = None,
     ) -> None:
         """Keep the credentials and the default sender; nothing is sent yet."""
-        self._session = session
+        self._api = Transport(
+            session, brand="BulkGate", api_url=API_URL, base_url=base_url, timeout=REQUEST_TIMEOUT
+        )
         self._credentials = {"application_id": application_id, "application_token": application_token}
         self._sender_id = sender_id
         self._sender_id_value = sender_id_value
-        self._base_url = base_url
 
     async def async_validate(self) -> Balance:
         """Check the credentials with the credit call, which has no side effect."""
@@ -174,19 +176,7 @@ class BulkGateClient:
         )
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        # Errors are built here, never from aiohttp's own messages, which could carry the request.
-        try:
-            async with self._session.post(
-                (self._base_url or API_URL).rstrip("/") + path,
-                json={**self._credentials, **body},
-                timeout=REQUEST_TIMEOUT,
-            ) as response:
-                text = await response.text()
-                status = response.status
-        except TimeoutError as err:
-            raise ProviderConnectionError("BulkGate did not answer in time") from err
-        except aiohttp.ClientError as err:
-            raise ProviderConnectionError(f"cannot reach BulkGate ({type(err).__name__})") from err
+        status, text = await self._api.request("POST", path, json={**self._credentials, **body})
         document = json_answer(text, status, "BulkGate")
         if "error" in document or "type" in document or status >= 400:
             raise _error(document, status)

@@ -22,10 +22,11 @@ from .models import (
 )
 from .numbers import normalize_number
 from .payload import JsonValue, as_items, as_object, decode_body, decode_json, int_or_none, text_or_none
+from .transport import Transport
 
 PROVIDER: Final = "bulutfon"
 API_URL: Final = "https://api.bulutfon.com"
-REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=15)
+REQUEST_TIMEOUT: Final = 15
 
 # Every spelling Bulutfon has used for "a call reached the PBX / an extension / a group / a menu".
 _CALL_STARTED_STAGES: Final = {
@@ -65,9 +66,10 @@ class BulutfonClient:
 
     def __init__(self, session: aiohttp.ClientSession, token: str, *, base_url: str | None = None) -> None:
         """Keep the session and the token; nothing is sent yet."""
-        self._session = session
+        self._api = Transport(
+            session, brand="Bulutfon", api_url=API_URL, base_url=base_url, timeout=REQUEST_TIMEOUT
+        )
         self._token = token
-        self._base_url = base_url
 
     async def async_validate(self) -> BulutfonAccount:
         """Check the token with `GET /me.json` and return the account it belongs to."""
@@ -83,20 +85,7 @@ class BulutfonClient:
         )
 
     async def _get(self, path: str) -> dict[str, Any]:
-        # Errors are built here, never from aiohttp's own messages: those carry the URL and
-        # with it the token.
-        try:
-            async with self._session.get(
-                (self._base_url or API_URL).rstrip("/") + path,
-                params={"access_token": self._token},
-                timeout=REQUEST_TIMEOUT,
-            ) as response:
-                text = await response.text()
-                status = response.status
-        except TimeoutError as err:
-            raise ProviderConnectionError("Bulutfon did not answer in time") from err
-        except aiohttp.ClientError as err:
-            raise ProviderConnectionError(f"cannot reach Bulutfon ({type(err).__name__})") from err
+        status, text = await self._api.request("GET", path, params={"access_token": self._token})
         if status in (401, 403):
             raise AuthError(_error_text(text) or "Bulutfon refused the API token")
         if status == 429:

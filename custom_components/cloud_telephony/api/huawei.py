@@ -43,12 +43,13 @@ from .payload import (
     json_answer,
     text_or_none,
 )
+from .transport import Transport
 
 PROVIDER: Final = "huawei"
 DEFAULT_BASE_URL: Final = "https://rtccall.cn-north-1.myhuaweicloud.cn:443"
 CALL_VERIFY_PATH: Final = "/rest/httpsessions/callVerify/v1.0"
 CALL_STOP_PATH: Final = "/rest/httpsessions/callStop/v2.0"
-REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=20)
+REQUEST_TIMEOUT: Final = 20
 AUTHORIZATION: Final = 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"'
 CHINESE: Final = 2
 """The only `languageType` Huawei documents."""
@@ -131,14 +132,13 @@ class HuaweiClient:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         """Keep the credentials and the application's call settings; nothing is sent yet."""
-        self._session = session
+        self._api = Transport(session, brand="Huawei", api_url=base_url, timeout=REQUEST_TIMEOUT)
         self._app_key = app_key
         self._app_secret = app_secret
         self._display_number = display_number
         self._pre_tone = pre_tone
         self._post_tone = post_tone
         self._language_type = language_type
-        self._base_url = base_url.rstrip("/")
         self._clock = clock or (lambda: datetime.now(UTC))
         self._created_offset = _CREATED_OFFSETS[0]
 
@@ -149,7 +149,7 @@ class HuaweiClient:
         not exist: a refused app key or digest comes back as an authentication error, anything else
         means Huawei accepted them. Nothing is dialled.
         """
-        check_settings(self._base_url, self._display_number, self._pre_tone)
+        check_settings(self._api.base_url, self._display_number, self._pre_tone)
         try:
             await self._post(CALL_STOP_PATH, {"signal": "call_stop", "sessionid": "0"})
         except (AuthError, ProviderConnectionError, RateLimitedError, InsufficientBalanceError):
@@ -217,16 +217,7 @@ class HuaweiClient:
             "Content-Type": "application/json;charset=UTF-8",
             **aksk_headers(self._app_key, self._app_secret, nonce, created),
         }
-        try:
-            async with self._session.post(
-                self._base_url + path, data=json.dumps(body), headers=headers, timeout=REQUEST_TIMEOUT
-            ) as response:
-                text = await response.text()
-                status = response.status
-        except TimeoutError as err:
-            raise ProviderConnectionError("Huawei did not answer in time") from err
-        except aiohttp.ClientError as err:
-            raise ProviderConnectionError(f"cannot reach Huawei ({type(err).__name__})") from err
+        status, text = await self._api.request("POST", path, data=json.dumps(body), headers=headers)
         answer = json_answer(text, status, "Huawei")
         code = text_or_none(answer.get("resultcode"))
         if code == "0":

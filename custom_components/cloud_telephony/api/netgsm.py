@@ -43,10 +43,11 @@ from .payload import (
     only_digits,
     text_or_none,
 )
+from .transport import Transport
 
 PROVIDER: Final = "netgsm"
 API_URL: Final = "https://api.netgsm.com.tr"
-REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=30)
+REQUEST_TIMEOUT: Final = 30
 # Loaded at import (in an executor), never in the event loop.
 ISTANBUL: Final = ZoneInfo("Europe/Istanbul")
 
@@ -114,10 +115,11 @@ class NetgsmClient:
         self, session: aiohttp.ClientSession, usercode: str, password: str, *, base_url: str | None = None
     ) -> None:
         """Keep the credentials; nothing is sent yet."""
-        self._session = session
+        self._api = Transport(
+            session, brand="Netgsm", api_url=API_URL, base_url=base_url, timeout=REQUEST_TIMEOUT
+        )
         self._usercode = usercode
         self._password = password
-        self._base_url = base_url
 
     # ---- account ---------------------------------------------------------------------------
 
@@ -301,25 +303,10 @@ class NetgsmClient:
         return files
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> str:
-        # Errors are built here, never from aiohttp's own messages: those carry the URL and
-        # with it the password (the report and cancel calls take it in the query).
         headers = (
             {"Content-Type": "text/xml; charset=UTF-8"} if isinstance(kwargs.get("data"), bytes) else None
         )
-        try:
-            async with self._session.request(
-                method,
-                (self._base_url or API_URL).rstrip("/") + path,
-                headers=headers,
-                timeout=REQUEST_TIMEOUT,
-                **kwargs,
-            ) as response:
-                text = await response.text()
-                status = response.status
-        except TimeoutError as err:
-            raise ProviderConnectionError("Netgsm did not answer in time") from err
-        except aiohttp.ClientError as err:
-            raise ProviderConnectionError(f"cannot reach Netgsm ({type(err).__name__})") from err
+        status, text = await self._api.request(method, path, headers=headers, **kwargs)
         if status >= 500:
             raise ProviderConnectionError(f"Netgsm answered HTTP {status}")
         if status >= 400 and status != 406:

@@ -20,7 +20,6 @@ from .models import (
     InvalidNumberError,
     PayloadError,
     PlacedCalls,
-    ProviderConnectionError,
     ProviderError,
     RequestValidationError,
     SentMessage,
@@ -39,13 +38,14 @@ from .payload import (
     only_digits,
     text_or_none,
 )
+from .transport import Transport
 
 PROVIDER: Final = "yemot"
 # How often a voice code is read when the action does not say (Yemot's own default for repeatFile).
 DEFAULT_CODE_READINGS: Final = 2
 API_URL: Final = "https://www.call2all.co.il"
 DEFAULT_SERVER: Final = "ym"
-REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=30)
+REQUEST_TIMEOUT: Final = 30
 # Loaded at import (in an executor), never in the event loop.
 JERUSALEM: Final = ZoneInfo("Asia/Jerusalem")
 MAX_CAMPAIGN_NUMBERS: Final = 500
@@ -99,13 +99,14 @@ class YemotClient:
         """Keep the credentials; nothing is sent yet."""
         if not password and not token:
             raise RequestValidationError("a password or a token is needed")
-        self._session = session
+        self._api = Transport(
+            session, brand="Yemot", api_url=API_URL, base_url=base_url, timeout=REQUEST_TIMEOUT
+        )
         self._system_number = system_number
         self._password = password
         self._permanent_token = token if not password else None
         self._session_token: str | None = None
         self._server = (server or DEFAULT_SERVER).strip("/")
-        self._base_url = base_url
 
     # ---- account ---------------------------------------------------------------------------
 
@@ -267,20 +268,9 @@ class YemotClient:
         return self._session_token
 
     async def _call(self, command: str, params: dict[str, Any], *, as_json: bool) -> dict[str, Any]:
-        url = f"{(self._base_url or API_URL).rstrip('/')}/{self._server}/api/{command}"
-        # Errors are built here, never from aiohttp's own messages: those carry the token.
-        try:
-            if as_json:
-                request = self._session.post(url, json=params, timeout=REQUEST_TIMEOUT)
-            else:
-                request = self._session.post(url, data=params, timeout=REQUEST_TIMEOUT)
-            async with request as response:
-                text = await response.text()
-                status = response.status
-        except TimeoutError as err:
-            raise ProviderConnectionError("Yemot did not answer in time") from err
-        except aiohttp.ClientError as err:
-            raise ProviderConnectionError(f"cannot reach Yemot ({type(err).__name__})") from err
+        path = f"/{self._server}/api/{command}"
+        body = {"json": params} if as_json else {"data": params}
+        status, text = await self._api.request("POST", path, **body)
         answer = json_answer(text, status, "Yemot")
         return _envelope(answer)
 

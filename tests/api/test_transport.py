@@ -1,0 +1,63 @@
+"""The one HTTP helper every provider client sends through."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+import socket
+
+import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+import pytest
+
+from custom_components.cloud_telephony.api import ProviderConnectionError
+from custom_components.cloud_telephony.api.transport import Answer, Transport
+
+
+@pytest.fixture
+async def echo_url(socket_enabled: None) -> AsyncIterator[str]:
+    """Serve the path and query each request had (after a wait on /slow); yield the base URL."""
+
+    async def echo(request: web.Request) -> web.Response:
+        if request.path == "/api/slow":
+            await asyncio.sleep(2)
+        return web.Response(status=207, text=request.path_qs)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", echo)
+    server = TestServer(app)
+    await server.start_server()
+    yield str(server.make_url("/api/"))
+    await server.close()
+
+
+async def test_paths_go_after_the_base_url(echo_url: str) -> None:
+    """A private server's address replaces the provider's; its trailing slash is not doubled."""
+    async with aiohttp.ClientSession() as session:
+        transport = Transport(
+            session, brand="Example", api_url="https://invalid.example", base_url=echo_url, timeout=5
+        )
+        answer = await transport.request("GET", "/me.json", params={"access_token": "secret"})
+    assert answer == Answer(207, "/api/me.json?access_token=secret")
+    assert transport.base_url == echo_url.rstrip("/")
+
+
+async def test_a_slow_provider_is_a_connection_error_that_names_it(echo_url: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        transport = Transport(session, brand="Example", api_url=echo_url, timeout=0.2)
+        with pytest.raises(ProviderConnectionError, match=r"^Example did not answer in time$"):
+            await transport.request("GET", "/slow")
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_a_refused_connection_names_the_provider_never_the_url() -> None:
+    """Aiohttp's own message carries the URL, and with it credentials some providers take in the query."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    async with aiohttp.ClientSession() as session:
+        transport = Transport(session, brand="Example", api_url=f"http://127.0.0.1:{port}", timeout=5)
+        with pytest.raises(ProviderConnectionError) as caught:
+            await transport.request("GET", "/report", params={"password": "secret"})
+    assert str(caught.value) == "cannot reach Example (ClientConnectorError)"
