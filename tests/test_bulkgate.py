@@ -213,7 +213,7 @@ async def test_refused_identity_starts_reauth(
     number = next(number for number, kind in fake.ERROR_NUMBERS.items() if kind == "unknown_identity")
     with pytest.raises(HomeAssistantError, match="BulkGate refused the credentials") as caught:
         await _send(hass, to=f"+{number}", message="hello")
-    assert caught.value.translation_key == "auth_failed"
+    assert caught.value.translation_key == "invalid_auth"
     await hass.async_block_till_done()
     [flow] = hass.config_entries.flow.async_progress()
     assert flow["context"]["source"] == SOURCE_REAUTH

@@ -315,7 +315,7 @@ async def test_config_flow(hass: HomeAssistant, fake_huawei: tuple[fake.FakeHuaw
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {**user_input, "app_secret": fake.APP_SECRET, "display_number": "053159511234"}
         )
-        assert result["errors"] == {"base": "invalid_settings"}
+        assert result["errors"] == {"base": "invalid_request"}
         assert "display number" in result["description_placeholders"]["reason"]
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {**user_input, "app_secret": fake.APP_SECRET, "language_type": 2.0}

@@ -401,7 +401,7 @@ async def test_notify_with_a_blank_message_is_refused_in_words(
 @pytest.mark.parametrize(
     ("reply", "exception", "key"),
     [
-        ("30", HomeAssistantError, "auth_failed"),
+        ("30", HomeAssistantError, "invalid_auth"),
         ("40", HomeAssistantError, "provider_error"),
         ("45", ServiceValidationError, "invalid_number"),
         ("70", HomeAssistantError, "provider_error"),

@@ -64,7 +64,7 @@ def test_translation_covers_its_providers(language: str, providers: tuple[str, .
         "post_tone",
         "language_type",
     }
-    huawei_only |= {"strict_signature", "call_records", "call_record", "repeat", "invalid_settings"}
+    huawei_only |= {"strict_signature", "call_records", "call_record", "repeat"}
     huawei_only |= {
         "system_number",
         "token",

@@ -24,7 +24,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import PROVIDERS, AuthError, ProviderConnectionError, RequestValidationError, TelephonyError
+from .api import PROVIDERS, TelephonyError
 from .api.bulkgate import DEFAULT_SENDER_TYPE, SENDER_TYPES, needs_sender_value
 from .api.huawei import CHINESE, DEFAULT_BASE_URL
 from .api.numbers import normalize_number, parse_contacts
@@ -62,6 +62,7 @@ from .const import (
     LOGGER,
 )
 from .data import TelephonyConfigEntry
+from .errors import error_key
 from .public_url import (
     async_create_cloudhook,
     async_entry_webhook_url,
@@ -381,18 +382,9 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             if client is None:
                 return {}
             await client.async_validate()
-        except RequestValidationError as err:
-            self._reason = str(err)
-            return {"base": "invalid_settings"}
-        except AuthError as err:
-            self._reason = str(err)
-            return {"base": "invalid_auth"}
-        except ProviderConnectionError as err:
-            self._reason = str(err)
-            return {"base": "cannot_connect"}
         except TelephonyError as err:
             self._reason = str(err)
-            return {"base": "provider_error"}
+            return {"base": error_key(err)}
         except Exception:  # noqa: BLE001 - shown as "unknown" instead of a broken form
             LOGGER.exception("Unexpected error while checking the %s credentials", provider_id)
             self._reason = ""

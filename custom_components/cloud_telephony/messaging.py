@@ -12,10 +12,7 @@ from homeassistant.util import dt as dt_util
 from .api import (
     PROVIDERS,
     AuthError,
-    InsufficientBalanceError,
-    InvalidNumberError,
     PlacedCalls,
-    ProviderConnectionError,
     RequestValidationError,
     ResultPollingClient,
     SentMessage,
@@ -27,6 +24,7 @@ from .api.numbers import match_key, normalize_number
 from .calls import results_of
 from .const import CONF_PROVIDER, DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
+from .errors import translated
 from .pipeline import loaded_runtime
 from .public_url import async_get_callback_url
 
@@ -34,27 +32,7 @@ from .public_url import async_get_callback_url
 def translated_error(entry: TelephonyConfigEntry, err: TelephonyError) -> HomeAssistantError:
     """Turn a provider error into the translated exception an automation sees."""
     # From the entry's data, not its runtime: the entry may have unloaded while the provider answered.
-    placeholders = {"provider": PROVIDERS[entry.data[CONF_PROVIDER]].brand, "reason": str(err)}
-    if isinstance(err, RequestValidationError):
-        return ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_request",
-            translation_placeholders=placeholders,
-        )
-    if isinstance(err, InvalidNumberError):
-        return ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="invalid_number", translation_placeholders=placeholders
-        )
-    key = "provider_error"
-    if isinstance(err, AuthError):
-        key = "auth_failed"
-    elif isinstance(err, InsufficientBalanceError):
-        key = "insufficient_balance"
-    elif isinstance(err, ProviderConnectionError):
-        key = "cannot_connect"
-    return HomeAssistantError(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
+    return translated(PROVIDERS[entry.data[CONF_PROVIDER]].brand, err)
 
 
 def client_for[ClientT](entry: TelephonyConfigEntry, kind: type[ClientT], action: str) -> ClientT:
