@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 import pytest
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
@@ -31,16 +32,12 @@ from custom_components.cloud_telephony.api import (
 )
 from custom_components.cloud_telephony.const import (
     CONF_ACCOUNT_NAME,
-    CONF_API_TOKEN,
-    CONF_APPLICATION_ID,
-    CONF_APPLICATION_TOKEN,
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CONTACTS,
     CONF_COUNTRY,
     CONF_PROVIDER,
     CONF_RECIPIENTS,
-    CONF_SENDER_ID,
     DOMAIN,
 )
 from tests.fakes import (
@@ -323,9 +320,9 @@ def bulkgate_entry() -> MockConfigEntry:
             CONF_PROVIDER: "bulkgate",
             CONF_ACCOUNT_NAME: "BulkGate 12345",
             CONF_WEBHOOK_ID: BULKGATE_WEBHOOK_ID,
-            CONF_APPLICATION_ID: fake_bulkgate_api.APPLICATION_ID,
-            CONF_APPLICATION_TOKEN: fake_bulkgate_api.APPLICATION_TOKEN,
-            CONF_SENDER_ID: "system",
+            bulkgate_api.APPLICATION_ID: fake_bulkgate_api.APPLICATION_ID,
+            bulkgate_api.APPLICATION_TOKEN: fake_bulkgate_api.APPLICATION_TOKEN,
+            bulkgate_api.SENDER_ID: "system",
         },
         options={
             CONF_COUNTRY: "CZ",
@@ -393,7 +390,7 @@ def entry_variant(
 @pytest.fixture
 def token_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
     """Return the Bulutfon entry with a valid API token."""
-    return entry_variant(mock_config_entry, data={CONF_API_TOKEN: fake.VALID_TOKEN})
+    return entry_variant(mock_config_entry, data={bulutfon_api.API_TOKEN: fake.VALID_TOKEN})
 
 
 type SetupEntry = Callable[[MockConfigEntry], Coroutine[Any, Any, None]]
@@ -411,7 +408,7 @@ def setup_entry(hass: HomeAssistant) -> SetupEntry:
     return setup
 
 
-async def change_options(hass: HomeAssistant, entry: MockConfigEntry, **changes: Any) -> None:
+async def change_options(hass: HomeAssistant, entry: ConfigEntry, **changes: Any) -> None:
     """Change options as a user does, through the options flow (which applies them)."""
     result = await hass.config_entries.options.async_init(entry.entry_id)
     wanted = {**entry.options, **changes}

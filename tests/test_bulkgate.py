@@ -24,9 +24,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.cloud_telephony.api import ProviderConnectionError
+from custom_components.cloud_telephony.api import ProviderConnectionError, bulkgate as bulkgate_api
 from custom_components.cloud_telephony.api.bulkgate import BulkGateClient
-from custom_components.cloud_telephony.const import CONF_APPLICATION_TOKEN, DOMAIN
+from custom_components.cloud_telephony.const import DOMAIN
 from tests.conftest import (
     BULKGATE_ENTRY_ID,
     BULKGATE_WEBHOOK_PATH,
@@ -93,7 +93,7 @@ async def test_refused_token_starts_reauth(
     setup_entry: SetupEntry,
     bulkgate_api_url: fake.FakeBulkGate,
 ) -> None:
-    entry = entry_variant(bulkgate_entry, data={CONF_APPLICATION_TOKEN: "revoked"})
+    entry = entry_variant(bulkgate_entry, data={bulkgate_api.APPLICATION_TOKEN: "revoked"})
     await setup_entry(entry)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     [flow] = hass.config_entries.flow.async_progress()

@@ -16,11 +16,9 @@ from homeassistant.data_entry_flow import FlowResult, FlowResultType
 from homeassistant.helpers.network import NoURLAvailableError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.cloud_telephony.api import bulkgate as bulkgate_api, bulutfon as bulutfon_api
 from custom_components.cloud_telephony.const import (
     CONF_ACCOUNT_NAME,
-    CONF_API_TOKEN,
-    CONF_APPLICATION_ID,
-    CONF_APPLICATION_TOKEN,
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
@@ -28,8 +26,6 @@ from custom_components.cloud_telephony.const import (
     CONF_COUNTRY,
     CONF_PROVIDER,
     CONF_RECIPIENTS,
-    CONF_SENDER_ID,
-    CONF_SENDER_ID_VALUE,
     DOMAIN,
 )
 from tests.conftest import EXTERNAL_URL, WEBHOOK_ID, entry_variant
@@ -79,7 +75,7 @@ async def test_bulutfon_without_token(hass: HomeAssistant, mock_setup_entry: Asy
     data = result["data"]
     assert data[CONF_PROVIDER] == "bulutfon"
     assert data[CONF_ACCOUNT_NAME] == "Office PBX"
-    assert CONF_API_TOKEN not in data
+    assert bulutfon_api.API_TOKEN not in data
     assert len(data[CONF_WEBHOOK_ID]) == 64
     assert result["options"] == {
         CONF_COUNTRY: "TR",
@@ -115,17 +111,34 @@ async def test_bulutfon_with_token_and_basic_auth(
         result["flow_id"],
         {
             CONF_ACCOUNT_NAME: "Office PBX",
-            CONF_API_TOKEN: fake.VALID_TOKEN,
+            bulutfon_api.API_TOKEN: fake.VALID_TOKEN,
             CONF_BASIC_AUTH_USERNAME: "bulutfon",
             CONF_BASIC_AUTH_PASSWORD: "pw",
             CONF_COUNTRY: "TR",
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"][CONF_API_TOKEN] == fake.VALID_TOKEN
+    assert result["data"][bulutfon_api.API_TOKEN] == fake.VALID_TOKEN
     assert result["options"][CONF_BASIC_AUTH_USERNAME] == "bulutfon"
     assert result["options"][CONF_BASIC_AUTH_PASSWORD] == "pw"
     assert [request.path for request in bulutfon_api_url.requests] == ["/me.json"]
+    # With a token, the PBX itself names the account (its address in /me.json).
+    assert result["result"].unique_id == "bulutfon_santral.bulutfon.net"
+
+
+async def test_bulutfon_pbx_added_again_under_another_name(
+    hass: HomeAssistant, bulutfon_api_url: fake.FakeBulutfon
+) -> None:
+    """The same PBX (by its token) under a second name is still one account."""
+    for name in ("Office PBX", "Head office"):
+        result = await _bulutfon_form(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {CONF_ACCOUNT_NAME: name, bulutfon_api.API_TOKEN: fake.VALID_TOKEN, CONF_COUNTRY: "TR"},
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert [entry.title for entry in hass.config_entries.async_entries(DOMAIN)] == ["Office PBX"]
 
 
 @pytest.mark.parametrize(
@@ -139,13 +152,13 @@ async def test_bulutfon_with_token_and_basic_auth(
 @pytest.mark.usefixtures("bulutfon_api_url", "external_url")
 async def test_bulutfon_errors_and_recovery(hass: HomeAssistant, token: str, error: str, reason: str) -> None:
     result = await _bulutfon_form(hass)
-    user_input = {CONF_ACCOUNT_NAME: "Office PBX", CONF_API_TOKEN: token, CONF_COUNTRY: "TR"}
+    user_input = {CONF_ACCOUNT_NAME: "Office PBX", bulutfon_api.API_TOKEN: token, CONF_COUNTRY: "TR"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
     assert reason in result["description_placeholders"]["reason"]
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**user_input, CONF_API_TOKEN: fake.VALID_TOKEN}
+        result["flow_id"], {**user_input, bulutfon_api.API_TOKEN: fake.VALID_TOKEN}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -158,7 +171,8 @@ async def test_bulutfon_unexpected_error(hass: HomeAssistant) -> None:
         side_effect=RuntimeError("boom"),
     ):
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_ACCOUNT_NAME: "Office PBX", CONF_API_TOKEN: "x", CONF_COUNTRY: "TR"}
+            result["flow_id"],
+            {CONF_ACCOUNT_NAME: "Office PBX", bulutfon_api.API_TOKEN: "x", CONF_COUNTRY: "TR"},
         )
     assert result["errors"] == {"base": "unknown"}
 
@@ -228,20 +242,22 @@ async def test_reauth(hass: HomeAssistant, token_entry: MockConfigEntry) -> None
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
     assert result["description_placeholders"]["account"] == "Office PBX"
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_API_TOKEN: "expired"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {bulutfon_api.API_TOKEN: "expired"}
+    )
     assert result["errors"] == {"base": "invalid_auth"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: fake.FORBIDDEN_TOKEN}
+        result["flow_id"], {bulutfon_api.API_TOKEN: fake.FORBIDDEN_TOKEN}
     )
     assert result["errors"] == {"base": "invalid_auth"}
     assert "may not read the account" in result["description_placeholders"]["reason"]
     with patch.object(fake, "VALID_TOKEN", "renewed-token"):
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_API_TOKEN: "renewed-token"}
+            result["flow_id"], {bulutfon_api.API_TOKEN: "renewed-token"}
         )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    assert token_entry.data[CONF_API_TOKEN] == "renewed-token"
+    assert token_entry.data[bulutfon_api.API_TOKEN] == "renewed-token"
     assert token_entry.data[CONF_WEBHOOK_ID] == WEBHOOK_ID
 
 
@@ -254,20 +270,20 @@ async def test_reconfigure_changes_and_removes_the_token(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: fake.BROKEN_TOKEN}
+        result["flow_id"], {bulutfon_api.API_TOKEN: fake.BROKEN_TOKEN}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: fake.VALID_TOKEN}
+        result["flow_id"], {bulutfon_api.API_TOKEN: fake.VALID_TOKEN}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert mock_config_entry.data[CONF_API_TOKEN] == fake.VALID_TOKEN
+    assert mock_config_entry.data[bulutfon_api.API_TOKEN] == fake.VALID_TOKEN
 
     result = await mock_config_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["reason"] == "reconfigure_successful"
-    assert CONF_API_TOKEN not in mock_config_entry.data
+    assert bulutfon_api.API_TOKEN not in mock_config_entry.data
     assert mock_config_entry.data[CONF_WEBHOOK_ID] == WEBHOOK_ID
 
 
@@ -306,9 +322,9 @@ async def test_options_show_the_cloudhook(hass: HomeAssistant, mock_config_entry
 
 
 BULKGATE_INPUT = {
-    CONF_APPLICATION_ID: fake_bulkgate.APPLICATION_ID,
-    CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN,
-    CONF_SENDER_ID: "system",
+    bulkgate_api.APPLICATION_ID: fake_bulkgate.APPLICATION_ID,
+    bulkgate_api.APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN,
+    bulkgate_api.SENDER_ID: "system",
     CONF_COUNTRY: "CZ",
 }
 
@@ -317,20 +333,26 @@ BULKGATE_INPUT = {
 async def test_bulkgate(hass: HomeAssistant, bulkgate_api_url: fake_bulkgate.FakeBulkGate) -> None:
     result = await provider_form(hass, "bulkgate")
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**BULKGATE_INPUT, CONF_APPLICATION_ID: " 12345 "}
+        result["flow_id"], {**BULKGATE_INPUT, bulkgate_api.APPLICATION_ID: " 12345 "}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "BulkGate 12345"
     data = result["data"]
     assert {
-        key: data[key] for key in (CONF_PROVIDER, CONF_APPLICATION_ID, CONF_APPLICATION_TOKEN, CONF_SENDER_ID)
+        key: data[key]
+        for key in (
+            CONF_PROVIDER,
+            bulkgate_api.APPLICATION_ID,
+            bulkgate_api.APPLICATION_TOKEN,
+            bulkgate_api.SENDER_ID,
+        )
     } == {
         CONF_PROVIDER: "bulkgate",
-        CONF_APPLICATION_ID: "12345",
-        CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN,
-        CONF_SENDER_ID: "system",
+        bulkgate_api.APPLICATION_ID: "12345",
+        bulkgate_api.APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN,
+        bulkgate_api.SENDER_ID: "system",
     }
-    assert CONF_SENDER_ID_VALUE not in data
+    assert bulkgate_api.SENDER_ID_VALUE not in data
     assert result["options"] == {CONF_COUNTRY: "CZ", CONF_CONTACTS: "", CONF_RECIPIENTS: ""}
     assert result["description"] == "bulkgate"
     assert result["description_placeholders"]["webhook_url"].startswith(f"{EXTERNAL_URL}/api/webhook/")
@@ -342,19 +364,34 @@ async def test_bulkgate(hass: HomeAssistant, bulkgate_api_url: fake_bulkgate.Fak
 async def test_bulkgate_errors_and_recovery(hass: HomeAssistant) -> None:
     result = await provider_form(hass, "bulkgate")
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**BULKGATE_INPUT, CONF_APPLICATION_TOKEN: "wrong"}
+        result["flow_id"], {**BULKGATE_INPUT, bulkgate_api.APPLICATION_TOKEN: "wrong"}
     )
     assert result["errors"] == {"base": "invalid_auth"}
     assert result["description_placeholders"]["reason"] == "authentication_failed"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**BULKGATE_INPUT, CONF_SENDER_ID: "text"}
+        result["flow_id"], {**BULKGATE_INPUT, bulkgate_api.SENDER_ID: "text"}
     )
-    assert result["errors"] == {CONF_SENDER_ID_VALUE: "sender_value_required"}
+    assert result["errors"] == {bulkgate_api.SENDER_ID_VALUE: "sender_value_required"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**BULKGATE_INPUT, CONF_SENDER_ID: "text", CONF_SENDER_ID_VALUE: "Home"}
+        result["flow_id"],
+        {**BULKGATE_INPUT, bulkgate_api.SENDER_ID: "text", bulkgate_api.SENDER_ID_VALUE: "Home"},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"][CONF_SENDER_ID_VALUE] == "Home"
+    assert result["data"][bulkgate_api.SENDER_ID_VALUE] == "Home"
+
+
+@pytest.mark.usefixtures("bulkgate_api_url")
+async def test_failed_attempt_does_not_block_a_new_one(hass: HomeAssistant) -> None:
+    """A form left with an error (the page reloaded) must not keep the account 'in progress'."""
+    abandoned = await provider_form(hass, "bulkgate")
+    abandoned = await hass.config_entries.flow.async_configure(
+        abandoned["flow_id"], {**BULKGATE_INPUT, bulkgate_api.APPLICATION_TOKEN: "wrong"}
+    )
+    assert abandoned["errors"] == {"base": "invalid_auth"}
+    result = await provider_form(hass, "bulkgate")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], BULKGATE_INPUT)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == "bulkgate_12345"
 
 
 async def test_bulkgate_duplicate(hass: HomeAssistant, bulkgate_entry: MockConfigEntry) -> None:
@@ -367,21 +404,21 @@ async def test_bulkgate_duplicate(hass: HomeAssistant, bulkgate_entry: MockConfi
 
 @pytest.mark.usefixtures("bulkgate_api_url")
 async def test_bulkgate_reauth(hass: HomeAssistant, bulkgate_entry: MockConfigEntry) -> None:
-    entry = entry_variant(bulkgate_entry, data={CONF_APPLICATION_TOKEN: "revoked"})
+    entry = entry_variant(bulkgate_entry, data={bulkgate_api.APPLICATION_TOKEN: "revoked"})
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
-    assert list(result["data_schema"].schema) == [CONF_APPLICATION_TOKEN]
+    assert list(result["data_schema"].schema) == [bulkgate_api.APPLICATION_TOKEN]
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_APPLICATION_TOKEN: "still-wrong"}
+        result["flow_id"], {bulkgate_api.APPLICATION_TOKEN: "still-wrong"}
     )
     assert result["errors"] == {"base": "invalid_auth"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN}
+        result["flow_id"], {bulkgate_api.APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN}
     )
     assert result["reason"] == "reauth_successful"
-    assert entry.data[CONF_APPLICATION_TOKEN] == fake_bulkgate.APPLICATION_TOKEN
-    assert entry.data[CONF_APPLICATION_ID] == fake_bulkgate.APPLICATION_ID
+    assert entry.data[bulkgate_api.APPLICATION_TOKEN] == fake_bulkgate.APPLICATION_TOKEN
+    assert entry.data[bulkgate_api.APPLICATION_ID] == fake_bulkgate.APPLICATION_ID
 
 
 @pytest.mark.usefixtures("bulkgate_api_url")
@@ -389,16 +426,19 @@ async def test_bulkgate_reconfigure_sender(hass: HomeAssistant, bulkgate_entry: 
     bulkgate_entry.add_to_hass(hass)
     result = await bulkgate_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
-    user_input = {CONF_APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN, CONF_SENDER_ID: "own"}
+    user_input = {
+        bulkgate_api.APPLICATION_TOKEN: fake_bulkgate.APPLICATION_TOKEN,
+        bulkgate_api.SENDER_ID: "own",
+    }
     result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
-    assert result["errors"] == {CONF_SENDER_ID_VALUE: "sender_value_required"}
+    assert result["errors"] == {bulkgate_api.SENDER_ID_VALUE: "sender_value_required"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**user_input, CONF_SENDER_ID_VALUE: "420777777777"}
+        result["flow_id"], {**user_input, bulkgate_api.SENDER_ID_VALUE: "420777777777"}
     )
     assert result["reason"] == "reconfigure_successful"
-    assert bulkgate_entry.data[CONF_SENDER_ID] == "own"
-    assert bulkgate_entry.data[CONF_SENDER_ID_VALUE] == "420777777777"
-    assert bulkgate_entry.data[CONF_APPLICATION_ID] == fake_bulkgate.APPLICATION_ID
+    assert bulkgate_entry.data[bulkgate_api.SENDER_ID] == "own"
+    assert bulkgate_entry.data[bulkgate_api.SENDER_ID_VALUE] == "420777777777"
+    assert bulkgate_entry.data[bulkgate_api.APPLICATION_ID] == fake_bulkgate.APPLICATION_ID
 
 
 async def test_bulkgate_options(hass: HomeAssistant, bulkgate_entry: MockConfigEntry) -> None:

@@ -13,7 +13,8 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.cloud_telephony.const import CONF_API_TOKEN, CONF_CLOUDHOOK_URL, DOMAIN
+from custom_components.cloud_telephony.api import bulutfon as bulutfon_api
+from custom_components.cloud_telephony.const import CONF_CLOUDHOOK_URL, DOMAIN
 from tests.conftest import (
     WEBHOOK_ID,
     WEBHOOK_PATH,
@@ -42,7 +43,7 @@ async def test_setup_with_valid_token(
 async def test_refused_token_starts_reauth(
     hass: HomeAssistant, token_entry: MockConfigEntry, setup_entry: SetupEntry
 ) -> None:
-    entry = entry_variant(token_entry, data={CONF_API_TOKEN: "revoked"})
+    entry = entry_variant(token_entry, data={bulutfon_api.API_TOKEN: "revoked"})
     await setup_entry(entry)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     [flow] = hass.config_entries.flow.async_progress()
@@ -54,7 +55,7 @@ async def test_refused_token_starts_reauth(
 async def test_unreachable_provider_retries(
     hass: HomeAssistant, token_entry: MockConfigEntry, setup_entry: SetupEntry
 ) -> None:
-    entry = entry_variant(token_entry, data={CONF_API_TOKEN: fake.BROKEN_TOKEN})
+    entry = entry_variant(token_entry, data={bulutfon_api.API_TOKEN: fake.BROKEN_TOKEN})
     await setup_entry(entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert "Bulutfon answered HTTP 502" in entry.reason

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 import logging
 from pathlib import Path
@@ -22,7 +23,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.cloud_telephony import calls as calls_module
+from custom_components.cloud_telephony.api import PROVIDERS
 from custom_components.cloud_telephony.api.netgsm import NetgsmClient
 from custom_components.cloud_telephony.const import DOMAIN
 from tests.conftest import (
@@ -290,7 +291,8 @@ async def test_without_public_url_results_are_polled(
 @pytest.fixture
 def fast_polling(monkeypatch: pytest.MonkeyPatch) -> None:
     """Poll every 50 ms instead of every 30 s, so that real time drives the poll timer."""
-    monkeypatch.setattr(calls_module, "POLL_INTERVAL", timedelta(milliseconds=50))
+    fast = replace(PROVIDERS["netgsm"], result_poll_interval=timedelta(milliseconds=50))
+    monkeypatch.setitem(PROVIDERS, "netgsm", fast)
 
 
 async def _poll(hass: HomeAssistant, netgsm: fake.FakeNetgsm, queries: int) -> None:

@@ -303,7 +303,7 @@ async def test_reauth_reconfigure_options(hass: HomeAssistant, yemot_entry: Mock
         assert result["reason"] == "reauth_successful"
         result = await entry.start_reconfigure_flow(hass)
         result = await hass.config_entries.flow.async_configure(result["flow_id"], {"server": "ym"})
-        assert result["errors"] == {"base": "invalid_request"}
+        assert result["errors"] == {"base": "credentials_missing"}
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"token": fake.PERMANENT_TOKEN, "server": "ym"}
         )

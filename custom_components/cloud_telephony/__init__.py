@@ -14,12 +14,12 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
-from .api import PROVIDERS, BalanceClient, InboxClient, ResultPollingClient, TelephonyClient, TelephonyEvent
+from .api import BALANCE, INBOX, PROVIDERS, RESULT_POLLING, TelephonyClient, TelephonyEvent
 from .calls import CallTracker
 from .compat import OPTIONS_FLOW_RELOADS
 from .const import CONF_CLOUDHOOK_URL, CONF_POLL_INTERVAL, CONF_PROVIDER, DOMAIN, LOGGER
 from .coordinator import DEFAULT_INBOX_INTERVAL, BalanceCoordinator, InboxCoordinator
-from .data import TelephonyConfigEntry, TelephonyData
+from .data import TelephonyConfigEntry, TelephonyData, client_with
 from .errors import provider_errors
 from .hub import DATA_HUB, TelephonyHub
 from .pipeline import async_accept_events, async_fire_in_doubt
@@ -67,9 +67,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
     device_id = hub.device_id(entry)
     client = provider.create_client(async_get_clientsession(hass), entry.data)
     balance: BalanceCoordinator | None = None
-    if isinstance(client, BalanceClient):
+    if (balance_client := client_with(provider, client, BALANCE)) is not None:
         # The first balance fetch doubles as the credential check.
-        balance = BalanceCoordinator(hass, entry, client, provider.brand)
+        balance = BalanceCoordinator(hass, entry, balance_client, provider.brand)
         await balance.async_config_entry_first_refresh()
     elif client is not None:
         await _async_check_credentials(client, provider.brand)
@@ -92,13 +92,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
             # Fetched again at the next poll: the report and the inbox keep their past.
             LOGGER.warning("Could not record what %s reported: %s", provider.brand, err)
 
-    if isinstance(client, ResultPollingClient):
-        calls.set_poller(client, accept)
+    if (poller := client_with(provider, client, RESULT_POLLING)) is not None:
+        calls.set_poller(poller, accept, provider.result_poll_interval)
     calls.async_resume()
     entry.async_on_unload(calls.async_shutdown)
-    if isinstance(client, InboxClient):
+    if (inbox_client := client_with(provider, client, INBOX)) is not None:
         seconds = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_INBOX_INTERVAL.total_seconds())
-        inbox = InboxCoordinator(hass, entry, client, timedelta(seconds=seconds), accept)
+        inbox = InboxCoordinator(hass, entry, inbox_client, timedelta(seconds=seconds), accept)
         entry.runtime_data.inbox = inbox
         await inbox.async_config_entry_first_refresh()
         # New messages reach the entities as events, not as coordinator updates; a coordinator

@@ -18,8 +18,6 @@ from .api.numbers import match_key
 from .const import LOGGER
 from .history import EventHistory, PolledJob
 
-# Netgsm allows two report queries a minute; one every 30 s stays inside that for all jobs.
-POLL_INTERVAL: Final = timedelta(seconds=30)
 # A job whose outcomes have not all arrived after this long is given up.
 JOB_LIFETIME: Final = timedelta(hours=24)
 
@@ -59,13 +57,14 @@ class CallTracker:
         self._region = region
         self._jobs: dict[str, _Job] = {}
         self._client: ResultPollingClient | None = None
+        self._poll_interval = timedelta(seconds=30)
         self._sink: EventSink | None = None
         self._unsub_poll: CALLBACK_TYPE | None = None
         self._shut_down = False
 
-    def set_poller(self, client: ResultPollingClient, sink: EventSink) -> None:
-        """Say how to ask for outcomes and where to send them, for jobs without a webhook."""
-        self._client, self._sink = client, sink
+    def set_poller(self, client: ResultPollingClient, sink: EventSink, interval: timedelta) -> None:
+        """Say how to ask for outcomes, where to send them and how often, for jobs without a webhook."""
+        self._client, self._sink, self._poll_interval = client, sink, interval
 
     @callback
     def async_track(self, job_id: str, numbers: Iterable[str], *, poll: bool) -> None:
@@ -97,7 +96,7 @@ class CallTracker:
     def _async_start_polling(self) -> None:
         if self._client is not None and self._unsub_poll is None and not self._shut_down:
             self._unsub_poll = async_track_time_interval(
-                self._hass, self._async_poll, POLL_INTERVAL, name="cloud_telephony call results"
+                self._hass, self._async_poll, self._poll_interval, name="cloud_telephony call results"
             )
 
     @property
@@ -121,7 +120,7 @@ class CallTracker:
             return
         number = match_key(data["callee"])
         if not data.get("final"):
-            # A key pressed during the call (Huawei collectInfo) is kept for the final outcome.
+            # A key pressed during the call (reported before the call ends) is kept for the outcome.
             if data.get("key_pressed") is not None:
                 job.keys[number] = data["key_pressed"]
             return

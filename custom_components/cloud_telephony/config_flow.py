@@ -1,9 +1,14 @@
-"""Config flow: provider menu, credentials, webhook URL; reauth, reconfigure and options."""
+"""Config flow: provider menu, credentials, webhook URL; reauth, reconfigure and options.
+
+The steps that ask for an account's settings are built from its provider's declaration (the
+fields of its `ProviderSpec`); no step here knows a provider.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Coroutine, Mapping
+from functools import partial
+from typing import Any
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
@@ -24,40 +29,20 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import PROVIDERS, TelephonyError
-from .api.bulkgate import DEFAULT_SENDER_TYPE, SENDER_TYPES, needs_sender_value
-from .api.huawei import CHINESE, DEFAULT_BASE_URL
+from .api import INBOX, PROVIDERS, Field, FieldKind, ProviderSpec, TelephonyError
 from .api.numbers import normalize_number, parse_contacts
-from .api.yemot import DEFAULT_SERVER
 from .compat import OptionsFlowBase, vol
 from .const import (
     CONF_ACCOUNT_NAME,
-    CONF_API_TOKEN,
-    CONF_APP_KEY,
-    CONF_APP_SECRET,
-    CONF_APPLICATION_ID,
-    CONF_APPLICATION_TOKEN,
-    CONF_BASE_URL,
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
     CONF_CONTACTS,
     CONF_COUNTRY,
-    CONF_DISPLAY_NUMBER,
-    CONF_LANGUAGE_TYPE,
-    CONF_PASSWORD,
     CONF_POLL_INTERVAL,
-    CONF_POST_TONE,
-    CONF_PRE_TONE,
     CONF_PROVIDER,
     CONF_RECIPIENTS,
-    CONF_SENDER_ID,
-    CONF_SENDER_ID_VALUE,
-    CONF_SERVER,
     CONF_STRICT_SIGNATURE,
-    CONF_SYSTEM_NUMBER,
-    CONF_TOKEN,
-    CONF_USERCODE,
     DOMAIN,
     LOGGER,
 )
@@ -73,43 +58,66 @@ from .public_url import (
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT = TextSelector()
 MULTILINE = TextSelector(TextSelectorConfig(multiline=True))
-SENDER_ID = SelectSelector(
-    SelectSelectorConfig(
-        options=list(SENDER_TYPES), translation_key="sender_id", mode=SelectSelectorMode.DROPDOWN
-    )
-)
 POLL_INTERVAL = NumberSelector(
     NumberSelectorConfig(min=15, max=3600, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
 )
-LANGUAGE_TYPE = NumberSelector(NumberSelectorConfig(min=1, max=99, mode=NumberSelectorMode.BOX))
-
 BASIC_AUTH_FIELDS: dict[vol.Marker, Any] = {
     vol.Optional(CONF_BASIC_AUTH_USERNAME): TEXT,
     vol.Optional(CONF_BASIC_AUTH_PASSWORD): PASSWORD,
 }
-BULKGATE_SENDER_FIELDS: dict[vol.Marker, Any] = {
-    vol.Required(CONF_SENDER_ID, default=DEFAULT_SENDER_TYPE): SENDER_ID,
-    vol.Optional(CONF_SENDER_ID_VALUE): TEXT,
-}
-# What reconfigure may change, per provider; identities (account name, application id) stay.
-RECONFIGURE_FIELDS: Final[dict[str, dict[vol.Marker, Any]]] = {
-    "bulutfon": {vol.Optional(CONF_API_TOKEN): PASSWORD},
-    "bulkgate": {vol.Required(CONF_APPLICATION_TOKEN): PASSWORD, **BULKGATE_SENDER_FIELDS},
-    "netgsm": {vol.Required(CONF_PASSWORD): PASSWORD},
-    "yemot": {
-        vol.Optional(CONF_PASSWORD): PASSWORD,
-        vol.Optional(CONF_TOKEN): PASSWORD,
-        vol.Required(CONF_SERVER, default=DEFAULT_SERVER): TEXT,
-    },
-    "huawei": {
-        vol.Required(CONF_APP_SECRET): PASSWORD,
-        vol.Required(CONF_BASE_URL): TEXT,
-        vol.Required(CONF_DISPLAY_NUMBER): TEXT,
-        vol.Required(CONF_PRE_TONE): TEXT,
-        vol.Optional(CONF_POST_TONE): TEXT,
-        vol.Required(CONF_LANGUAGE_TYPE, default=CHINESE): LANGUAGE_TYPE,
-    },
-}
+
+type StepHandler = Callable[[dict[str, Any] | None], Coroutine[Any, Any, ConfigFlowResult]]
+
+
+def _selector(field: Field) -> Any:
+    """Return the form selector of a declared field."""
+    match field.kind:
+        case FieldKind.SECRET:
+            return PASSWORD
+        case FieldKind.URL:
+            return TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+        case FieldKind.NUMBER:
+            config = NumberSelectorConfig(step=1, mode=NumberSelectorMode.BOX)
+            if field.minimum is not None:
+                config["min"] = field.minimum
+            if field.maximum is not None:
+                config["max"] = field.maximum
+            return NumberSelector(config)
+        case FieldKind.CHOICE:
+            return SelectSelector(
+                SelectSelectorConfig(
+                    options=list(field.choices), translation_key=field.key, mode=SelectSelectorMode.DROPDOWN
+                )
+            )
+    return TEXT
+
+
+def _schema_fields(fields: tuple[Field, ...]) -> dict[vol.Marker, Any]:
+    markers: dict[vol.Marker, Any] = {}
+    for field in fields:
+        marker = vol.Required if field.required else vol.Optional
+        key = marker(field.key) if field.default is None else marker(field.key, default=field.default)
+        markers[key] = _selector(field)
+    return markers
+
+
+def _entered(fields: tuple[Field, ...], user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the declared fields the user filled in: texts trimmed, numbers whole, empty ones left out."""
+    values: dict[str, Any] = {}
+    for field in fields:
+        value = user_input.get(field.key)
+        if isinstance(value, str):
+            value = value.strip()
+        elif field.kind is FieldKind.NUMBER and value is not None:
+            value = int(value)
+        if value not in (None, ""):
+            values[field.key] = value
+    return values
+
+
+def _identity(provider: ProviderSpec, value: str) -> str:
+    """Return the unique id of an account from its identity (or its own id at the provider)."""
+    return f"{provider.id}_{value if provider.identity.case_sensitive else value.casefold()}"
 
 
 def _basic_auth_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
@@ -119,24 +127,35 @@ def _basic_auth_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
     return {"base": "basic_auth_incomplete"} if has_user != has_password else {}
 
 
-def _sender_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
-    """Return a form error when the chosen BulkGate sender type needs a value and has none."""
-    sender_type = user_input.get(CONF_SENDER_ID)
-    if sender_type and needs_sender_value(sender_type) and not user_input.get(CONF_SENDER_ID_VALUE):
-        return {CONF_SENDER_ID_VALUE: "sender_value_required"}
-    return {}
+def _form_errors(provider: ProviderSpec, user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Return what is wrong with the form as a whole, before the provider is asked."""
+    errors = _basic_auth_errors(user_input) if provider.webhook_basic_auth else {}
+    if provider.form_errors is not None:
+        errors = errors or provider.form_errors(user_input)
+    return errors
 
 
 class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add one provider account per entry."""
 
     VERSION = 1
-    # 2: BulkGate sender types stored by their keys (`system`, not `gSystem`).
+    # 2: choice settings stored by their keys, not by a provider's own names for them.
     MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with no error reason to show."""
         self._reason = ""
+
+    def __getattr__(self, name: str) -> StepHandler:
+        """Answer for the menu's choices: `async_step_<provider>` asks for that provider's settings.
+
+        The menu names a step per provider; each is built from the provider's declaration, so a
+        provider added to the api package needs no step here.
+        """
+        provider_id = name.removeprefix("async_step_")
+        if provider_id != name and provider_id in PROVIDERS:
+            return partial(self._async_step_account, PROVIDERS[provider_id])
+        raise AttributeError(name)
 
     @staticmethod
     @callback
@@ -148,162 +167,44 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
         """Let the user pick a provider."""
         return self.async_show_menu(step_id="user", menu_options=list(PROVIDERS))
 
-    async def async_step_bulutfon(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for a Bulutfon account: a name, an optional API token, the webhook's basic auth."""
+    async def _async_step_account(
+        self, provider: ProviderSpec, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for an account's settings, check them with the provider, and add the account."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            name = user_input[CONF_ACCOUNT_NAME].strip()
-            await self.async_set_unique_id(f"bulutfon_{name.casefold()}")
-            self._abort_if_unique_id_configured()
-            errors = _basic_auth_errors(user_input) or await self._async_check_credentials(
-                "bulutfon", user_input
+            data = _entered(provider.fields, user_input)
+            # Not raising while another flow has the same id: a failed attempt left open in
+            # another browser tab must not block this one.
+            await self.async_set_unique_id(
+                _identity(provider, data[provider.identity.key]), raise_on_progress=False
             )
-            if not errors:
-                return await self._async_create_entry(
-                    "bulutfon",
-                    name,
-                    credentials={CONF_API_TOKEN: user_input.get(CONF_API_TOKEN)},
-                    options={
-                        CONF_COUNTRY: user_input[CONF_COUNTRY],
-                        CONF_BASIC_AUTH_USERNAME: user_input.get(CONF_BASIC_AUTH_USERNAME, ""),
-                        CONF_BASIC_AUTH_PASSWORD: user_input.get(CONF_BASIC_AUTH_PASSWORD, ""),
-                        CONF_CONTACTS: "",
-                    },
-                )
-        fields: dict[vol.Marker, Any] = {
-            vol.Required(CONF_ACCOUNT_NAME): TEXT,
-            vol.Optional(CONF_API_TOKEN): PASSWORD,
-            **BASIC_AUTH_FIELDS,
-            vol.Required(CONF_COUNTRY, default=self.hass.config.country or "TR"): CountrySelector(),
-        }
-        return self._show_step("bulutfon", fields, user_input, errors)
-
-    async def async_step_bulkgate(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for a BulkGate API application (id and token) and the default sender."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            application_id = user_input[CONF_APPLICATION_ID].strip()
-            await self.async_set_unique_id(f"bulkgate_{application_id}")
             self._abort_if_unique_id_configured()
-            credentials = {**user_input, CONF_APPLICATION_ID: application_id}
-            errors = _sender_errors(user_input) or await self._async_check_credentials(
-                "bulkgate", credentials
-            )
+            errors = _form_errors(provider, user_input)
             if not errors:
-                return await self._async_create_entry(
-                    "bulkgate",
-                    f"BulkGate {application_id}",
-                    credentials={
-                        key: credentials.get(key)
-                        for key in (
-                            CONF_APPLICATION_ID,
-                            CONF_APPLICATION_TOKEN,
-                            CONF_SENDER_ID,
-                            CONF_SENDER_ID_VALUE,
-                        )
-                    },
-                    options={CONF_COUNTRY: user_input[CONF_COUNTRY], CONF_CONTACTS: "", CONF_RECIPIENTS: ""},
-                )
-        fields: dict[vol.Marker, Any] = {
-            vol.Required(CONF_APPLICATION_ID): TEXT,
-            vol.Required(CONF_APPLICATION_TOKEN): PASSWORD,
-            **BULKGATE_SENDER_FIELDS,
-            vol.Required(CONF_COUNTRY, default=self.hass.config.country or "CZ"): CountrySelector(),
-        }
-        return self._show_step("bulkgate", fields, user_input, errors)
-
-    async def async_step_netgsm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for a Netgsm usercode and API password."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            usercode = user_input[CONF_USERCODE].strip()
-            await self.async_set_unique_id(f"netgsm_{usercode}")
-            self._abort_if_unique_id_configured()
-            credentials = {CONF_USERCODE: usercode, CONF_PASSWORD: user_input[CONF_PASSWORD]}
-            errors = await self._async_check_credentials("netgsm", credentials)
+                validated, errors = await self._async_check_credentials(provider.id, data)
             if not errors:
-                return await self._async_create_entry(
-                    "netgsm",
-                    f"Netgsm {usercode}",
-                    credentials=credentials,
-                    options={CONF_COUNTRY: user_input[CONF_COUNTRY], CONF_CONTACTS: "", CONF_RECIPIENTS: ""},
-                )
-        fields: dict[vol.Marker, Any] = {
-            vol.Required(CONF_USERCODE): TEXT,
-            vol.Required(CONF_PASSWORD): PASSWORD,
-            vol.Required(CONF_COUNTRY, default=self.hass.config.country or "TR"): CountrySelector(),
-        }
-        return self._show_step("netgsm", fields, user_input, errors)
-
-    async def async_step_huawei(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for a Huawei Cloud Voice Call application: key, secret, access address, call settings."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            app_key = user_input[CONF_APP_KEY].strip()
-            await self.async_set_unique_id(f"huawei_{app_key}")
-            self._abort_if_unique_id_configured()
-            credentials = {
-                key: value
-                for key, value in {**user_input, CONF_APP_KEY: app_key}.items()
-                if key != CONF_COUNTRY
-            }
-            credentials[CONF_LANGUAGE_TYPE] = int(credentials.get(CONF_LANGUAGE_TYPE, CHINESE))
-            errors = await self._async_check_credentials("huawei", credentials)
-            if not errors:
-                return await self._async_create_entry(
-                    "huawei",
-                    f"Huawei Cloud {credentials[CONF_DISPLAY_NUMBER]}",
-                    credentials=credentials,
-                    options={
-                        CONF_COUNTRY: user_input[CONF_COUNTRY],
-                        CONF_CONTACTS: "",
-                        CONF_STRICT_SIGNATURE: False,
-                    },
-                )
-        fields: dict[vol.Marker, Any] = {
-            vol.Required(CONF_APP_KEY): TEXT,
-            vol.Required(CONF_APP_SECRET): PASSWORD,
-            vol.Required(CONF_BASE_URL, default=DEFAULT_BASE_URL): TEXT,
-            vol.Required(CONF_DISPLAY_NUMBER): TEXT,
-            vol.Required(CONF_PRE_TONE): TEXT,
-            vol.Optional(CONF_POST_TONE): TEXT,
-            vol.Required(CONF_LANGUAGE_TYPE, default=CHINESE): LANGUAGE_TYPE,
-            vol.Required(CONF_COUNTRY, default=self.hass.config.country or "CN"): CountrySelector(),
-        }
-        return self._show_step("huawei", fields, user_input, errors)
-
-    async def async_step_yemot(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for a Yemot system: its number, and its password or a token."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            system_number = user_input[CONF_SYSTEM_NUMBER].strip()
-            await self.async_set_unique_id(f"yemot_{system_number}")
-            self._abort_if_unique_id_configured()
-            credentials = {
-                CONF_SYSTEM_NUMBER: system_number,
-                CONF_PASSWORD: user_input.get(CONF_PASSWORD),
-                CONF_TOKEN: user_input.get(CONF_TOKEN),
-                CONF_SERVER: user_input.get(CONF_SERVER) or DEFAULT_SERVER,
-            }
-            if not credentials[CONF_PASSWORD] and not credentials[CONF_TOKEN]:
-                errors = {"base": "credentials_missing"}
-            else:
-                errors = await self._async_check_credentials("yemot", credentials)
-            if not errors:
-                return await self._async_create_entry(
-                    "yemot",
-                    f"Yemot {system_number}",
-                    credentials=credentials,
-                    options={CONF_COUNTRY: user_input[CONF_COUNTRY], CONF_CONTACTS: "", CONF_RECIPIENTS: ""},
-                )
-        fields: dict[vol.Marker, Any] = {
-            vol.Required(CONF_SYSTEM_NUMBER): TEXT,
-            vol.Optional(CONF_PASSWORD): PASSWORD,
-            vol.Optional(CONF_TOKEN): PASSWORD,
-            vol.Required(CONF_SERVER, default=DEFAULT_SERVER): TEXT,
-            vol.Required(CONF_COUNTRY, default=self.hass.config.country or "IL"): CountrySelector(),
-        }
-        return self._show_step("yemot", fields, user_input, errors)
+                if (
+                    validated is not None
+                    and provider.account_id
+                    and (account := provider.account_id(validated))
+                ):
+                    # The provider's own id of the account: the same account under another name is
+                    # still one account.
+                    await self.async_set_unique_id(_identity(provider, account), raise_on_progress=False)
+                    self._abort_if_unique_id_configured()
+                return await self._async_create_entry(provider, data, user_input)
+        fields: dict[vol.Marker, Any] = _schema_fields(provider.fields)
+        if provider.webhook_basic_auth:
+            fields.update(BASIC_AUTH_FIELDS)
+        country = self.hass.config.country or provider.default_country
+        fields[vol.Required(CONF_COUNTRY, default=country)] = CountrySelector()
+        return self.async_show_form(
+            step_id=provider.id,
+            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
+            errors=errors,
+            description_placeholders={"reason": self._reason},
+        )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start reauthentication when the provider refused the stored credentials."""
@@ -312,7 +213,7 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the secret the provider refused (API token, application token, …).
 
-        Where another credential can stand in for it (a Yemot token for the password), either is
+        Where another credential can stand in for it (a token for the password), either is
         taken; the one left empty is dropped, so that the new credential is the one used.
         """
         entry = self._get_reauth_entry()
@@ -325,7 +226,7 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             if not given:
                 errors = {"base": "credentials_missing"}
             else:
-                errors = await self._async_check_credentials(entry.data[CONF_PROVIDER], data)
+                _validated, errors = await self._async_check_credentials(provider.id, data)
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)
         marker = vol.Required if len(secret_keys) == 1 else vol.Optional
@@ -337,86 +238,76 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Change the credentials and sender settings; an optional API token can be removed."""
+        """Change the credentials and settings; the account's identity stays; optional ones can be emptied."""
         entry = self._get_reconfigure_entry()
-        fields = RECONFIGURE_FIELDS[entry.data[CONF_PROVIDER]]
+        provider = PROVIDERS[entry.data[CONF_PROVIDER]]
+        changeable = provider.reconfigurable
         errors: dict[str, str] = {}
         if user_input is not None:
-            changeable = {str(marker) for marker in fields}
-            data = {key: value for key, value in entry.data.items() if key not in changeable}
-            data.update({key: value for key, value in user_input.items() if value})
-            if CONF_LANGUAGE_TYPE in data:
-                data[CONF_LANGUAGE_TYPE] = int(data[CONF_LANGUAGE_TYPE])
-            errors = _sender_errors(data) or await self._async_check_credentials(
-                entry.data[CONF_PROVIDER], data
-            )
+            keys = {field.key for field in changeable}
+            data = {key: value for key, value in entry.data.items() if key not in keys}
+            data.update(_entered(changeable, user_input))
+            errors = _form_errors(provider, data)
+            if not errors:
+                _validated, errors = await self._async_check_credentials(provider.id, data)
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input or entry.data),
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(_schema_fields(changeable)), user_input or entry.data
+            ),
             errors=errors,
             description_placeholders={"account": entry.title, "reason": self._reason},
         )
 
-    def _show_step(
-        self,
-        step_id: str,
-        fields: dict[vol.Marker, Any],
-        user_input: dict[str, Any] | None,
-        errors: dict[str, str],
-    ) -> ConfigFlowResult:
-        return self.async_show_form(
-            step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
-            errors=errors,
-            description_placeholders={"reason": self._reason},
-        )
-
     async def _async_check_credentials(
-        self, provider_id: str, credentials: Mapping[str, Any]
-    ) -> dict[str, str]:
-        """Ask the provider whether the credentials work; return form errors (empty when they do)."""
+        self, provider_id: str, data: Mapping[str, Any]
+    ) -> tuple[Any, dict[str, str]]:
+        """Ask the provider whether the settings work; return its answer and the form errors."""
         try:
-            client = PROVIDERS[provider_id].create_client(async_get_clientsession(self.hass), credentials)
+            client = PROVIDERS[provider_id].create_client(async_get_clientsession(self.hass), data)
             if client is None:
-                return {}
-            await client.async_validate()
+                return None, {}
+            return await client.async_validate(), {}
         except TelephonyError as err:
             self._reason = str(err)
-            return {"base": error_key(err)}
+            return None, {"base": error_key(err)}
         except Exception:  # noqa: BLE001 - shown as "unknown" instead of a broken form
             LOGGER.exception("Unexpected error while checking the %s credentials", provider_id)
             self._reason = ""
-            return {"base": "unknown"}
-        return {}
+            return None, {"base": "unknown"}
 
     async def _async_create_entry(
-        self,
-        provider_id: str,
-        title: str,
-        *,
-        credentials: Mapping[str, Any],
-        options: dict[str, Any],
+        self, provider: ProviderSpec, settings: dict[str, Any], user_input: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """Create the entry with a new webhook id; use a cloudhook when Home Assistant Cloud is on."""
         webhook_id = webhook.async_generate_id()
+        title = provider.title.format(brand=provider.brand, **settings)
         data: dict[str, Any] = {
-            CONF_PROVIDER: provider_id,
+            CONF_PROVIDER: provider.id,
             CONF_ACCOUNT_NAME: title,
             CONF_WEBHOOK_ID: webhook_id,
-            **{key: value for key, value in credentials.items() if value},
+            **settings,
         }
         if cloud_subscribed(self.hass):
             if (cloudhook := await async_create_cloudhook(self.hass, webhook_id)) is None:
                 return self.async_abort(reason="cloud_not_connected")
             data[CONF_CLOUDHOOK_URL] = cloudhook
+        options: dict[str, Any] = {CONF_COUNTRY: user_input[CONF_COUNTRY], CONF_CONTACTS: ""}
+        if provider.webhook_basic_auth:
+            for key in (CONF_BASIC_AUTH_USERNAME, CONF_BASIC_AUTH_PASSWORD):
+                options[key] = user_input.get(key, "")
+        if provider.notify_channels:
+            options[CONF_RECIPIENTS] = ""
+        if provider.verify_webhook is not None:
+            options[CONF_STRICT_SIGNATURE] = False
         url = async_webhook_url(self.hass, webhook_id, data.get(CONF_CLOUDHOOK_URL))
         return self.async_create_entry(
             title=title,
             data=data,
             options=options,
-            description=provider_id,
+            description=provider.id,
             description_placeholders={"webhook_url": url},
         )
 
@@ -467,7 +358,7 @@ class CloudTelephonyOptionsFlow(OptionsFlowBase):
             fields[vol.Optional(CONF_RECIPIENTS)] = MULTILINE
         if provider.verify_webhook is not None:
             fields[vol.Optional(CONF_STRICT_SIGNATURE, default=False)] = BooleanSelector()
-        if provider.polled_inbox:
+        if provider.can(INBOX):
             fields[vol.Optional(CONF_POLL_INTERVAL, default=60)] = POLL_INTERVAL
         return self.async_show_form(
             step_id="init",

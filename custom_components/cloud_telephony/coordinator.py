@@ -97,7 +97,7 @@ class InboxCoordinator(DataUpdateCoordinator[int]):
             return 0
         seen = set(cursor[1:])
         # Not only what is newer than the newest message seen: a message within the look-back
-        # window before it is news too when its identity is new (Yemot's times are local, so
+        # window before it is news too when its identity is new (in an inbox kept in local time,
         # in the hour repeated when daylight saving time ends a later message looks older).
         fresh = [
             event

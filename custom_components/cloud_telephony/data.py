@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import SignalType
 
-from .api import ProviderSpec, TelephonyClient
+from .api import Capability, ProviderSpec, TelephonyClient
 from .api.numbers import ContactBook, parse_contacts
 from .const import (
     CONF_BASIC_AUTH_PASSWORD,
@@ -76,9 +76,23 @@ class TelephonyData:
     balance: BalanceCoordinator | None = None
     inbox: InboxCoordinator | None = None
 
+    def client_with[ClientT: TelephonyClient](self, capability: Capability[ClientT]) -> ClientT | None:
+        """Return the client, typed for the capability, when the provider declares it."""
+        return client_with(self.provider, self.client, capability)
+
     def settings(self, hass: HomeAssistant, entry: TelephonyConfigEntry) -> EntrySettings:
         """Return the options as settings; options are read at use time, so no reload is needed."""
         return self.hub.settings(entry)
+
+
+def client_with[ClientT: TelephonyClient](
+    provider: ProviderSpec, client: TelephonyClient | None, capability: Capability[ClientT]
+) -> ClientT | None:
+    """Return the client, typed for the capability, when the provider declares it (else None)."""
+    if client is None or not provider.can(capability):
+        return None
+    # The declaration is the provider's promise; a test checks each client class against it.
+    return cast("ClientT", client)
 
 
 @lru_cache(maxsize=256)

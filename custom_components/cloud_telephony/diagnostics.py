@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_WEBHOOK_ID
@@ -11,60 +11,42 @@ from homeassistant.core import HomeAssistant
 
 from .const import (
     CONF_ACCOUNT_NAME,
-    CONF_API_TOKEN,
-    CONF_APP_KEY,
-    CONF_APP_SECRET,
-    CONF_APPLICATION_ID,
-    CONF_APPLICATION_TOKEN,
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
     CONF_CONTACTS,
-    CONF_DISPLAY_NUMBER,
-    CONF_PASSWORD,
     CONF_RECIPIENTS,
-    CONF_SENDER_ID_VALUE,
-    CONF_SYSTEM_NUMBER,
-    CONF_TOKEN,
-    CONF_USERCODE,
 )
 from .data import TelephonyConfigEntry
 from .public_url import async_entry_webhook_url
 
-TO_REDACT = {
-    CONF_ACCOUNT_NAME,
-    CONF_API_TOKEN,
-    CONF_APP_KEY,
-    CONF_APP_SECRET,
-    CONF_APPLICATION_ID,
-    CONF_APPLICATION_TOKEN,
-    CONF_BASIC_AUTH_PASSWORD,
-    CONF_BASIC_AUTH_USERNAME,
-    CONF_CLOUDHOOK_URL,
-    CONF_CONTACTS,
-    CONF_DISPLAY_NUMBER,
-    CONF_PASSWORD,
-    CONF_RECIPIENTS,
-    CONF_SENDER_ID_VALUE,
-    CONF_SYSTEM_NUMBER,
-    CONF_TOKEN,
-    CONF_USERCODE,
-    CONF_WEBHOOK_ID,
-    # Phone numbers, names and texts of the events; `raw` repeats them in the provider's words.
-    "caller",
-    "callee",
-    "caller_name",
-    "destination",
-    "message",
-    "raw",
-    "recording_url",
-    "cdr_url",
-    "cdr_api_url",
-    "callee_name",
-    "in_reply_to",
-    "sent_message",
-    "to",
-}
+# With each provider's own secrets and identities (its spec says which): what the integration
+# stores itself, and the phone numbers, names and texts of events (`raw` repeats them in the
+# provider's words).
+TO_REDACT: Final = frozenset(
+    {
+        CONF_ACCOUNT_NAME,
+        CONF_BASIC_AUTH_PASSWORD,
+        CONF_BASIC_AUTH_USERNAME,
+        CONF_CLOUDHOOK_URL,
+        CONF_CONTACTS,
+        CONF_RECIPIENTS,
+        CONF_WEBHOOK_ID,
+        "caller",
+        "callee",
+        "caller_name",
+        "destination",
+        "message",
+        "raw",
+        "recording_url",
+        "cdr_url",
+        "cdr_api_url",
+        "callee_name",
+        "in_reply_to",
+        "sent_message",
+        "to",
+    }
+)
 
 
 async def async_get_config_entry_diagnostics(
@@ -81,12 +63,13 @@ async def async_get_config_entry_diagnostics(
         else async_entry_webhook_url(hass, entry).replace(entry.data[CONF_WEBHOOK_ID], REDACTED)
     )
     recent = history.recent
+    to_redact = TO_REDACT | runtime.provider.redacted_keys
     return {
         "entry": {
             # Titles name the account: a PBX, a subscriber or a display number.
             "title": REDACTED,
-            "data": async_redact_data(dict(entry.data), TO_REDACT),
-            "options": async_redact_data(dict(entry.options), TO_REDACT),
+            "data": async_redact_data(dict(entry.data), to_redact),
+            "options": async_redact_data(dict(entry.options), to_redact),
         },
         "webhook": {
             "url": url,
@@ -103,7 +86,7 @@ async def async_get_config_entry_diagnostics(
             "events": len(recent),
             "events_by_type": dict(Counter(event["type"] for event in recent)),
             "remembered_ids": history.seen_count,
-            "recent": async_redact_data(recent[-10:], TO_REDACT),
+            "recent": async_redact_data(recent[-10:], to_redact),
         },
         "pending_calls": runtime.calls.pending,
         "polling_call_results": runtime.calls.polling,

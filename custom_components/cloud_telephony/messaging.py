@@ -11,13 +11,15 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     PROVIDERS,
+    RESULT_POLLING,
     AuthError,
+    Capability,
     PlacedCalls,
     RequestValidationError,
-    ResultPollingClient,
     SentMessage,
     SmsClient,
     SmsOptions,
+    TelephonyClient,
     TelephonyError,
 )
 from .api.numbers import match_key, normalize_number
@@ -35,10 +37,12 @@ def translated_error(entry: TelephonyConfigEntry, err: TelephonyError) -> HomeAs
     return translated(PROVIDERS[entry.data[CONF_PROVIDER]].brand, err)
 
 
-def client_for[ClientT](entry: TelephonyConfigEntry, kind: type[ClientT], action: str) -> ClientT:
-    """Return the entry's client if it can do the action, else refuse the action."""
-    client = entry.runtime_data.client
-    if not isinstance(client, kind):
+def client_for[ClientT: TelephonyClient](
+    entry: TelephonyConfigEntry, capability: Capability[ClientT], action: str
+) -> ClientT:
+    """Return the entry's client if its provider can do the action, else refuse the action."""
+    client = entry.runtime_data.client_with(capability)
+    if client is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="action_not_supported",
@@ -80,7 +84,7 @@ async def async_place_calls(
     )
     placed = await async_call_provider(hass, entry, send(callback_url))
     job_id = placed.job_id
-    poll = callback_url is None and isinstance(runtime.client, ResultPollingClient)
+    poll = callback_url is None and runtime.client_with(RESULT_POLLING) is not None
     response: dict[str, Any] = {
         "message_id": job_id,
         "to": numbers,

@@ -11,6 +11,8 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import (
+    SMS,
+    VOICE_MESSAGE,
     PlacedCalls,
     Prompt,
     RequestValidationError,
@@ -38,15 +40,14 @@ async def async_setup_entry(
 ) -> None:
     """Add a notify entity per recipient and channel the account can use."""
     runtime = entry.runtime_data
-    client = runtime.client
     settings = runtime.settings(hass, entry)
     entities: list[NotifyEntity] = []
     for number, name in settings.recipients.items():
         recipient = normalize_number(number, settings.region) or number
-        if "sms" in runtime.provider.notify_channels and isinstance(client, SmsClient):
-            entities.append(SmsNotifyEntity(entry, client, recipient, name))
-        if "voice" in runtime.provider.notify_channels and isinstance(client, VoiceMessageClient):
-            entities.append(VoiceNotifyEntity(entry, client, recipient, name))
+        if (sms := runtime.client_with(SMS)) is not None:
+            entities.append(SmsNotifyEntity(entry, sms, recipient, name))
+        if (voice := runtime.client_with(VOICE_MESSAGE)) is not None:
+            entities.append(VoiceNotifyEntity(entry, voice, recipient, name))
     # A recipient taken out of the options takes its entities with it.
     wanted = {entity.unique_id for entity in entities}
     registry = er.async_get(hass)

@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError
 
-from .api import ResultPollingClient
+from .api import RESULT_POLLING
 from .const import CONF_CLOUDHOOK_URL, DOMAIN
 from .data import TelephonyConfigEntry
 
@@ -54,7 +54,7 @@ async def async_get_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntr
     says so, once, until a public URL exists.
     """
     # Read before the await: the entry may unload meanwhile (its runtime data is gone then).
-    polled = isinstance(entry.runtime_data.client, ResultPollingClient)
+    polled = entry.runtime_data.client_with(RESULT_POLLING) is not None
     url = async_public_webhook_url(hass, entry)
     if url is None and (url := await async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])):
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_CLOUDHOOK_URL: url})

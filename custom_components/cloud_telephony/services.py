@@ -15,20 +15,21 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 
 from .api import (
-    AudioLibraryClient,
+    AUDIO_LIBRARY,
+    CAMPAIGN,
+    RESULT_POLLING,
+    RING,
+    SMS,
+    VOICE_CANCEL,
+    VOICE_CODE,
+    VOICE_MESSAGE,
     Campaign,
-    CampaignClient,
+    IysFilter,
     PlacedCalls,
     Prompt,
     RequestValidationError,
-    ResultPollingClient,
-    RingClient,
-    SmsClient,
     SmsOptions,
-    VoiceCancelClient,
-    VoiceCodeClient,
     VoiceMessage,
-    VoiceMessageClient,
 )
 from .compat import vol
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, LOGGER
@@ -85,7 +86,6 @@ ATTR_PATH: Final = "path"
 
 # More recipients than this belong in a provider's bulk campaign tool, not an automation.
 MAX_RECIPIENTS: Final = 100
-IYS_FILTERS: Final = {"individual": "11", "merchant": "12"}
 DEFAULT_TIMEOUT: Final = 120
 MAX_TIMEOUT: Final = 3600
 
@@ -127,7 +127,7 @@ SEND_VOICE_MESSAGE_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_RING_TIME, default=30): vol.All(vol.Coerce(int), vol.Range(min=10, max=30)),
         vol.Optional(ATTR_START): cv.datetime,
         vol.Optional(ATTR_END): cv.datetime,
-        vol.Optional(ATTR_IYS_FILTER): vol.In(list(IYS_FILTERS)),
+        vol.Optional(ATTR_IYS_FILTER): vol.Coerce(IysFilter),
         vol.Optional(ATTR_RELATION_ID): cv.string,
         **WAIT_FIELDS,
     }
@@ -219,7 +219,7 @@ def _voice_message(data: dict[str, Any], numbers: list[str]) -> VoiceMessage:
         ring_time=data[ATTR_RING_TIME],
         start=_aware(data.get(ATTR_START)),
         end=_aware(data.get(ATTR_END)),
-        iys_filter=IYS_FILTERS.get(data.get(ATTR_IYS_FILTER, "")),
+        iys_filter=data.get(ATTR_IYS_FILTER),
         relation_id=data.get(ATTR_RELATION_ID),
     )
 
@@ -238,7 +238,7 @@ def _wait_seconds(data: dict[str, Any]) -> float | None:
 async def _send_sms(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = loaded_entry(call)
-    client = client_for(entry, SmsClient, SERVICE_SEND_SMS)
+    client = client_for(entry, SMS, SERVICE_SEND_SMS)
     settings = entry.runtime_data.settings(hass, entry)
     options = SmsOptions(
         country=settings.region,
@@ -254,7 +254,7 @@ async def _send_sms(call: ServiceCall) -> ServiceResponse:
 async def _send_voice_message(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = loaded_entry(call)
-    client = client_for(entry, VoiceMessageClient, SERVICE_SEND_VOICE_MESSAGE)
+    client = client_for(entry, VOICE_MESSAGE, SERVICE_SEND_VOICE_MESSAGE)
     numbers = normalized(hass, entry, call.data[ATTR_TO])
     try:
         message = _voice_message(dict(call.data), numbers)
@@ -270,7 +270,7 @@ async def _send_voice_message(call: ServiceCall) -> ServiceResponse:
 async def _send_voice_code(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = loaded_entry(call)
-    client = client_for(entry, VoiceCodeClient, SERVICE_SEND_VOICE_CODE)
+    client = client_for(entry, VOICE_CODE, SERVICE_SEND_VOICE_CODE)
     numbers = normalized(hass, entry, [call.data[ATTR_TO]])
     language = call.data.get(ATTR_LANGUAGE) or hass.config.language
 
@@ -291,14 +291,14 @@ async def _send_voice_code(call: ServiceCall) -> ServiceResponse:
 async def _cancel_voice_message(call: ServiceCall) -> None:
     hass = call.hass
     entry = loaded_entry(call)
-    client = client_for(entry, VoiceCancelClient, SERVICE_CANCEL_VOICE_MESSAGE)
+    client = client_for(entry, VOICE_CANCEL, SERVICE_CANCEL_VOICE_MESSAGE)
     await async_call_provider(hass, entry, client.async_cancel_voice_message(call.data[ATTR_MESSAGE_ID]))
 
 
 async def _get_voice_message_report(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = loaded_entry(call)
-    client = client_for(entry, ResultPollingClient, SERVICE_GET_VOICE_MESSAGE_REPORT)
+    client = client_for(entry, RESULT_POLLING, SERVICE_GET_VOICE_MESSAGE_REPORT)
     region = entry.runtime_data.settings(hass, entry).region
     events = await async_call_provider(
         hass, entry, client.async_poll_results([call.data[ATTR_MESSAGE_ID]], region)
@@ -325,7 +325,7 @@ async def _get_voice_message_report(call: ServiceCall) -> ServiceResponse:
 async def _upload_audio(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = loaded_entry(call)
-    client = client_for(entry, AudioLibraryClient, SERVICE_UPLOAD_AUDIO)
+    client = client_for(entry, AUDIO_LIBRARY, SERVICE_UPLOAD_AUDIO)
     path = Path(call.data[ATTR_PATH])
     if not hass.config.is_allowed_path(str(path)):
         raise ServiceValidationError(
@@ -348,7 +348,7 @@ async def _upload_audio(call: ServiceCall) -> ServiceResponse:
 async def _list_audio(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = loaded_entry(call)
-    client = client_for(entry, AudioLibraryClient, SERVICE_LIST_AUDIO)
+    client = client_for(entry, AUDIO_LIBRARY, SERVICE_LIST_AUDIO)
     end = _aware(call.data.get(ATTR_END)) or dt_util.now()
     start = _aware(call.data.get(ATTR_START)) or end - timedelta(days=30)
     files = await async_call_provider(hass, entry, client.async_list_audio(start, end))
@@ -378,14 +378,14 @@ def _campaign_response(campaign: Campaign) -> dict[str, Any]:
 async def _ring(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = loaded_entry(call)
-    client = client_for(entry, RingClient, SERVICE_RING)
-    caller_id = "RAND" if call.data.get(ATTR_RANDOM_CALLER_ID) else call.data.get(ATTR_CALLER_ID)
+    client = client_for(entry, RING, SERVICE_RING)
     campaign = await async_call_provider(
         hass,
         entry,
         client.async_ring(
             normalized(hass, entry, call.data[ATTR_TO]),
-            caller_id=caller_id,
+            caller_id=call.data.get(ATTR_CALLER_ID),
+            random_caller_id=call.data.get(ATTR_RANDOM_CALLER_ID, False),
             seconds=call.data.get(ATTR_SECONDS),
         ),
     )
@@ -396,7 +396,7 @@ async def _ring(call: ServiceCall) -> ServiceResponse:
 async def _start_campaign(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = loaded_entry(call)
-    client = client_for(entry, CampaignClient, SERVICE_START_CAMPAIGN)
+    client = client_for(entry, CAMPAIGN, SERVICE_START_CAMPAIGN)
     campaign = await async_call_provider(
         hass,
         entry,

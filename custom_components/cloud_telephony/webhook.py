@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from functools import lru_cache
 import hmac
 from http import HTTPStatus
-import json
 from typing import Final
 
 from aiohttp import hdrs
@@ -131,7 +129,8 @@ async def _async_handle(hass: HomeAssistant, entry_id: str, request: Request) ->
         # Only a push that was taken uses its nonce up: a retry after a 503 is let in.
         hub.remember_nonce(entry_id, nonce)
     LOGGER.debug("Webhook post for %s: %s accepted, %s duplicates", entry.title, accepted, duplicates)
-    return _counts_response(accepted, duplicates)
+    body, content_type = provider.webhook_reply(accepted, duplicates)
+    return Response(body=body, content_type=content_type)
 
 
 def _signature_problem(
@@ -198,16 +197,6 @@ async def _read_capped(request: Request) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-@lru_cache(maxsize=64)
-def _counts_body(accepted: int, duplicates: int) -> bytes:
-    return json.dumps({"accepted": accepted, "duplicates": duplicates}).encode()
-
-
-def _counts_response(accepted: int, duplicates: int) -> Response:
-    """Answer with the counts; the few common bodies are encoded once."""
-    return Response(body=_counts_body(accepted, duplicates), content_type="application/json")
 
 
 def _error(status: HTTPStatus, reason: str) -> Response:

@@ -13,6 +13,7 @@ from custom_components.cloud_telephony.api import (
     Balance,
     EventType,
     InvalidNumberError,
+    IysFilter,
     PayloadError,
     Prompt,
     ProviderConnectionError,
@@ -82,7 +83,7 @@ def test_simple_audio_message_scheduled_with_filter_and_relation() -> None:
         prompts=[Prompt(audio_id="54325324")],
         start=start,
         end=start + timedelta(hours=2, minutes=24),
-        iys_filter="11",
+        iys_filter=IysFilter.INDIVIDUAL,
         relation_id="1234567",
     )
     assert build_voice_xml(message, fake.USERCODE, fake.PASSWORD) == (

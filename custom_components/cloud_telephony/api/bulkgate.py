@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
 import hashlib
@@ -28,6 +29,7 @@ from .models import (
 )
 from .numbers import normalize_number
 from .payload import JsonValue, as_items, decode_body, int_or_none, json_answer, text_or_none
+from .spec import BALANCE, SETTING_BASE_URL, SMS, Field, FieldKind, ProviderSpec
 from .transport import Transport
 
 PROVIDER: Final = "bulkgate"
@@ -304,3 +306,62 @@ def _prague_time(text: str) -> datetime | None:
         return datetime.strptime(text.strip(), "%y%m%d%H%M").replace(tzinfo=PRAGUE)
     except ValueError:
         return None
+
+
+# The keys of the entry's data.
+APPLICATION_ID: Final = "application_id"
+APPLICATION_TOKEN: Final = "application_token"
+SENDER_ID: Final = "sender_id"
+SENDER_ID_VALUE: Final = "sender_id_value"
+
+
+def _client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> BulkGateClient:
+    return BulkGateClient(
+        session,
+        data[APPLICATION_ID],
+        data[APPLICATION_TOKEN],
+        sender_id=data.get(SENDER_ID) or DEFAULT_SENDER_TYPE,
+        sender_id_value=data.get(SENDER_ID_VALUE) or None,
+        base_url=data.get(SETTING_BASE_URL),
+    )
+
+
+def _form_errors(data: Mapping[str, Any]) -> dict[str, str]:
+    """Ask for the sender when the sender type names one (a text, a number, a profile)."""
+    sender_type = data.get(SENDER_ID)
+    if sender_type and needs_sender_value(sender_type) and not data.get(SENDER_ID_VALUE):
+        return {SENDER_ID_VALUE: "sender_value_required"}
+    return {}
+
+
+def _upgrade(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Store the sender type under its key: older versions stored BulkGate's name (`gSystem`)."""
+    upgraded = dict(data)
+    if sender_type := data.get(SENDER_ID):
+        upgraded[SENDER_ID] = sender_type_key(sender_type)
+    return upgraded
+
+
+SPEC: Final = ProviderSpec(
+    id=PROVIDER,
+    brand="BulkGate",
+    model="SMS gateway",
+    configuration_url="https://portal.bulkgate.com",
+    fields=(
+        Field(key=APPLICATION_ID, identity=True),
+        Field(key=APPLICATION_TOKEN, kind=FieldKind.SECRET),
+        Field(key=SENDER_ID, kind=FieldKind.CHOICE, choices=tuple(SENDER_TYPES), default=DEFAULT_SENDER_TYPE),
+        Field(key=SENDER_ID_VALUE, required=False, private=True),
+    ),
+    title="BulkGate {application_id}",
+    default_country="CZ",
+    event_types=EVENT_TYPES,
+    parse_webhook=parse_webhook,
+    create_client=_client,
+    capabilities=frozenset({BALANCE, SMS}),
+    secret_key=APPLICATION_TOKEN,
+    form_errors=_form_errors,
+    # The legacy delivery mode calls once per message with GET.
+    webhook_methods=("POST", "GET"),
+    upgrade_data=_upgrade,
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import json
@@ -22,6 +23,7 @@ from .models import (
 )
 from .numbers import normalize_number
 from .payload import JsonValue, as_items, as_object, decode_body, decode_json, int_or_none, text_or_none
+from .spec import SETTING_BASE_URL, Field, FieldKind, ProviderSpec
 from .transport import Transport
 
 PROVIDER: Final = "bulutfon"
@@ -253,3 +255,39 @@ def _iso(value: JsonValue) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else None
+
+
+# The keys of the entry's data.
+ACCOUNT_NAME: Final = "account_name"
+API_TOKEN: Final = "api_token"
+
+
+def _client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> BulutfonClient | None:
+    if not (token := data.get(API_TOKEN)):
+        return None
+    return BulutfonClient(session, token, base_url=data.get(SETTING_BASE_URL))
+
+
+def _account_id(account: BulutfonAccount) -> str | None:
+    return account.pbx_url or account.pbx_name
+
+
+SPEC: Final = ProviderSpec(
+    id=PROVIDER,
+    brand="Bulutfon",
+    model="Cloud PBX",
+    configuration_url="https://oim.bulutfon.com",
+    fields=(
+        # Without an API token the account only receives the PBX's webhook.
+        Field(key=ACCOUNT_NAME, identity=True, case_sensitive=False),
+        Field(key=API_TOKEN, kind=FieldKind.SECRET, required=False),
+    ),
+    title="{account_name}",
+    default_country="TR",
+    event_types=EVENT_TYPES,
+    parse_webhook=parse_webhook,
+    create_client=_client,
+    secret_key=API_TOKEN,
+    account_id=_account_id,
+    webhook_basic_auth=True,
+)

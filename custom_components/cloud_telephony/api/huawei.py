@@ -43,6 +43,7 @@ from .payload import (
     json_answer,
     text_or_none,
 )
+from .spec import SETTING_BASE_URL, VOICE_CODE, Field, FieldKind, ProviderSpec
 from .transport import Transport
 
 PROVIDER: Final = "huawei"
@@ -409,3 +410,51 @@ def _utc_time(text: str) -> datetime | None:
 def _iso(value: JsonValue) -> str | None:
     moment = _time(value)
     return moment.isoformat() if moment else None
+
+
+# The keys of the entry's data.
+APP_KEY: Final = "app_key"
+APP_SECRET: Final = "app_secret"
+DISPLAY_NUMBER: Final = "display_number"
+PRE_TONE: Final = "pre_tone"
+POST_TONE: Final = "post_tone"
+LANGUAGE_TYPE: Final = "language_type"
+
+
+def _client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> HuaweiClient:
+    return HuaweiClient(
+        session,
+        data[APP_KEY],
+        data[APP_SECRET],
+        display_number=data[DISPLAY_NUMBER],
+        pre_tone=data[PRE_TONE],
+        post_tone=data.get(POST_TONE) or None,
+        language_type=int(data.get(LANGUAGE_TYPE) or CHINESE),
+        base_url=data.get(SETTING_BASE_URL) or DEFAULT_BASE_URL,
+    )
+
+
+SPEC: Final = ProviderSpec(
+    id=PROVIDER,
+    brand="Huawei Cloud",
+    model="Voice Call",
+    configuration_url="https://console.huaweicloud.com",
+    fields=(
+        Field(key=APP_KEY, identity=True),
+        Field(key=APP_SECRET, kind=FieldKind.SECRET),
+        Field(key=SETTING_BASE_URL, kind=FieldKind.URL, default=DEFAULT_BASE_URL),
+        Field(key=DISPLAY_NUMBER, private=True),
+        Field(key=PRE_TONE),
+        Field(key=POST_TONE, required=False),
+        Field(key=LANGUAGE_TYPE, kind=FieldKind.NUMBER, default=CHINESE, minimum=1, maximum=99),
+    ),
+    title="Huawei Cloud {display_number}",
+    default_country="CN",
+    event_types=EVENT_TYPES,
+    parse_webhook=parse_webhook,
+    create_client=_client,
+    capabilities=frozenset({VOICE_CODE}),
+    secret_key=APP_SECRET,
+    callback_per_request=True,
+    verify_webhook=verify_push,
+)

@@ -143,6 +143,13 @@ class Prompt:
             raise RequestValidationError("a prompt text is empty")
 
 
+class IysFilter(StrEnum):
+    """Whose consent a commercial message is checked against in the İYS register."""
+
+    INDIVIDUAL = "individual"
+    MERCHANT = "merchant"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VoiceMessage:
     """A voice message to one or more numbers; several prompts make a dynamic message."""
@@ -154,10 +161,22 @@ class VoiceMessage:
     ring_time: int = 30
     start: datetime | None = None
     end: datetime | None = None
-    iys_filter: str | None = None
-    """Netgsm only: Turkish commercial-message register check, `11` individuals, `12` merchants."""
+    iys_filter: IysFilter | None = None
+    """Where the provider checks the Turkish commercial-message register (İYS) before calling."""
     relation_id: str | None = None
     callback_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """Calls a provider started at once: its id, how many numbers it dials, the numbers it refused."""
+
+    campaign_id: str | None
+    calls: int | None
+    errors: dict[str, str] = field(default_factory=dict)
+    verify_code: str | None = None
+    """With a random caller id: the digits the person sees, to be typed in as a code."""
+    caller_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 import json
@@ -21,6 +21,7 @@ from .models import (
     Direction,
     EventType,
     InvalidNumberError,
+    IysFilter,
     PayloadError,
     PlacedCalls,
     Prompt,
@@ -42,6 +43,18 @@ from .payload import (
     is_ascii_number,
     only_digits,
     text_or_none,
+)
+from .spec import (
+    AUDIO_LIBRARY,
+    BALANCE,
+    RESULT_POLLING,
+    SETTING_BASE_URL,
+    VOICE_CANCEL,
+    VOICE_CODE,
+    VOICE_MESSAGE,
+    Field,
+    FieldKind,
+    ProviderSpec,
 )
 from .transport import Transport
 
@@ -106,6 +119,8 @@ _STATUSES: Final = {
 _WAITING: Final = 0
 
 EVENT_TYPES: Final = frozenset({EventType.CALL_STATUS})
+# Netgsm's codes of the İYS register checks: individuals, merchants.
+_IYS_CODES: Final = {IysFilter.INDIVIDUAL: "11", IysFilter.MERCHANT: "12"}
 
 
 class NetgsmClient:
@@ -363,8 +378,8 @@ def _validate(message: VoiceMessage) -> None:
     for digit in message.keys:
         if len(digit) != 1 or not is_ascii_number(digit):
             raise RequestValidationError(f"key {digit!r} is not a digit from 0 to 9")
-    if message.iys_filter not in (None, "11", "12"):
-        raise RequestValidationError("the IYS filter is 11 (individuals) or 12 (merchants)")
+    if message.iys_filter is not None and message.iys_filter not in _IYS_CODES:
+        raise RequestValidationError("the IYS filter is individual or merchant")
     if (message.start is None) != (message.end is None):
         raise RequestValidationError("give both the start and the end of the calling window, or neither")
     if message.start is not None and message.end is not None:
@@ -397,7 +412,7 @@ def build_voice_xml(message: VoiceMessage, usercode: str, password: str) -> str:
         f"<ringtime>{message.ring_time}</ringtime>",
     ]
     if message.iys_filter:
-        header.append(f"<filter>{message.iys_filter}</filter>")
+        header.append(f"<filter>{_IYS_CODES[message.iys_filter]}</filter>")
     if message.relation_id:
         header.append(f"<relationid>{escape(message.relation_id)}</relationid>")
     if message.callback_url:
@@ -541,3 +556,31 @@ _CODE_SENTENCES: Final = {
     "tr": ("Doğrulama kodunuz:", "Tekrar ediyorum:"),
     "en": ("Your verification code is:", "Again:"),
 }
+
+
+# The keys of the entry's data.
+USERCODE: Final = "usercode"
+PASSWORD: Final = "password"
+
+
+def _client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> NetgsmClient:
+    return NetgsmClient(session, data[USERCODE], data[PASSWORD], base_url=data.get(SETTING_BASE_URL))
+
+
+SPEC: Final = ProviderSpec(
+    id=PROVIDER,
+    brand="Netgsm",
+    model="Voice messages",
+    configuration_url="https://portal.netgsm.com.tr",
+    fields=(Field(key=USERCODE, identity=True), Field(key=PASSWORD, kind=FieldKind.SECRET)),
+    title="Netgsm {usercode}",
+    default_country="TR",
+    event_types=EVENT_TYPES,
+    parse_webhook=parse_webhook,
+    create_client=_client,
+    capabilities=frozenset({BALANCE, VOICE_MESSAGE, VOICE_CODE, VOICE_CANCEL, RESULT_POLLING, AUDIO_LIBRARY}),
+    secret_key=PASSWORD,
+    # Netgsm allows two report queries a minute; one every 30 s stays inside that for all jobs.
+    result_poll_interval=timedelta(seconds=30),
+    callback_per_request=True,
+)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 import hashlib
 from typing import Any, Final
@@ -15,6 +14,7 @@ import aiohttp
 from .models import (
     AuthError,
     Balance,
+    Campaign,
     Direction,
     EventType,
     InvalidNumberError,
@@ -38,6 +38,19 @@ from .payload import (
     only_digits,
     text_or_none,
 )
+from .spec import (
+    BALANCE,
+    CAMPAIGN,
+    INBOX,
+    RING,
+    SETTING_BASE_URL,
+    SMS,
+    VOICE_CODE,
+    VOICE_MESSAGE,
+    Field,
+    FieldKind,
+    ProviderSpec,
+)
 from .transport import Transport
 
 PROVIDER: Final = "yemot"
@@ -45,6 +58,7 @@ PROVIDER: Final = "yemot"
 DEFAULT_CODE_READINGS: Final = 2
 API_URL: Final = "https://www.call2all.co.il"
 DEFAULT_SERVER: Final = "ym"
+RANDOM_CALLER_ID: Final = "RAND"
 REQUEST_TIMEOUT: Final = 30
 # Loaded at import (in an executor), never in the event loop.
 JERUSALEM: Final = ZoneInfo("Asia/Jerusalem")
@@ -56,17 +70,6 @@ INBOX_LIMIT: Final = 100
 _EXPIRED: Final = ("session token is invalid", "session is expired")
 
 EVENT_TYPES: Final = frozenset({EventType.SMS_RECEIVED})
-
-
-@dataclass(frozen=True, slots=True)
-class Campaign:
-    """A campaign Yemot started: its id, how many numbers it dials, the numbers it refused."""
-
-    campaign_id: str | None
-    calls: int | None
-    errors: dict[str, str] = field(default_factory=dict)
-    verify_code: str | None = None
-    caller_id: str | None = None
 
 
 def israeli_number(number: str) -> str:
@@ -171,11 +174,19 @@ class YemotClient:
         return PlacedCalls(campaign.campaign_id or "", campaign.errors)
 
     async def async_ring(
-        self, numbers: Sequence[str], *, caller_id: str | None = None, seconds: int | None = None
+        self,
+        numbers: Sequence[str],
+        *,
+        caller_id: str | None = None,
+        random_caller_id: bool = False,
+        seconds: int | None = None,
     ) -> Campaign:
-        """Ring the numbers briefly (tzintuk) as a free alert; `caller_id="RAND"` returns a code."""
+        """Ring the numbers briefly (tzintuk) as a free alert; a random caller id returns a code."""
         params: dict[str, Any] = {"phones": _phones(numbers)}
-        if caller_id:
+        if random_caller_id:
+            # Yemot rings from a random number of its own; its last digits are the code.
+            params["callerId"] = RANDOM_CALLER_ID
+        elif caller_id:
             params["callerId"] = caller_id
         if seconds is not None:
             params["TzintukTimeOut"] = seconds
@@ -376,3 +387,49 @@ _SENTENCES: Final = {
     "he": "קוד האימות שלך הוא:",
     "en": "Your verification code is:",
 }
+
+
+# The keys of the entry's data.
+SYSTEM_NUMBER: Final = "system_number"
+PASSWORD: Final = "password"
+TOKEN: Final = "token"
+SERVER: Final = "server"
+
+
+def _client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> YemotClient:
+    return YemotClient(
+        session,
+        data[SYSTEM_NUMBER],
+        password=data.get(PASSWORD) or None,
+        token=data.get(TOKEN) or None,
+        server=data.get(SERVER) or DEFAULT_SERVER,
+        base_url=data.get(SETTING_BASE_URL),
+    )
+
+
+def _form_errors(data: Mapping[str, Any]) -> dict[str, str]:
+    """Ask for the password or a token (a system with two-factor login has only a token)."""
+    return {} if data.get(PASSWORD) or data.get(TOKEN) else {"base": "credentials_missing"}
+
+
+SPEC: Final = ProviderSpec(
+    id=PROVIDER,
+    brand="Yemot HaMashiach",
+    model="IVR system",
+    configuration_url="https://www.call2all.co.il",
+    fields=(
+        Field(key=SYSTEM_NUMBER, identity=True),
+        Field(key=PASSWORD, kind=FieldKind.SECRET, required=False),
+        Field(key=TOKEN, kind=FieldKind.SECRET, required=False),
+        Field(key=SERVER, default=DEFAULT_SERVER),
+    ),
+    title="Yemot {system_number}",
+    default_country="IL",
+    event_types=EVENT_TYPES,
+    parse_webhook=parse_webhook,
+    create_client=_client,
+    capabilities=frozenset({BALANCE, SMS, VOICE_MESSAGE, VOICE_CODE, RING, CAMPAIGN, INBOX}),
+    secret_key=PASSWORD,
+    other_secret_keys=(TOKEN,),
+    form_errors=_form_errors,
+)

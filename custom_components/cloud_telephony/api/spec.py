@@ -1,0 +1,295 @@
+"""How a provider declares itself: its settings, identity, capabilities, webhook and client.
+
+Each provider module ends with one `SPEC`; the Home Assistant side builds the config flow, the
+redaction of diagnostics, the entities and the actions' checks from it, and knows nothing else
+about any provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import lru_cache
+import json
+from typing import Any, Final, Protocol
+
+import aiohttp
+
+from .models import (
+    AudioFile,
+    Balance,
+    Campaign,
+    EventType,
+    PlacedCalls,
+    PushSignature,
+    SentMessage,
+    SmsOptions,
+    TelephonyEvent,
+    VoiceMessage,
+    WebhookRequest,
+)
+
+SETTING_BASE_URL: Final = "base_url"
+"""Every provider: the API's address, for private servers and proxies (Huawei: the app's address)."""
+
+
+class TelephonyClient(Protocol):
+    """What the Home Assistant side needs of every provider client."""
+
+    async def async_validate(self) -> Any:
+        """Check the credentials with a call that has no side effect; raise AuthError if refused."""
+
+
+class BalanceClient(TelephonyClient, Protocol):
+    """A client that can tell the account's remaining credit."""
+
+    async def async_get_balance(self) -> Balance:
+        """Return what is left on the account."""
+
+
+class SmsClient(TelephonyClient, Protocol):
+    """A client that can send SMS."""
+
+    async def async_send_sms(self, to: str, text: str, options: SmsOptions | None = None) -> SentMessage:
+        """Send one SMS to one number (E.164)."""
+
+
+class VoiceMessageClient(TelephonyClient, Protocol):
+    """A client that can call numbers and play a message (text read out, or audio)."""
+
+    async def async_send_voice_message(self, message: VoiceMessage) -> PlacedCalls:
+        """Start the calls; return the provider's job id and the numbers it refused."""
+
+
+class VoiceCodeClient(TelephonyClient, Protocol):
+    """A client that can read a verification code out in a call."""
+
+    async def async_send_voice_code(
+        self,
+        to: str,
+        code: str,
+        *,
+        language: str = "en",
+        callback_url: str | None = None,
+        repeat: int | None = None,
+        pre_tone: str | None = None,
+        post_tone: str | None = None,
+    ) -> PlacedCalls:
+        """Call the number and read the code (`repeat` times); return the provider's call or job id.
+
+        Tones are the provider's uploaded audio files played before and after the code, where it
+        has them.
+        """
+
+
+class VoiceCancelClient(TelephonyClient, Protocol):
+    """A client that can cancel a scheduled voice message."""
+
+    async def async_cancel_voice_message(self, job_id: str) -> None:
+        """Cancel a job that has not started."""
+
+
+class ResultPollingClient(TelephonyClient, Protocol):
+    """A client that can be asked for call outcomes (a report), when no webhook brings them."""
+
+    async def async_poll_results(
+        self, job_ids: Sequence[str], region: str | None = None
+    ) -> list[TelephonyEvent]:
+        """Return the outcomes known so far, as `call_status` events."""
+
+
+class AudioLibraryClient(TelephonyClient, Protocol):
+    """A client that keeps uploaded audio files for voice messages."""
+
+    async def async_upload_audio(self, filename: str, content: bytes) -> str:
+        """Upload a file; return its audio id."""
+
+    async def async_list_audio(self, start: datetime, end: datetime) -> list[AudioFile]:
+        """Return the files uploaded in a time range."""
+
+
+class RingClient(TelephonyClient, Protocol):
+    """A client that can ring phones briefly, as a free alert."""
+
+    async def async_ring(
+        self,
+        numbers: Sequence[str],
+        *,
+        caller_id: str | None = None,
+        random_caller_id: bool = False,
+        seconds: int | None = None,
+    ) -> Campaign:
+        """Ring the numbers; a random caller id serves as a code the person sees."""
+
+
+class CampaignClient(TelephonyClient, Protocol):
+    """A client that can call many numbers and put whoever answers through to an IVR extension."""
+
+    async def async_start_campaign(
+        self,
+        numbers: Sequence[str],
+        ivr_path: str,
+        *,
+        caller_id: str | None = None,
+        seconds: int | None = None,
+    ) -> Campaign:
+        """Start the campaign."""
+
+
+class InboxClient(TelephonyClient, Protocol):
+    """A client whose incoming SMS are read from an inbox (polled), not pushed."""
+
+    async def async_fetch_incoming_sms(self, region: str | None = None) -> list[TelephonyEvent]:
+        """Return the newest incoming SMS, oldest first."""
+
+
+class Capability[ClientT: TelephonyClient]:
+    """Something a provider's client can do, with the protocol the client then follows.
+
+    Declared in the provider's spec: the Home Assistant side asks the declaration what an account
+    can do, and gets the client typed by the protocol.
+    """
+
+    __slots__ = ("name", "protocol")
+
+    def __init__(self, name: str, protocol: type[ClientT]) -> None:
+        """Name the capability (as actions and diagnostics show it)."""
+        self.name = name
+        self.protocol = protocol
+
+    def __repr__(self) -> str:
+        """Show the name."""
+        return f"Capability({self.name})"
+
+
+BALANCE: Final = Capability("balance", BalanceClient)
+SMS: Final = Capability("sms", SmsClient)
+VOICE_MESSAGE: Final = Capability("voice_message", VoiceMessageClient)
+VOICE_CODE: Final = Capability("voice_code", VoiceCodeClient)
+VOICE_CANCEL: Final = Capability("voice_cancel", VoiceCancelClient)
+RESULT_POLLING: Final = Capability("result_polling", ResultPollingClient)
+AUDIO_LIBRARY: Final = Capability("audio_library", AudioLibraryClient)
+RING: Final = Capability("ring", RingClient)
+CAMPAIGN: Final = Capability("campaign", CampaignClient)
+INBOX: Final = Capability("inbox", InboxClient)
+"""Incoming SMS are read from an inbox at an interval the options set, not pushed."""
+
+
+class FieldKind(StrEnum):
+    """How a setting is entered."""
+
+    TEXT = "text"
+    SECRET = "secret"
+    URL = "url"
+    NUMBER = "number"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Field:
+    """One setting of an account, asked when it is added and stored in its entry's data.
+
+    Its label and description are the translations of the provider's step, under its key.
+    """
+
+    key: str
+    kind: FieldKind = FieldKind.TEXT
+    required: bool = True
+    default: str | int | None = None
+    choices: tuple[str, ...] = ()
+    """For CHOICE: the stored values; their labels are translated under the field's key."""
+    minimum: int | None = None
+    maximum: int | None = None
+    identity: bool = False
+    """It names the account: the entry's unique id comes from it, and it cannot be reconfigured."""
+    case_sensitive: bool = True
+    """For the identity: whether two values that differ in case name two accounts."""
+    private: bool = False
+    """Left out of diagnostics; secrets and the identity always are."""
+
+    @property
+    def redacted(self) -> bool:
+        """Whether diagnostics hide it."""
+        return self.private or self.identity or self.kind is FieldKind.SECRET
+
+
+type WebhookParser = Callable[[WebhookRequest], list[TelephonyEvent]]
+type WebhookVerifier = Callable[[WebhookRequest, Mapping[str, Any], str | None], PushSignature]
+type ClientFactory = Callable[[aiohttp.ClientSession, Mapping[str, Any]], TelephonyClient | None]
+type WebhookReply = Callable[[int, int], tuple[bytes, str]]
+"""From (accepted, duplicates) to the body and content type the provider is answered with."""
+
+
+@lru_cache(maxsize=64)
+def counts_reply(accepted: int, duplicates: int) -> tuple[bytes, str]:
+    """Answer with the counts as JSON (the contract's reply); the few common bodies are built once."""
+    return json.dumps({"accepted": accepted, "duplicates": duplicates}).encode(), "application/json"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProviderSpec:
+    """A provider as the Home Assistant side sees it."""
+
+    id: str
+    brand: str
+    model: str
+    configuration_url: str
+    fields: tuple[Field, ...]
+    """What is asked when an account is added, in this order."""
+    title: str
+    """The entry's title: a format string over the fields' keys and `brand`."""
+    default_country: str
+    """Where numbers are read when Home Assistant has no country set."""
+    event_types: frozenset[EventType]
+    """What its webhook (or inbox) can produce; entities are created only for these."""
+    parse_webhook: WebhookParser
+    create_client: ClientFactory
+    """Build the API client from the entry's data; None when the account has no API access."""
+    capabilities: frozenset[Capability[Any]] = frozenset()
+    secret_key: str
+    """The credential asked for again when the provider refuses it (reauthentication)."""
+    other_secret_keys: tuple[str, ...] = ()
+    """Credentials that can stand in for the secret (one of them is enough)."""
+    form_errors: Callable[[Mapping[str, Any]], dict[str, str]] | None = None
+    """Checks of the settings together, before the provider is asked: field (or `base`) to error key."""
+    account_id: Callable[[Any], str | None] | None = None
+    """The account's own id in what `async_validate` returned; it then makes the unique id."""
+    webhook_methods: tuple[str, ...] = ("POST",)
+    webhook_basic_auth: bool = False
+    """The provider can send HTTP basic auth with its webhook requests."""
+    webhook_reply: WebhookReply = counts_reply
+    result_poll_interval: timedelta = timedelta(seconds=30)
+    """With RESULT_POLLING: how often pending calls' outcomes are asked for (within its limits)."""
+    callback_per_request: bool = False
+    """The webhook URL is sent with each request (no URL to paste into the provider's panel)."""
+    verify_webhook: WebhookVerifier | None = None
+    """Checks the provider's own signature on a push, given the entry's data and the webhook URL."""
+    upgrade_data: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    """Rewrites what an older version stored (entries of minor version 1) in today's terms."""
+
+    @property
+    def notify_channels(self) -> tuple[str, ...]:
+        """How recipients can be notified: each recipient gets a notify entity per channel."""
+        channels = {"sms": SMS, "voice": VOICE_MESSAGE}
+        return tuple(name for name, capability in channels.items() if capability in self.capabilities)
+
+    @property
+    def identity(self) -> Field:
+        """The field that names the account."""
+        return next(field for field in self.fields if field.identity)
+
+    @property
+    def reconfigurable(self) -> tuple[Field, ...]:
+        """What reconfiguration may change: everything but the identity."""
+        return tuple(field for field in self.fields if not field.identity)
+
+    @property
+    def redacted_keys(self) -> frozenset[str]:
+        """The keys of the entry's data that diagnostics hide."""
+        return frozenset(field.key for field in self.fields if field.redacted)
+
+    def can(self, capability: Capability[Any]) -> bool:
+        """Return whether the provider's client has this capability."""
+        return capability in self.capabilities
