@@ -62,6 +62,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
     """Check the account and start its polling; its webhook already takes posts."""
     hub = hass.data[DATA_HUB]
     async_register_webhook(hass, entry)
+    hub.refresh_settings(entry)
     provider = PROVIDERS[entry.data[CONF_PROVIDER]]
     # The device exists before the platforms load, so the first event already carries its id.
     device_id = hub.device_id(entry)

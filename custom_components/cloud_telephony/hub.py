@@ -77,7 +77,7 @@ class TelephonyHub:
         self.store = TelephonyStore(hass, folder / DATABASE_NAME)
         self.journal = FiredJournal(folder / JOURNAL_NAME)
         self._histories: dict[str, EventHistory] = {}
-        self._settings: dict[str, tuple[object, EntrySettings]] = {}
+        self._settings: dict[str, EntrySettings] = {}
         self._devices: dict[str, str] = {}
         self._nonces: dict[str, OrderedDict[str, float]] = {}
         self._ready = asyncio.Event()
@@ -206,13 +206,18 @@ class TelephonyHub:
 
     @callback
     def settings(self, entry: ConfigEntry[Any]) -> EntrySettings:
-        """Return the entry's options as settings, parsed once per change of the options."""
-        cached = self._settings.get(entry.entry_id)
-        # A change of options replaces the mapping object, so identity tells when to re-parse.
-        if cached is None or cached[0] is not entry.options:
-            cached = (entry.options, EntrySettings.from_options(entry.options, self.hass.config.country))
-            self._settings[entry.entry_id] = cached
-        return cached[1]
+        """Return the entry's options as settings, parsed once per setup of the entry."""
+        if (settings := self._settings.get(entry.entry_id)) is None:
+            settings = self.refresh_settings(entry)
+        return settings
+
+    @callback
+    def refresh_settings(self, entry: ConfigEntry[Any]) -> EntrySettings:
+        """Parse the entry's options again: saving options reloads the entry, which calls this."""
+        settings = self._settings[entry.entry_id] = EntrySettings.from_options(
+            entry.options, self.hass.config.country
+        )
+        return settings
 
     @callback
     def device_id(self, entry: ConfigEntry[Any]) -> str:
