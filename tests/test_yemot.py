@@ -23,8 +23,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.cloud_telephony.api import AuthError, ProviderConnectionError
-from custom_components.cloud_telephony.const import DOMAIN
-from custom_components.cloud_telephony.coordinator import DEFAULT_INBOX_INTERVAL
+from custom_components.cloud_telephony.const import DEFAULT_INBOX_INTERVAL, DOMAIN
 from tests.conftest import YEMOT_ENTRY_ID, SetupEntry, entry_variant
 from tests.fakes import yemot as fake
 
@@ -74,7 +73,7 @@ async def test_inbox_fires_new_messages_once_also_after_a_restart(
 ) -> None:
     received = async_capture_events(hass, "cloud_telephony_sms_received")
     yemot.inbox.append(_row(972549876543, "סגור את השער", "22:40:54 2024-07-30"))
-    await yemot_entry.runtime_data.inbox.async_refresh()
+    await yemot_entry.runtime_data.inbox.async_poll()
     await hass.async_block_till_done()
     [event] = received
     assert event.data["message"] == "סגור את השער"
@@ -84,16 +83,16 @@ async def test_inbox_fires_new_messages_once_also_after_a_restart(
     assert hass.states.get(LAST_SMS).state == "+972549876543"
     assert hass.states.get(LAST_SMS).attributes["message"] == "סגור את השער"
 
-    await yemot_entry.runtime_data.inbox.async_refresh()
+    await yemot_entry.runtime_data.inbox.async_poll()
     assert await hass.config_entries.async_reload(yemot_entry.entry_id)
     await hass.async_block_till_done()
-    await yemot_entry.runtime_data.inbox.async_refresh()
+    await yemot_entry.runtime_data.inbox.async_poll()
     await hass.async_block_till_done()
     assert len(received) == 1  # neither the next poll nor the restart fired it again
 
     # Same second, different text: still new.
     yemot.inbox.append(_row(972549876543, "ועוד משהו", "22:40:54 2024-07-30"))
-    await yemot_entry.runtime_data.inbox.async_refresh()
+    await yemot_entry.runtime_data.inbox.async_poll()
     await hass.async_block_till_done()
     assert [event.data["message"] for event in received] == ["סגור את השער", "ועוד משהו"]
 
@@ -108,6 +107,33 @@ async def test_inbox_is_read_at_the_interval(hass: HomeAssistant, yemot: fake.Fa
     assert [event.data["message"] for event in received] == ["סגור את השער"]
 
 
+async def test_a_slow_inbox_read_is_not_stacked(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
+    """Ticks while a read is still waiting for the provider start no second read."""
+    release = asyncio.Event()
+    calls = 0
+
+    async def slow_fetch(*_args: object) -> list[object]:
+        nonlocal calls
+        calls += 1
+        await release.wait()
+        return []
+
+    with patch(
+        "custom_components.cloud_telephony.api.yemot.YemotClient.async_fetch_incoming_sms", slow_fetch
+    ):
+        for ticks in (1, 2, 3):
+            async_fire_time_changed(
+                hass, dt_util.utcnow() + DEFAULT_INBOX_INTERVAL * ticks + timedelta(seconds=1)
+            )
+            await asyncio.sleep(0)
+        assert calls == 1
+        release.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+        async_fire_time_changed(hass, dt_util.utcnow() + DEFAULT_INBOX_INTERVAL * 4 + timedelta(seconds=1))
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert calls == 2
+
+
 async def test_first_message_of_an_empty_inbox_is_news(
     hass: HomeAssistant, yemot_entry: MockConfigEntry, setup_entry: SetupEntry, fake_yemot: fake.FakeYemot
 ) -> None:
@@ -116,7 +142,7 @@ async def test_first_message_of_an_empty_inbox_is_news(
     await setup_entry(yemot_entry)
     received = async_capture_events(hass, "cloud_telephony_sms_received")
     fake_yemot.inbox.append(_row(972549876543, "ראשונה", "22:40:54 2024-07-30"))
-    await yemot_entry.runtime_data.inbox.async_refresh()
+    await yemot_entry.runtime_data.inbox.async_poll()
     await hass.async_block_till_done()
     assert [event.data["message"] for event in received] == ["ראשונה"]
 
@@ -132,7 +158,7 @@ async def test_the_inbox_past_is_not_news_however_it_is_spread(
     await setup_entry(yemot_entry)
     received = async_capture_events(hass, "cloud_telephony_sms_received")
     for _ in range(2):
-        await yemot_entry.runtime_data.inbox.async_refresh()
+        await yemot_entry.runtime_data.inbox.async_poll()
     await hass.async_block_till_done()
     assert received == []
 
@@ -144,10 +170,10 @@ async def test_messages_in_the_repeated_hour_are_news(
     received = async_capture_events(hass, "cloud_telephony_sms_received")
     inbox = yemot_entry.runtime_data.inbox
     yemot.inbox.append(_row(972549876543, "before the change", "01:50:00 2025-10-26"))
-    await inbox.async_refresh()
+    await inbox.async_poll()
     yemot.inbox.append(_row(972549876543, "after the change", "01:10:00 2025-10-26"))
-    await inbox.async_refresh()
-    await inbox.async_refresh()
+    await inbox.async_poll()
+    await inbox.async_poll()
     await hass.async_block_till_done()
     assert [event.data["message"] for event in received] == ["before the change", "after the change"]
 
@@ -159,7 +185,7 @@ async def test_reply_to_an_sms_we_sent_is_linked(
     response = await _action(hass, "send_sms", to="054-9876543", message="השער פתוח. לסגור?")
     [sent] = response["messages"]
     yemot.inbox.append(_row(972549876543, "כן", "23:59:59 2099-01-01"))
-    await yemot_entry.runtime_data.inbox.async_refresh()
+    await yemot_entry.runtime_data.inbox.async_poll()
     await hass.async_block_till_done()
     assert received[0].data["in_reply_to"]["message_id"] == sent["message_id"]
     assert received[0].data["in_reply_to"]["message"] == "השער פתוח. לסגור?"
@@ -345,20 +371,28 @@ async def test_reauth_takes_a_token_instead_of_the_password(
 
 
 async def test_inbox_failures(
-    hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
+    hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
 ) -> None:
     inbox = yemot_entry.runtime_data.inbox
+    assert inbox is not None
     with patch(
         "custom_components.cloud_telephony.api.yemot.YemotClient.async_fetch_incoming_sms",
         side_effect=ProviderConnectionError("Yemot answered HTTP 502"),
     ):
-        await inbox.async_refresh()
-    assert inbox.last_update_success is False
+        assert await inbox.async_poll() is False
+        assert await inbox.async_poll() is False
+    assert inbox.last_poll_succeeded is False
+    # An outage is logged once, and its end once.
+    failures = [record for record in caplog.records if "Could not read the inbox" in record.getMessage()]
+    assert len(failures) == 1
+    assert "Yemot answered HTTP 502" in failures[0].getMessage()
+    assert await inbox.async_poll() is True
+    assert f"Reading the inbox of {yemot_entry.title} works again" in caplog.text
     with patch(
         "custom_components.cloud_telephony.api.yemot.YemotClient.async_fetch_incoming_sms",
         side_effect=AuthError("Yemot refused the new session token"),
     ):
-        await inbox.async_refresh()
+        await inbox.async_poll()
         await hass.async_block_till_done()
     [flow] = hass.config_entries.flow.async_progress()
     assert flow["context"]["source"] == "reauth"

@@ -17,11 +17,19 @@ from homeassistant.helpers.typing import ConfigType
 from .api import BALANCE, INBOX, PROVIDERS, RESULT_POLLING, TelephonyClient, TelephonyEvent
 from .calls import CallTracker
 from .compat import OPTIONS_FLOW_RELOADS
-from .const import CONF_CLOUDHOOK_URL, CONF_POLL_INTERVAL, CONF_PROVIDER, DOMAIN, LOGGER
-from .coordinator import DEFAULT_INBOX_INTERVAL, BalanceCoordinator, InboxCoordinator
+from .const import (
+    CONF_CLOUDHOOK_URL,
+    CONF_POLL_INTERVAL,
+    CONF_PROVIDER,
+    DEFAULT_INBOX_INTERVAL,
+    DOMAIN,
+    LOGGER,
+)
+from .coordinator import BalanceCoordinator
 from .data import TelephonyConfigEntry, TelephonyData, client_with
 from .errors import provider_errors
 from .hub import DATA_HUB, TelephonyHub
+from .inbox import InboxPoller
 from .pipeline import async_accept_events, async_fire_in_doubt
 from .public_url import async_delete_cloudhook, async_delete_public_url_issue
 from .services import async_setup_services
@@ -99,12 +107,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
     entry.async_on_unload(calls.async_shutdown)
     if (inbox_client := client_with(provider, client, INBOX)) is not None:
         seconds = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_INBOX_INTERVAL.total_seconds())
-        inbox = InboxCoordinator(hass, entry, inbox_client, timedelta(seconds=seconds), accept)
+        inbox = InboxPoller(hass, entry, inbox_client, timedelta(seconds=seconds), accept)
         entry.runtime_data.inbox = inbox
-        await inbox.async_config_entry_first_refresh()
-        # New messages reach the entities as events, not as coordinator updates; a coordinator
-        # only keeps its schedule while something listens, so this listener keeps it running.
-        entry.async_on_unload(inbox.async_add_listener(lambda: None))
+        await inbox.async_start()
     if not OPTIONS_FLOW_RELOADS:
         entry.async_on_unload(entry.add_update_listener(_async_reload_on_new_options(entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

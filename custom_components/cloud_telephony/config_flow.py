@@ -43,6 +43,7 @@ from .const import (
     CONF_PROVIDER,
     CONF_RECIPIENTS,
     CONF_STRICT_SIGNATURE,
+    DEFAULT_INBOX_INTERVAL,
     DOMAIN,
     LOGGER,
 )
@@ -359,7 +360,9 @@ class CloudTelephonyOptionsFlow(OptionsFlowBase):
         if provider.verify_webhook is not None:
             fields[vol.Optional(CONF_STRICT_SIGNATURE, default=False)] = BooleanSelector()
         if provider.can(INBOX):
-            fields[vol.Optional(CONF_POLL_INTERVAL, default=60)] = POLL_INTERVAL
+            fields[vol.Optional(CONF_POLL_INTERVAL, default=DEFAULT_INBOX_INTERVAL.total_seconds())] = (
+                POLL_INTERVAL
+            )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

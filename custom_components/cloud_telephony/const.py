@@ -22,6 +22,7 @@ CONF_BASIC_AUTH_PASSWORD: Final = "basic_auth_password"
 CONF_CONTACTS: Final = "contacts"
 CONF_STRICT_SIGNATURE: Final = "strict_signature"
 CONF_POLL_INTERVAL: Final = "poll_interval"
+DEFAULT_INBOX_INTERVAL: Final = timedelta(seconds=60)
 CONF_RECIPIENTS: Final = "recipients"
 
 # Larger than any provider's documented post (pushes of 50 records, arrays of replies).

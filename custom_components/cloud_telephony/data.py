@@ -25,8 +25,9 @@ from .history import EventHistory
 
 if TYPE_CHECKING:
     from .calls import CallTracker
-    from .coordinator import BalanceCoordinator, InboxCoordinator
+    from .coordinator import BalanceCoordinator
     from .hub import TelephonyHub
+    from .inbox import InboxPoller
 
 type TelephonyConfigEntry = ConfigEntry[TelephonyData]
 
@@ -74,7 +75,7 @@ class TelephonyData:
     device_id: str
     calls: CallTracker
     balance: BalanceCoordinator | None = None
-    inbox: InboxCoordinator | None = None
+    inbox: InboxPoller | None = None
 
     def client_with[ClientT: TelephonyClient](self, capability: Capability[ClientT]) -> ClientT | None:
         """Return the client, typed for the capability, when the provider declares it."""
