@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,8 +33,9 @@ class TelephonyEntity(Entity):
 
     _attr_has_entity_name = True
 
-    def __init__(self, entry: TelephonyConfigEntry, description: EntityDescription) -> None:
-        """Attach the entity to the entry's device."""
+    def __init__(self, entry: TelephonyConfigEntry, description: EntityDescription, **kwargs: Any) -> None:
+        """Attach the entity to the entry's device; `kwargs` go to the next base (a coordinator's)."""
+        super().__init__(**kwargs)
         self.entity_description = description
         self._entry = entry
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
@@ -45,22 +47,24 @@ class TelephonyEventListener(TelephonyEntity):
 
     _attr_should_poll = False
 
-    @property
-    def listened_event_types(self) -> Iterable[str]:
-        """Return the event types this entity reacts to."""
-        raise NotImplementedError
+    def __init__(
+        self, entry: TelephonyConfigEntry, description: EntityDescription, event_types: Iterable[str]
+    ) -> None:
+        """React to the entry's events of these types."""
+        super().__init__(entry, description)
+        self._listened_event_types = tuple(event_types)
 
     async def async_added_to_hass(self) -> None:
         """Listen to the entry's events of our types while the entity exists."""
         await super().async_added_to_hass()
-        for event_type in self.listened_event_types:
+        for event_type in self._listened_event_types:
             self.async_on_remove(
                 async_dispatcher_connect(
                     self.hass, signal_event(self._entry.entry_id, event_type), self._async_handle_event
                 )
             )
 
+    @abstractmethod
     @callback
     def _async_handle_event(self, data: dict[str, Any]) -> None:
         """React to one accepted event of our types."""
-        raise NotImplementedError

@@ -85,13 +85,8 @@ class TelephonyEventEntity(TelephonyEventListener, EventEntity):
         self, entry: TelephonyConfigEntry, description: EventEntityDescription, event_types: list[str]
     ) -> None:
         """Limit the entity to the types the provider produces."""
-        super().__init__(entry, description)
+        super().__init__(entry, description, event_types)
         self._attr_event_types = [str(event_type) for event_type in event_types]
-
-    @property
-    def listened_event_types(self) -> list[str]:
-        """Return the entity's event types."""
-        return self._attr_event_types
 
     @callback
     def _async_handle_event(self, data: dict[str, Any]) -> None:

@@ -139,6 +139,10 @@ class TelephonySensor(TelephonyEventListener, SensorEntity):
 
     entity_description: TelephonySensorEntityDescription
 
+    def __init__(self, entry: TelephonyConfigEntry, description: TelephonySensorEntityDescription) -> None:
+        """Follow the one event type behind the value."""
+        super().__init__(entry, description, (description.event_type,))
+
     async def async_added_to_hass(self) -> None:
         """Also refresh at local midnight when the value is per day."""
         await super().async_added_to_hass()
@@ -157,11 +161,6 @@ class TelephonySensor(TelephonyEventListener, SensorEntity):
         """Return details of the newest event behind the value."""
         return self.entity_description.attributes_fn(self._entry.runtime_data.history)
 
-    @property
-    def listened_event_types(self) -> tuple[str]:
-        """Return the one event type behind the value."""
-        return (self.entity_description.event_type,)
-
     @callback
     def _async_handle_event(self, data: dict[str, Any]) -> None:
         self.async_write_ha_state()
@@ -171,13 +170,12 @@ class TelephonySensor(TelephonyEventListener, SensorEntity):
         self.async_write_ha_state()
 
 
-class BalanceSensor(CoordinatorEntity[BalanceCoordinator], TelephonyEntity, SensorEntity):
+class BalanceSensor(TelephonyEntity, CoordinatorEntity[BalanceCoordinator], SensorEntity):
     """The account's remaining credit, polled hourly and updated after each send."""
 
     def __init__(self, entry: TelephonyConfigEntry, coordinator: BalanceCoordinator) -> None:
         """Follow the balance coordinator; a balance in a currency is money, credits and units are not."""
-        super().__init__(coordinator)
-        TelephonyEntity.__init__(self, entry, BALANCE_DESCRIPTION)
+        super().__init__(entry, BALANCE_DESCRIPTION, coordinator=coordinator)
         if coordinator.data.unit in ACTIVE_CURRENCIES:
             self._attr_device_class = SensorDeviceClass.MONETARY
             # Money is never a measurement in Home Assistant; a balance that rises and falls is a total.
