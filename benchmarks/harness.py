@@ -251,7 +251,12 @@ class HomeAssistantInstance:
     """A `hass` process with its own configuration folder."""
 
     def __init__(
-        self, accounts: list[Account], *, twilio_webhook_id: str | None = None, probe: bool = True
+        self,
+        accounts: list[Account],
+        *,
+        twilio_webhook_id: str | None = None,
+        probe: bool = True,
+        reference: bool = False,
     ) -> None:
         self.accounts = accounts
         self.port = free_port()
@@ -261,19 +266,22 @@ class HomeAssistantInstance:
         self.start_ups: list[StartUp] = []
         # How many events had been fired when each kill struck.
         self.fired_at_kills: list[int] = []
-        self._write_config(twilio_webhook_id, probe)
+        self._write_config(twilio_webhook_id, probe, reference)
 
-    def _write_config(self, twilio_webhook_id: str | None, probe: bool) -> None:
+    def _write_config(self, twilio_webhook_id: str | None, probe: bool, reference: bool) -> None:
         components = self.config / "custom_components"
         components.mkdir()
         (components / "cloud_telephony").symlink_to(ROOT / "custom_components" / "cloud_telephony")
         probing = ""
+        if reference:
+            (components / "contract_reference").symlink_to(ROOT / "benchmarks" / "contract_reference")
+            probing = "contract_reference:\n"
         if probe:
             folder = components / "bench_probe"
             folder.mkdir()
             (folder / "manifest.json").write_text(json.dumps(PROBE_MANIFEST), encoding="utf-8")
             (folder / "__init__.py").write_text(PROBE_SOURCE, encoding="utf-8")
-            probing = "bench_probe:\n"
+            probing += "bench_probe:\n"
         (self.config / "configuration.yaml").write_text(
             "homeassistant:\n  name: Benchmark\n  country: TR\n  time_zone: Europe/Istanbul\n"
             f"  internal_url: {self.url}\n"

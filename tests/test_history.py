@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 import itertools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from custom_components.cloud_telephony import history as history_module
 from custom_components.cloud_telephony.const import DEDUPE_WINDOW, HISTORY_SIZE
 from custom_components.cloud_telephony.history import Accepted, EventHistory
 from custom_components.cloud_telephony.store import StoredEntry, StoreUnavailableError, TelephonyStore
-from tests.conftest import stored_rows
+from tests.conftest import stored_events, stored_ids, stored_rows
 
 SEQ = itertools.count(1)
 
@@ -209,3 +211,45 @@ async def test_one_refused_write_fails_only_its_own_caller(
     await also_good
     with pytest.raises(StoreUnavailableError, match="NOT NULL"):
         await bad
+
+
+async def test_a_shared_commit_writes_what_separate_commits_write(
+    hass: HomeAssistant, store: TelephonyStore, storage_folder: Path
+) -> None:
+    """Posts committed together (statements gathered by kind) leave the database as one by one."""
+    histories = [EventHistory(store, f"entry{index}", StoredEntry()) for index in range(2)]
+    now = dt_util.now()
+    posts = [
+        history.async_record(
+            [Accepted(f"{history_index}-{index}", _event(seq=index), next(SEQ))], received_at=now
+        )
+        for index in range(HISTORY_SIZE + 5)
+        for history_index, history in enumerate(histories)
+    ]
+    await asyncio.gather(*posts)
+    for history_index in range(2):
+        entry_id = f"entry{history_index}"
+        recent = stored_events(storage_folder, entry_id)
+        # Trimmed to the newest, in the order the posts came.
+        assert [event["seq"] for event in recent] == list(range(5, HISTORY_SIZE + 5))
+        assert stored_rows(storage_folder, "SELECT count FROM daily WHERE entry_id = ?", entry_id) == [
+            (HISTORY_SIZE + 5,)
+        ]
+        [(last,)] = stored_rows(storage_folder, "SELECT data FROM last WHERE entry_id = ?", entry_id)
+        assert json.loads(last)["seq"] == HISTORY_SIZE + 4
+        assert len(stored_ids(storage_folder, entry_id)) == HISTORY_SIZE + 5
+
+
+async def test_a_statement_that_does_not_commute_keeps_its_place(
+    hass: HomeAssistant, store: TelephonyStore, storage_folder: Path
+) -> None:
+    """A value set, deleted and set again in one commit ends set, as written."""
+    upsert = "INSERT OR REPLACE INTO state (entry_id, name, value) VALUES (?, ?, ?)"
+    delete = "DELETE FROM state WHERE entry_id = ? AND name = ?"
+    writes = [
+        store.async_write([(upsert, ("e", "cursor", "1"))]),
+        store.async_write([(delete, ("e", "cursor"))]),
+        store.async_write([(upsert, ("e", "cursor", "3"))]),
+    ]
+    await asyncio.gather(*writes)
+    assert stored_rows(storage_folder, "SELECT value FROM state WHERE name = 'cursor'") == [("3",)]

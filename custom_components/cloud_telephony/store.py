@@ -10,7 +10,7 @@ per event. Reads happen once, at start-up.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 import logging
@@ -85,6 +85,13 @@ UPSERT_STATE: Final = "INSERT OR REPLACE INTO state (entry_id, name, value) VALU
 DELETE_STATE: Final = "DELETE FROM state WHERE entry_id = ? AND name = ?"
 INSERT_UNFIRED: Final = "INSERT INTO unfired (entry_id, seq, data) VALUES (?, ?, ?)"
 DELETE_UNFIRED: Final = "DELETE FROM unfired WHERE seq = ?"
+# Statements whose order among each other does not change the outcome of a commit: rows that
+# are new (a new identity, a new sequence number), counters that add up, replacements where
+# the later one stays later, the trim of the recent list (it keeps the newest), and crossing
+# off events fired (inserted by an earlier commit).
+COMMUTING: Final = frozenset(
+    {INSERT_SEEN, INSERT_UNFIRED, INSERT_RECENT, TRIM_RECENT, UPSERT_LAST, ADD_DAILY, DELETE_UNFIRED}
+)
 _DELETE_ENTRY: Final = (
     "DELETE FROM seen WHERE entry_id = ?",
     "DELETE FROM recent WHERE entry_id = ?",
@@ -423,14 +430,33 @@ def _commit(connection: sqlite3.Connection, batches: list[_Batch]) -> dict[int, 
 def _execute(connection: sqlite3.Connection, statements: Iterable[Statement]) -> None:
     connection.execute("BEGIN IMMEDIATE")
     try:
-        for sql, parameters in statements:
-            connection.execute(
-                sql, [value.encode() if isinstance(value, AsJson) else value for value in parameters]
-            )
+        for sql, rows in _grouped(statements):
+            connection.executemany(sql, rows)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+
+
+def _grouped(statements: Iterable[Statement]) -> Iterator[tuple[str, list[list[Any]]]]:
+    """Return the statements as few `executemany` runs, in an order with the same outcome.
+
+    Each call into SQLite lets the event loop's thread take the interpreter lock and gives it
+    back, which costs the loop more than the call itself: a commit of many posts is written
+    with one call per kind of statement. Only statements that commute with each other (appends
+    of new rows, counters, trims of the recent list) are gathered; any other is a barrier that
+    runs in its place, after what was gathered before it.
+    """
+    gathered: dict[str, list[list[Any]]] = {}
+    for sql, parameters in statements:
+        row = [value.encode() if isinstance(value, AsJson) else value for value in parameters]
+        if sql in COMMUTING:
+            gathered.setdefault(sql, []).append(row)
+            continue
+        yield from gathered.items()
+        gathered = {}
+        yield sql, [row]
+    yield from gathered.items()
 
 
 def _import_once(connection: sqlite3.Connection, marker: str, statements: list[Statement]) -> bool:
