@@ -141,6 +141,34 @@ def test_a_surrogate_pair_is_text() -> None:
     assert decode_json('{"name": "\\ud83d\\ude00"}') == {"name": "\U0001f600"}
 
 
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        (2**63 - 1, 2**63 - 1),
+        (-(2**63), -(2**63)),
+        (2**64 - 1, 2**64 - 1),
+        (2**64, str(2**64)),
+        (10**25, str(10**25)),
+        (905326200000, 905326200000),
+    ],
+)
+def test_integers_beyond_64_bits_are_kept_as_digits(number: int, expected: int | str) -> None:
+    assert decode_json(f'{{"id": {number}, "list": [{number}]}}') == {"id": expected, "list": [expected]}
+
+
+def test_exactly_the_deepest_nesting_allowed_is_decoded() -> None:
+    text = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    value = decode_json(text)
+    for _level in range(MAX_JSON_DEPTH - 1):
+        [value] = value
+    assert value == []
+
+
+def test_many_shallow_brackets_are_not_deep() -> None:
+    """More brackets than the depth bound, side by side, are not nesting."""
+    assert decode_json("[" + ",".join(["[]"] * (MAX_JSON_DEPTH * 2)) + "]") == [[]] * (MAX_JSON_DEPTH * 2)
+
+
 @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 300, 5_000])
 def test_deep_json_is_refused(depth: int) -> None:
     with pytest.raises(PayloadError):
