@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 import pytest
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
@@ -418,6 +418,27 @@ async def change_options(hass: HomeAssistant, entry: ConfigEntry, **changes: Any
     )
     assert result["type"] == "create_entry", result.get("errors")
     await hass.async_block_till_done()
+
+
+async def add_person(
+    hass: HomeAssistant, entry: ConfigEntry, kind: str, number: str, name: str, **more: Any
+) -> Any:
+    """Add a contact or a notify recipient as a user does, through its subentry flow."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, kind), context={"source": SOURCE_USER}
+    )
+    assert result["type"] == "form"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"number": number, "name": name, **more}
+    )
+    await hass.async_block_till_done()
+    return result
+
+
+def subentry_of(entry: ConfigEntry, kind: str, name: str) -> ConfigSubentry:
+    """Return the entry's subentry of a kind with this title."""
+    [subentry] = [sub for sub in entry.subentries.values() if sub.subentry_type == kind and sub.title == name]
+    return subentry
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_RECONFIGURE, ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -31,18 +31,19 @@ from tests.conftest import (
     BULKGATE_ENTRY_ID,
     BULKGATE_WEBHOOK_PATH,
     SetupEntry,
-    change_options,
+    add_person,
     entry_variant,
     fixture_bytes,
     stored_ids,
     stored_rows,
+    subentry_of,
 )
 from tests.fakes import bulkgate as fake
 
 BALANCE = "sensor.bulkgate_12345_balance"
 LAST_SMS = "sensor.bulkgate_12345_last_sms"
 MESSAGES = "event.bulkgate_12345_messages"
-NOTIFY_ANNA = "notify.bulkgate_12345_sms_to_anna"
+NOTIFY_ANNA = "notify.anna_sms"
 
 
 @pytest.fixture
@@ -266,36 +267,82 @@ async def test_notify_texts_the_recipient(hass: HomeAssistant, bulkgate: fake.Fa
 async def test_notify_failure_raises(
     hass: HomeAssistant, bulkgate: fake.FakeBulkGate, bulkgate_entry: MockConfigEntry
 ) -> None:
-    await change_options(hass, bulkgate_entry, recipients="+420600000008 = Low credit")
+    await add_person(hass, bulkgate_entry, "recipient", "+420600000008", "Low credit", channels=["sms"])
     assert fake.ERROR_NUMBERS["420600000008"] == "low_credit"
     with pytest.raises(HomeAssistantError, match="too little credit"):
         await hass.services.async_call(
             "notify",
             "send_message",
-            {ATTR_ENTITY_ID: "notify.bulkgate_12345_sms_to_low_credit", "message": "x"},
+            {ATTR_ENTITY_ID: "notify.low_credit_sms", "message": "x"},
             blocking=True,
         )
 
 
-async def test_new_recipients_appear_after_the_options_change(
+async def test_recipients_are_added_changed_and_deleted_as_subentries(
     hass: HomeAssistant, bulkgate: fake.FakeBulkGate, bulkgate_entry: MockConfigEntry
 ) -> None:
-    await change_options(hass, bulkgate_entry, recipients="+420603123456 = Anna\n777888999 = Petr")
-    petr = "notify.bulkgate_12345_sms_to_petr"
+    result = await add_person(hass, bulkgate_entry, "recipient", "777 888 999", "Petr", channels=["sms"])
+    assert result["type"] == "create_entry"
+    petr = "notify.petr_sms"
     assert hass.states.get(petr) is not None
     assert hass.states.get(NOTIFY_ANNA) is not None
     registry = er.async_get(hass)
+    subentry = subentry_of(bulkgate_entry, "recipient", "Petr")
+    # Stored in international form, read in the account's country.
+    assert subentry.data["number"] == "+420777888999"
+    assert registry.async_get(petr).config_subentry_id == subentry.subentry_id
     # The user's own name for a recipient's entity survives later reloads.
     registry.async_update_entity(petr, name="Petr's phone")
     petr_id = registry.async_get(petr).id
 
-    # Taking a recipient out removes their entity, from the registry too. Petr, written now in
-    # international form, is the same recipient and keeps his entity.
-    await change_options(hass, bulkgate_entry, recipients="+420777888999 = Petr")
+    # The same number again, written another way, is the same recipient.
+    again = await add_person(
+        hass, bulkgate_entry, "recipient", "+420 777 888 999", "Petr 2", channels=["sms"]
+    )
+    assert again["type"] == "abort"
+    assert again["reason"] == "already_configured"
+
+    # A new name keeps the entity.
+    result = await hass.config_entries.subentries.async_init(
+        (bulkgate_entry.entry_id, "recipient"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+    )
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"number": "777888999", "name": "Petr N.", "channels": ["sms"]}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert registry.async_get(petr).id == petr_id
+    assert registry.async_get(petr).name == "Petr's phone"
+
+    # Deleting a recipient deletes their entity, from the registry too.
+    anna = subentry_of(bulkgate_entry, "recipient", "Anna")
+    assert hass.config_entries.async_remove_subentry(bulkgate_entry, anna.subentry_id)
+    await hass.async_block_till_done()
     assert hass.states.get(NOTIFY_ANNA) is None
     assert registry.async_get(NOTIFY_ANNA) is None
     assert registry.async_get(petr).id == petr_id
-    assert registry.async_get(petr).name == "Petr's phone"
+
+
+@pytest.mark.parametrize(
+    ("given", "errors"),
+    [
+        ({"number": "call me", "name": "X", "channels": ["sms"]}, {"number": "invalid_number"}),
+        ({"number": "777888999", "name": "  ", "channels": ["sms"]}, {"name": "name_required"}),
+        ({"number": "777888999", "name": "X", "channels": []}, {"channels": "channel_required"}),
+    ],
+)
+async def test_a_recipient_form_explains_what_is_wrong(
+    hass: HomeAssistant,
+    bulkgate: fake.FakeBulkGate,
+    bulkgate_entry: MockConfigEntry,
+    given: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    result = await add_person(hass, bulkgate_entry, "recipient", **given)
+    assert result["type"] == "form"
+    assert result["errors"] == errors
 
 
 async def test_documented_delivery_report(
@@ -470,7 +517,7 @@ async def test_entry_of_an_older_version_is_migrated(
     )
     await setup_entry(old)
     assert old.state is ConfigEntryState.LOADED
-    assert (old.version, old.minor_version) == (1, 2)
+    assert (old.version, old.minor_version) == (1, 3)
     assert old.data["sender_id"] == "text"
     await _send(hass, to="+420603123456", message="Ahoj")
     [body] = bulkgate_api_url.sent

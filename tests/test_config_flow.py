@@ -22,10 +22,8 @@ from custom_components.cloud_telephony.const import (
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
-    CONF_CONTACTS,
     CONF_COUNTRY,
     CONF_PROVIDER,
-    CONF_RECIPIENTS,
     DOMAIN,
 )
 from tests.conftest import EXTERNAL_URL, WEBHOOK_ID, entry_variant
@@ -81,7 +79,6 @@ async def test_bulutfon_without_token(hass: HomeAssistant, mock_setup_entry: Asy
         CONF_COUNTRY: "TR",
         CONF_BASIC_AUTH_USERNAME: "",
         CONF_BASIC_AUTH_PASSWORD: "",
-        CONF_CONTACTS: "",
     }
     assert result["description"] == "bulutfon"
     assert result["description_placeholders"] == {
@@ -298,15 +295,12 @@ async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) 
     new_options: dict[str, Any] = {
         CONF_COUNTRY: "DE",
         CONF_BASIC_AUTH_USERNAME: "user",
-        CONF_CONTACTS: "+49 30 1234567 = Office\nno separator here",
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], new_options)
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "basic_auth_incomplete", CONF_CONTACTS: "invalid_contacts"}
-    assert result["description_placeholders"]["line"] == "2"
+    assert result["errors"] == {"base": "basic_auth_incomplete"}
 
     new_options[CONF_BASIC_AUTH_PASSWORD] = "password"
-    new_options[CONF_CONTACTS] = "+49 30 1234567 = Office"
     result = await hass.config_entries.options.async_configure(result["flow_id"], new_options)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert mock_config_entry.options == new_options
@@ -353,7 +347,7 @@ async def test_bulkgate(hass: HomeAssistant, bulkgate_api_url: fake_bulkgate.Fak
         bulkgate_api.SENDER_ID: "system",
     }
     assert bulkgate_api.SENDER_ID_VALUE not in data
-    assert result["options"] == {CONF_COUNTRY: "CZ", CONF_CONTACTS: "", CONF_RECIPIENTS: ""}
+    assert result["options"] == {CONF_COUNTRY: "CZ"}
     assert result["description"] == "bulkgate"
     assert result["description_placeholders"]["webhook_url"].startswith(f"{EXTERNAL_URL}/api/webhook/")
     assert result["result"].unique_id == "bulkgate_12345"
@@ -442,26 +436,11 @@ async def test_bulkgate_reconfigure_sender(hass: HomeAssistant, bulkgate_entry: 
 
 
 async def test_bulkgate_options(hass: HomeAssistant, bulkgate_entry: MockConfigEntry) -> None:
+    """Contacts and recipients are subentries now: the options keep the country only."""
     bulkgate_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(bulkgate_entry.entry_id)
-    assert [str(key) for key in result["data_schema"].schema] == [
-        CONF_COUNTRY,
-        CONF_CONTACTS,
-        CONF_RECIPIENTS,
-    ]
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_COUNTRY: "CZ", CONF_RECIPIENTS: "+420603123456 = Anna\nPetr"}
-    )
-    assert result["errors"] == {CONF_RECIPIENTS: "invalid_recipients"}
-    assert result["description_placeholders"]["line"] == "2"
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_COUNTRY: "CZ", CONF_RECIPIENTS: "+420603123456 = Anna\n603 123 456 = Anna"}
-    )
-    assert result["errors"] == {CONF_RECIPIENTS: "repeated_recipient"}
-    assert result["description_placeholders"]["number"] == "603 123 456"
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_COUNTRY: "CZ", CONF_RECIPIENTS: "+420603123456 = Anna"}
-    )
+    assert [str(key) for key in result["data_schema"].schema] == [CONF_COUNTRY]
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_COUNTRY: "SK"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -481,7 +460,7 @@ async def test_netgsm(hass: HomeAssistant, netgsm_api_url: fake_netgsm.FakeNetgs
     assert result["title"] == "Netgsm 8500000000"
     assert result["data"]["usercode"] == fake_netgsm.USERCODE
     assert result["data"]["password"] == fake_netgsm.PASSWORD
-    assert result["options"] == {CONF_COUNTRY: "TR", CONF_CONTACTS: "", CONF_RECIPIENTS: ""}
+    assert result["options"] == {CONF_COUNTRY: "TR"}
     assert result["description"] == "netgsm"
     assert result["result"].unique_id == "netgsm_8500000000"
 

@@ -57,6 +57,7 @@ async def test_diagnostics_are_redacted(
         "api_access": True,
         "event_types": ["call_ended", "call_started", "incoming_fax", "missed_call"],
         "contacts": 2,
+        "recipients": 0,
     }
     history = diagnostics["history"]
     assert history["events"] == 3

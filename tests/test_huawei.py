@@ -323,7 +323,7 @@ async def test_config_flow(hass: HomeAssistant, fake_huawei: tuple[fake.FakeHuaw
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Huawei Cloud +8653159511234"
     assert result["data"]["language_type"] == 2
-    assert result["options"] == {"country": "CN", "contacts": "", "strict_signature": False}
+    assert result["options"] == {"country": "CN", "strict_signature": False}
     assert result["result"].unique_id == f"huawei_{fake.APP_KEY}"
     assert server.calls == []  # checking placed no call
 
@@ -354,7 +354,7 @@ async def test_reauth_reconfigure_and_options(hass: HomeAssistant, huawei_entry:
         await hass.async_block_till_done()
     assert (entry.data["pre_tone"], entry.data["post_tone"]) == ("new-tone.wav", "after.wav")
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert [str(key) for key in result["data_schema"].schema] == ["country", "contacts", "strict_signature"]
+    assert [str(key) for key in result["data_schema"].schema] == ["country", "strict_signature"]
 
 
 async def test_without_public_url_a_repair_issue_says_results_cannot_arrive(
@@ -386,9 +386,13 @@ async def test_cloud_turned_on_later_gives_the_next_call_a_cloudhook(
     with (
         patch.object(cloud, "async_active_subscription", return_value=True),
         patch.object(cloud, "async_get_or_create_cloudhook", return_value=CLOUDHOOK_URL) as create,
+        patch.object(hass.config_entries, "async_schedule_reload") as reload,
     ):
         response = await _send_code(hass)
+        await hass.async_block_till_done()
     create.assert_awaited_once_with(hass, HUAWEI_WEBHOOK_ID)
+    # Storing it does not reload the account under the call it was made for.
+    reload.assert_not_called()
     assert response["results_by"] == "webhook"
     assert base64.b64decode(huawei.calls[-1]["statusUrl"]).decode() == CLOUDHOOK_URL
     assert huawei_entry.data["cloudhook_url"] == CLOUDHOOK_URL

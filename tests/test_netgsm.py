@@ -41,7 +41,7 @@ JOB = str(fake.FIRST_JOB_ID)
 CALL_RESULTS = "event.netgsm_8500000000_call_results"
 LAST_CALL_STATUS = "sensor.netgsm_8500000000_last_call_result"
 BALANCE = "sensor.netgsm_8500000000_balance"
-NOTIFY_MOM = "notify.netgsm_8500000000_call_mom"
+NOTIFY_MOM = "notify.mom_call"
 
 
 @pytest.fixture

@@ -31,13 +31,11 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cloud_telephony.api import PROVIDERS
 from custom_components.cloud_telephony.const import (
-    CONF_CONTACTS,
-    CONF_RECIPIENTS,
     CONF_STRICT_SIGNATURE,
     DOMAIN,
 )
 from tests import sixth_provider as example
-from tests.conftest import EXTERNAL_URL, change_options
+from tests.conftest import EXTERNAL_URL, add_person, change_options
 
 FORM = {
     example.ACCOUNT_SID: f" {example.SID} ",
@@ -104,8 +102,6 @@ async def test_config_flow_reauth_and_reconfigure(
     # It sends SMS (so recipients can be notified) and signs its pushes (so strict mode exists).
     assert entry.options == {
         "country": "US",
-        "contacts": "",
-        CONF_RECIPIENTS: "",
         CONF_STRICT_SIGNATURE: False,
     }
     assert entry.state is ConfigEntryState.LOADED
@@ -156,11 +152,16 @@ async def test_webhook_events_entities_actions_and_diagnostics(
 ) -> None:
     assert await async_setup_component(hass, "diagnostics", {})
     entry = await _add_account(hass)
-    sam = "+1 555 000 2222 = Sam"
-    await change_options(
-        hass, entry, **{CONF_CONTACTS: sam, CONF_RECIPIENTS: sam, CONF_STRICT_SIGNATURE: True}
-    )
-    device = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)[0]
+    await change_options(hass, entry, **{CONF_STRICT_SIGNATURE: True})
+    # Its declaration gives it contacts and, as it sends SMS, notify recipients.
+    assert set(entry.supported_subentry_types) == {"contact", "recipient"}
+    await add_person(hass, entry, "contact", "+1 555 000 2222", "Sam")
+    await add_person(hass, entry, "recipient", "+1 555 000 2222", "Sam", channels=["sms"])
+    [device] = [
+        device
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        if (DOMAIN, entry.entry_id) in device.identifiers
+    ]
     assert (device.manufacturer, device.model) == ("Example", "Messaging")
     entities = {
         registered.unique_id.removeprefix(f"{entry.entry_id}_"): registered.entity_id
@@ -171,6 +172,7 @@ async def test_webhook_events_entities_actions_and_diagnostics(
     assert "messages" in entities
     assert "calls" not in entities
     assert "sms_15550002222" in entities
+    assert entities["sms_15550002222"] == "notify.sam_sms"
 
     received = async_capture_events(hass, "cloud_telephony_sms_received")
     path = f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"

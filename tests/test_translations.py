@@ -97,11 +97,11 @@ def test_every_action_field_is_translated() -> None:
 
 
 def test_every_form_error_is_translated() -> None:
-    source = (PACKAGE / "config_flow.py").read_text(encoding="utf-8")
-    errors = set(re.findall(r'(?:"base"|CONF_\w+): "(\w+)"', source)) | {
-        "invalid_contacts",
-        "invalid_recipients",
-    }
+    source = "".join(
+        (PACKAGE / module).read_text(encoding="utf-8") for module in ("config_flow.py", "subentry_flow.py")
+    )
+    errors = set(re.findall(r'(?:"base"|CONF_\w+)\] = "(\w+)"|(?:"base"|CONF_\w+): "(\w+)"', source))
+    errors = {name for pair in errors for name in pair if name}
     translated = {key.split(".")[-1] for key in ENGLISH if ".error." in key}
     assert errors - translated == set()
 

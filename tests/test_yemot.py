@@ -9,7 +9,7 @@ from unittest.mock import patch
 
 import pytest
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -30,8 +30,8 @@ from tests.fakes import yemot as fake
 BALANCE = "sensor.yemot_0773137770_balance"
 LAST_SMS = "sensor.yemot_0773137770_last_sms"
 MESSAGES = "event.yemot_0773137770_messages"
-CALL_IMMA = "notify.yemot_0773137770_call_imma"
-SMS_IMMA = "notify.yemot_0773137770_sms_to_imma"
+CALL_IMMA = "notify.imma_call"
+SMS_IMMA = "notify.imma_sms"
 
 
 def _row(phone: int, message: str, when: str) -> dict[str, Any]:
@@ -314,7 +314,7 @@ async def test_config_flow(hass: HomeAssistant, fake_yemot: fake.FakeYemot) -> N
     assert result["title"] == "Yemot 0773137770"
     assert result["data"]["token"] == fake.PERMANENT_TOKEN
     assert "password" not in result["data"]
-    assert result["options"] == {"country": "IL", "contacts": "", "recipients": ""}
+    assert result["options"] == {"country": "IL"}
 
 
 @pytest.mark.usefixtures("fake_yemot")
@@ -340,8 +340,6 @@ async def test_reauth_reconfigure_options(hass: HomeAssistant, yemot_entry: Mock
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert [str(key) for key in result["data_schema"].schema] == [
         "country",
-        "contacts",
-        "recipients",
         "poll_interval",
     ]
 
@@ -396,3 +394,26 @@ async def test_inbox_failures(
         await hass.async_block_till_done()
     [flow] = hass.config_entries.flow.async_progress()
     assert flow["context"]["source"] == "reauth"
+
+
+async def test_a_channel_given_up_takes_its_entity(
+    hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
+) -> None:
+    """Imma, migrated with both channels, keeps only the SMS: the call entity goes, the SMS one stays."""
+    registry = er.async_get(hass)
+    [imma] = [sub for sub in yemot_entry.subentries.values() if sub.subentry_type == "recipient"]
+    assert set(imma.data["channels"]) == {"sms", "voice"}
+    sms_id = registry.async_get(SMS_IMMA).id
+    result = await hass.config_entries.subentries.async_init(
+        (yemot_entry.entry_id, "recipient"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": imma.subentry_id},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"number": imma.data["number"], "name": "Imma", "channels": ["sms"]}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert registry.async_get(CALL_IMMA) is None
+    assert hass.states.get(CALL_IMMA) is None
+    assert registry.async_get(SMS_IMMA).id == sms_id
+    assert hass.states.get(SMS_IMMA) is not None

@@ -16,7 +16,6 @@ from homeassistant.helpers.typing import ConfigType
 
 from .api import BALANCE, INBOX, PROVIDERS, RESULT_POLLING, TelephonyClient, TelephonyEvent
 from .calls import CallTracker
-from .compat import OPTIONS_FLOW_RELOADS
 from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_POLL_INTERVAL,
@@ -34,6 +33,7 @@ from .pipeline import async_accept_events, async_fire_in_doubt
 from .public_url import async_delete_cloudhook, async_delete_public_url_issue
 from .services import async_setup_services
 from .store import StoreUnavailableError
+from .subentries import async_move_people_to_subentries
 from .webhook import async_register_webhook, async_unregister_webhook
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
@@ -110,8 +110,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
         inbox = InboxPoller(hass, entry, inbox_client, timedelta(seconds=seconds), accept)
         entry.runtime_data.inbox = inbox
         await inbox.async_start()
-    if not OPTIONS_FLOW_RELOADS:
-        entry.async_on_unload(entry.add_update_listener(_async_reload_on_new_options(entry)))
+    entry.async_on_unload(entry.add_update_listener(_async_reload_on_change(entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -121,21 +120,29 @@ async def _async_check_credentials(client: TelephonyClient, brand: str) -> None:
         await client.async_validate()
 
 
-def _async_reload_on_new_options(
+def _async_reload_on_change(
     entry: TelephonyConfigEntry,
 ) -> Callable[[HomeAssistant, TelephonyConfigEntry], Coroutine[Any, Any, None]]:
-    """Return an update listener that reloads only when the options changed (Home Assistant < 2025.8).
+    """Return an update listener that reloads when the data, options or subentries changed.
 
-    Reauthentication and reconfiguration reload the entry themselves; comparing the options keeps
-    those to a single reload.
+    The one way an entry is set up again after a change (the options flow, reauthentication,
+    reconfiguration and the subentry flows only store it); what else updates an entry (its
+    title, a cloudhook created later) does not reload it.
     """
-    options_at_setup = dict(entry.options)
+    at_setup = _settings_of(entry)
 
-    async def reload_on_new_options(hass: HomeAssistant, updated: TelephonyConfigEntry) -> None:
-        if dict(updated.options) != options_at_setup:
+    async def reload_on_change(hass: HomeAssistant, updated: TelephonyConfigEntry) -> None:
+        if _settings_of(updated) != at_setup:
             hass.config_entries.async_schedule_reload(updated.entry_id)
 
-    return reload_on_new_options
+    return reload_on_change
+
+
+def _settings_of(entry: TelephonyConfigEntry) -> tuple[dict[str, Any], ...]:
+    # A cloudhook stored while an action runs (Cloud turned on later) changes nothing to reload for.
+    data = {key: value for key, value in entry.data.items() if key != CONF_CLOUDHOOK_URL}
+    subentries = {key: (sub.title, dict(sub.data)) for key, sub in entry.subentries.items()}
+    return data, dict(entry.options), subentries
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
@@ -146,6 +153,8 @@ async def async_migrate_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) 
         upgrade = PROVIDERS[entry.data[CONF_PROVIDER]].upgrade_data
         data = upgrade(entry.data) if upgrade is not None else dict(entry.data)
         hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+    if entry.minor_version < 3:
+        async_move_people_to_subentries(hass, entry)
     return True
 
 

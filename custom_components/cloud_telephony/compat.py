@@ -15,31 +15,14 @@ if TYPE_CHECKING and sys.version_info >= (3, 14):
     import probatio as vol
 
     from homeassistant.components.notify.const import NotifyEntityFeature
-    from homeassistant.config_entries import OptionsFlowWithReload as OptionsFlowBase
-
-    OPTIONS_FLOW_RELOADS: bool
 elif TYPE_CHECKING:
     import voluptuous as vol
 
     from homeassistant.components.notify import NotifyEntityFeature
-    from homeassistant.config_entries import OptionsFlow as OptionsFlowBase
-
-    OPTIONS_FLOW_RELOADS: bool
 else:
     import voluptuous as vol
 
     # Where every version has it (2025.4 has no NotifyEntityFeature in notify.const).
     from homeassistant.components.notify import NotifyEntityFeature
 
-    try:
-        # Home Assistant 2025.8+: the options flow reloads the entry itself, and update listeners
-        # must not be combined with reloading flow methods (an error from 2026.12).
-        from homeassistant.config_entries import OptionsFlowWithReload as OptionsFlowBase
-
-        OPTIONS_FLOW_RELOADS = True
-    except ImportError:  # Home Assistant 2025.4
-        from homeassistant.config_entries import OptionsFlow as OptionsFlowBase
-
-        OPTIONS_FLOW_RELOADS = False
-
-__all__ = ["OPTIONS_FLOW_RELOADS", "NotifyEntityFeature", "OptionsFlowBase", "vol"]
+__all__ = ["NotifyEntityFeature", "vol"]

@@ -11,7 +11,14 @@ from functools import partial
 from typing import Any
 
 from homeassistant.components import webhook
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+)
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -30,22 +37,21 @@ from homeassistant.helpers.selector import (
 )
 
 from .api import INBOX, PROVIDERS, Field, FieldKind, ProviderSpec, TelephonyError
-from .api.numbers import normalize_number, parse_contacts
-from .compat import OptionsFlowBase, vol
+from .compat import vol
 from .const import (
     CONF_ACCOUNT_NAME,
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
-    CONF_CONTACTS,
     CONF_COUNTRY,
     CONF_POLL_INTERVAL,
     CONF_PROVIDER,
-    CONF_RECIPIENTS,
     CONF_STRICT_SIGNATURE,
     DEFAULT_INBOX_INTERVAL,
     DOMAIN,
     LOGGER,
+    SUBENTRY_CONTACT,
+    SUBENTRY_RECIPIENT,
 )
 from .data import TelephonyConfigEntry
 from .errors import error_key
@@ -55,10 +61,10 @@ from .public_url import (
     async_webhook_url,
     cloud_subscribed,
 )
+from .subentry_flow import ContactSubentryFlow, RecipientSubentryFlow
 
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT = TextSelector()
-MULTILINE = TextSelector(TextSelectorConfig(multiline=True))
 POLL_INTERVAL = NumberSelector(
     NumberSelectorConfig(min=15, max=3600, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
 )
@@ -141,11 +147,23 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
     # 2: choice settings stored by their keys, not by a provider's own names for them.
-    MINOR_VERSION = 2
+    # 3: contacts and notify recipients are subentries, no longer lines in the options.
+    MINOR_VERSION = 3
 
     def __init__(self) -> None:
         """Start with no error reason to show."""
         self._reason = ""
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry[Any]
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Contacts for every account; notify recipients where the provider can text or call."""
+        types: dict[str, type[ConfigSubentryFlow]] = {SUBENTRY_CONTACT: ContactSubentryFlow}
+        if PROVIDERS[config_entry.data[CONF_PROVIDER]].notify_channels:
+            types[SUBENTRY_RECIPIENT] = RecipientSubentryFlow
+        return types
 
     def __getattr__(self, name: str) -> StepHandler:
         """Answer for the menu's choices: `async_step_<provider>` asks for that provider's settings.
@@ -229,7 +247,7 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 _validated, errors = await self._async_check_credentials(provider.id, data)
             if not errors:
-                return self.async_update_reload_and_abort(entry, data=data)
+                return self._async_update_and_reload(entry, data, "reauth_successful")
         marker = vol.Required if len(secret_keys) == 1 else vol.Optional
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -237,6 +255,20 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders={"account": entry.title, "reason": self._reason},
         )
+
+    def _async_update_and_reload(
+        self, entry: TelephonyConfigEntry, data: dict[str, Any], reason: str
+    ) -> ConfigFlowResult:
+        """Store the new data and have the entry set up again with it.
+
+        A loaded entry reloads by its update listener when its data changed (Home Assistant
+        refuses `async_update_reload_and_abort` beside update listeners); unchanged data, or an
+        entry that is not loaded (its setup failed), is reloaded from here.
+        """
+        changed = self.hass.config_entries.async_update_entry(entry, data=data)
+        if not changed or entry.state is not ConfigEntryState.LOADED:
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(reason=reason)
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Change the credentials and settings; the account's identity stays; optional ones can be emptied."""
@@ -252,7 +284,7 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             if not errors:
                 _validated, errors = await self._async_check_credentials(provider.id, data)
             if not errors:
-                return self.async_update_reload_and_abort(entry, data=data)
+                return self._async_update_and_reload(entry, data, "reconfigure_successful")
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
@@ -295,12 +327,10 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
             if (cloudhook := await async_create_cloudhook(self.hass, webhook_id)) is None:
                 return self.async_abort(reason="cloud_not_connected")
             data[CONF_CLOUDHOOK_URL] = cloudhook
-        options: dict[str, Any] = {CONF_COUNTRY: user_input[CONF_COUNTRY], CONF_CONTACTS: ""}
+        options: dict[str, Any] = {CONF_COUNTRY: user_input[CONF_COUNTRY]}
         if provider.webhook_basic_auth:
             for key in (CONF_BASIC_AUTH_USERNAME, CONF_BASIC_AUTH_PASSWORD):
                 options[key] = user_input.get(key, "")
-        if provider.notify_channels:
-            options[CONF_RECIPIENTS] = ""
         if provider.verify_webhook is not None:
             options[CONF_STRICT_SIGNATURE] = False
         url = async_webhook_url(self.hass, webhook_id, data.get(CONF_CLOUDHOOK_URL))
@@ -313,50 +343,21 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-def _repeated_recipient(text: str, region: str | None) -> str | None:
-    """Return a recipient written twice (`+90 532…` and `0532…` are one number), else None."""
-    seen: set[str] = set()
-    for number in parse_contacts(text):
-        normalized = normalize_number(number, region) or number
-        if normalized in seen:
-            return number
-        seen.add(normalized)
-    return None
-
-
-class CloudTelephonyOptionsFlow(OptionsFlowBase):
+class CloudTelephonyOptionsFlow(OptionsFlow):
     """Country for numbers, contacts for caller names, notify recipients, webhook basic auth."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options, with the webhook URL to paste into the provider's panel."""
         provider = PROVIDERS[self.config_entry.data[CONF_PROVIDER]]
         errors: dict[str, str] = {}
-        placeholders = {
-            "webhook_url": async_entry_webhook_url(self.hass, self.config_entry),
-            "line": "",
-            "number": "",
-        }
+        placeholders = {"webhook_url": async_entry_webhook_url(self.hass, self.config_entry)}
         if user_input is not None:
             errors = _basic_auth_errors(user_input)
-            for key in (CONF_CONTACTS, CONF_RECIPIENTS):
-                try:
-                    parse_contacts(user_input.get(key, ""))
-                except ValueError as err:
-                    errors[key] = f"invalid_{key}"
-                    placeholders["line"] = str(err.args[0])
-            if not errors and (
-                repeated := _repeated_recipient(user_input.get(CONF_RECIPIENTS, ""), user_input[CONF_COUNTRY])
-            ):
-                errors[CONF_RECIPIENTS] = "repeated_recipient"
-                placeholders["number"] = repeated
             if not errors:
                 return self.async_create_entry(data=user_input)
         fields: dict[vol.Marker, Any] = {vol.Required(CONF_COUNTRY): CountrySelector()}
         if provider.webhook_basic_auth:
             fields.update(BASIC_AUTH_FIELDS)
-        fields[vol.Optional(CONF_CONTACTS)] = MULTILINE
-        if provider.notify_channels:
-            fields[vol.Optional(CONF_RECIPIENTS)] = MULTILINE
         if provider.verify_webhook is not None:
             fields[vol.Optional(CONF_STRICT_SIGNATURE, default=False)] = BooleanSelector()
         if provider.can(INBOX):

@@ -19,11 +19,16 @@ CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_COUNTRY: Final = "country"
 CONF_BASIC_AUTH_USERNAME: Final = "basic_auth_username"
 CONF_BASIC_AUTH_PASSWORD: Final = "basic_auth_password"
-CONF_CONTACTS: Final = "contacts"
 CONF_STRICT_SIGNATURE: Final = "strict_signature"
 CONF_POLL_INTERVAL: Final = "poll_interval"
 DEFAULT_INBOX_INTERVAL: Final = timedelta(seconds=60)
+# Options of entries before minor version 3, now subentries (kept for the migration).
+CONF_CONTACTS: Final = "contacts"
 CONF_RECIPIENTS: Final = "recipients"
+CONF_CHANNELS: Final = "channels"
+CONF_NUMBER: Final = "number"
+SUBENTRY_CONTACT: Final = "contact"
+SUBENTRY_RECIPIENT: Final = "recipient"
 
 # Larger than any provider's documented post (pushes of 50 records, arrays of replies).
 MAX_BODY_BYTES: Final = 1024 * 1024

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import SignalType
 
 from .api import Capability, ProviderSpec, TelephonyClient
-from .api.numbers import ContactBook, parse_contacts
+from .api.numbers import ContactBook
+from .api.payload import only_digits
 from .const import (
     CONF_BASIC_AUTH_PASSWORD,
     CONF_BASIC_AUTH_USERNAME,
-    CONF_CONTACTS,
+    CONF_CHANNELS,
     CONF_COUNTRY,
-    CONF_RECIPIENTS,
+    CONF_NUMBER,
     DOMAIN,
+    SUBENTRY_CONTACT,
+    SUBENTRY_RECIPIENT,
 )
 from .history import EventHistory
 
@@ -33,35 +36,55 @@ type TelephonyConfigEntry = ConfigEntry[TelephonyData]
 
 
 @dataclass(frozen=True, slots=True)
+class Recipient:
+    """A notify recipient (a subentry): who, and over which channels."""
+
+    subentry_id: str
+    number: str
+    name: str
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class EntrySettings:
-    """What the webhook needs from the options, parsed once per change of the options."""
+    """What the webhook needs from the options and subentries, read once per setup of the entry."""
 
     region: str | None
     contacts: ContactBook
     basic_auth: tuple[str, str] | None
-    recipients: dict[str, str]
-    """Notify recipients: number (as written) to name."""
+    recipients: tuple[Recipient, ...]
 
     @classmethod
-    def from_options(cls, options: MappingProxyType[str, Any], default_region: str | None) -> EntrySettings:
-        """Build the settings; options were validated by the flow, so a bad line is only skipped."""
-        contacts = _parsed(options.get(CONF_CONTACTS, ""))
+    def from_entry(cls, entry: ConfigEntry[Any], default_region: str | None) -> EntrySettings:
+        """Build the settings from the entry's options and its contact and recipient subentries."""
+        options = entry.options
         username = options.get(CONF_BASIC_AUTH_USERNAME) or ""
         password = options.get(CONF_BASIC_AUTH_PASSWORD) or ""
+        subentries = entry.subentries.values()
         return cls(
             region=options.get(CONF_COUNTRY) or default_region,
-            contacts=ContactBook(contacts),
+            contacts=ContactBook(
+                (sub.data[CONF_NUMBER], sub.data[CONF_NAME])
+                for sub in subentries
+                if sub.subentry_type == SUBENTRY_CONTACT
+            ),
             basic_auth=(username, password) if username or password else None,
-            recipients=_parsed(options.get(CONF_RECIPIENTS, "")),
+            recipients=tuple(
+                Recipient(
+                    sub.subentry_id,
+                    sub.data[CONF_NUMBER],
+                    sub.data[CONF_NAME],
+                    tuple(sub.data[CONF_CHANNELS]),
+                )
+                for sub in subentries
+                if sub.subentry_type == SUBENTRY_RECIPIENT
+            ),
         )
 
 
-def _parsed(text: str) -> dict[str, str]:
-    """Parse `number = name` lines; the flow validated them, so a bad list is only dropped."""
-    try:
-        return parse_contacts(text)
-    except ValueError:
-        return {}
+def recipient_unique_id(entry_id: str, channel: str, number: str) -> str:
+    """Return the unique id of a recipient's notify entity for one channel."""
+    return f"{entry_id}_{channel}_{only_digits(number) or number}"
 
 
 @dataclass(slots=True)

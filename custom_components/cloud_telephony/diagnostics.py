@@ -64,6 +64,7 @@ async def async_get_config_entry_diagnostics(
     )
     recent = history.recent
     to_redact = TO_REDACT | runtime.provider.redacted_keys
+    settings = runtime.settings(hass, entry)
     return {
         "entry": {
             # Titles name the account: a PBX, a subscriber or a display number.
@@ -80,7 +81,9 @@ async def async_get_config_entry_diagnostics(
             "id": runtime.provider.id,
             "api_access": runtime.client is not None,
             "event_types": sorted(runtime.provider.event_types),
-            "contacts": len(runtime.settings(hass, entry).contacts),
+            "contacts": len(settings.contacts),
+            # Counts only: the people's numbers and names stay out of a shared report.
+            "recipients": len(settings.recipients),
         },
         "history": {
             "events": len(recent),

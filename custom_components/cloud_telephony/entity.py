@@ -28,6 +28,17 @@ def device_info(entry: TelephonyConfigEntry, provider: ProviderSpec) -> DeviceIn
     )
 
 
+def recipient_device_info(entry: TelephonyConfigEntry, subentry_id: str, name: str) -> DeviceInfo:
+    """Describe a notify recipient's device (its subentry owns it)."""
+    provider = entry.runtime_data.provider
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{entry.entry_id}_{subentry_id}")},
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer=provider.brand,
+        name=name,
+    )
+
+
 class TelephonyEntity(Entity):
     """An entity of one account, on the account's device."""
 

@@ -214,9 +214,7 @@ class TelephonyHub:
     @callback
     def refresh_settings(self, entry: ConfigEntry[Any]) -> EntrySettings:
         """Parse the entry's options again: saving options reloads the entry, which calls this."""
-        settings = self._settings[entry.entry_id] = EntrySettings.from_options(
-            entry.options, self.hass.config.country
-        )
+        settings = self._settings[entry.entry_id] = EntrySettings.from_entry(entry, self.hass.config.country)
         return settings
 
     @callback

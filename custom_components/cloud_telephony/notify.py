@@ -1,17 +1,17 @@
-"""Notify entities: one per recipient (from the options) and channel the provider offers."""
+"""Notify entities: one per recipient (a subentry) and channel chosen for them."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from homeassistant.components.notify import NotifyEntity, NotifyEntityDescription
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import (
     SMS,
+    SMS_CHANNEL,
+    VOICE_CHANNEL,
     VOICE_MESSAGE,
     PlacedCalls,
     Prompt,
@@ -22,11 +22,9 @@ from .api import (
     VoiceMessage,
     VoiceMessageClient,
 )
-from .api.numbers import normalize_number
-from .api.payload import only_digits
 from .compat import NotifyEntityFeature
-from .data import TelephonyConfigEntry
-from .entity import TelephonyEntity
+from .data import Recipient, TelephonyConfigEntry, recipient_unique_id
+from .entity import TelephonyEntity, recipient_device_info
 from .messaging import async_place_calls, async_send_sms, translated_error
 
 # Each message is one request to the provider; one at a time per entity keeps its rate sane.
@@ -38,23 +36,16 @@ async def async_setup_entry(
     entry: TelephonyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a notify entity per recipient and channel the account can use."""
+    """Add a notify entity per recipient (a subentry) and channel chosen for them."""
     runtime = entry.runtime_data
-    settings = runtime.settings(hass, entry)
-    entities: list[NotifyEntity] = []
-    for number, name in settings.recipients.items():
-        recipient = normalize_number(number, settings.region) or number
-        if (sms := runtime.client_with(SMS)) is not None:
-            entities.append(SmsNotifyEntity(entry, sms, recipient, name))
-        if (voice := runtime.client_with(VOICE_MESSAGE)) is not None:
-            entities.append(VoiceNotifyEntity(entry, voice, recipient, name))
-    # A recipient taken out of the options takes its entities with it.
-    wanted = {entity.unique_id for entity in entities}
-    registry = er.async_get(hass)
-    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
-        if registered.domain == Platform.NOTIFY and registered.unique_id not in wanted:
-            registry.async_remove(registered.entity_id)
-    async_add_entities(entities)
+    for recipient in runtime.settings(hass, entry).recipients:
+        entities: list[NotifyEntity] = []
+        if SMS_CHANNEL in recipient.channels and (sms := runtime.client_with(SMS)) is not None:
+            entities.append(SmsNotifyEntity(entry, sms, recipient))
+        if VOICE_CHANNEL in recipient.channels and (voice := runtime.client_with(VOICE_MESSAGE)) is not None:
+            entities.append(VoiceNotifyEntity(entry, voice, recipient))
+        # The subentry owns them: deleting the recipient deletes its entities.
+        async_add_entities(entities, config_subentry_id=recipient.subentry_id)
 
 
 class _RecipientNotifyEntity(TelephonyEntity, NotifyEntity):
@@ -63,14 +54,14 @@ class _RecipientNotifyEntity(TelephonyEntity, NotifyEntity):
     _attr_supported_features = NotifyEntityFeature.TITLE
     _channel: str
 
-    def __init__(self, entry: TelephonyConfigEntry, client: TelephonyClient, number: str, name: str) -> None:
+    def __init__(self, entry: TelephonyConfigEntry, client: TelephonyClient, recipient: Recipient) -> None:
         """Bind the entity to one recipient."""
-        digits = only_digits(number) or number
-        description = NotifyEntityDescription(
-            key=f"{self._channel}_{digits}", translation_key=f"{self._channel}_recipient"
-        )
+        subentry_id, number, name = recipient.subentry_id, recipient.number, recipient.name
+        description = NotifyEntityDescription(key=self._channel, translation_key=f"{self._channel}_recipient")
         super().__init__(entry, description)
-        self._attr_translation_placeholders = {"recipient": name}
+        self._attr_unique_id = recipient_unique_id(entry.entry_id, self._channel, number)
+        # A device per recipient, as the recipient's subentry owns it; the account's is shared.
+        self._attr_device_info = recipient_device_info(entry, subentry_id, name)
         self._number = number
 
     @staticmethod
@@ -81,11 +72,11 @@ class _RecipientNotifyEntity(TelephonyEntity, NotifyEntity):
 class SmsNotifyEntity(_RecipientNotifyEntity):
     """Texts the recipient."""
 
-    _channel = "sms"
+    _channel = SMS_CHANNEL
 
-    def __init__(self, entry: TelephonyConfigEntry, client: SmsClient, number: str, name: str) -> None:
+    def __init__(self, entry: TelephonyConfigEntry, client: SmsClient, recipient: Recipient) -> None:
         """Keep the SMS client."""
-        super().__init__(entry, client, number, name)
+        super().__init__(entry, client, recipient)
         self._client = client
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
@@ -104,13 +95,11 @@ class SmsNotifyEntity(_RecipientNotifyEntity):
 class VoiceNotifyEntity(_RecipientNotifyEntity):
     """Calls the recipient and reads the message out."""
 
-    _channel = "voice"
+    _channel = VOICE_CHANNEL
 
-    def __init__(
-        self, entry: TelephonyConfigEntry, client: VoiceMessageClient, number: str, name: str
-    ) -> None:
+    def __init__(self, entry: TelephonyConfigEntry, client: VoiceMessageClient, recipient: Recipient) -> None:
         """Keep the voice client."""
-        super().__init__(entry, client, number, name)
+        super().__init__(entry, client, recipient)
         self._client = client
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:

@@ -228,6 +228,11 @@ def counts_reply(accepted: int, duplicates: int) -> tuple[bytes, str]:
     return json.dumps({"accepted": accepted, "duplicates": duplicates}).encode(), "application/json"
 
 
+# How a notify recipient can be reached: a text, or a call that reads the message out.
+SMS_CHANNEL: Final = "sms"
+VOICE_CHANNEL: Final = "voice"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProviderSpec:
     """A provider as the Home Assistant side sees it."""
@@ -272,7 +277,7 @@ class ProviderSpec:
     @property
     def notify_channels(self) -> tuple[str, ...]:
         """How recipients can be notified: each recipient gets a notify entity per channel."""
-        channels = {"sms": SMS, "voice": VOICE_MESSAGE}
+        channels = {SMS_CHANNEL: SMS, VOICE_CHANNEL: VOICE_MESSAGE}
         return tuple(name for name, capability in channels.items() if capability in self.capabilities)
 
     @property
