@@ -48,14 +48,14 @@ async def async_setup_entry(
         async_add_entities(entities, config_subentry_id=recipient.subentry_id)
 
 
-class _RecipientNotifyEntity(TelephonyEntity, NotifyEntity):
+class _RecipientNotifyEntity[ClientT: TelephonyClient](TelephonyEntity, NotifyEntity):
     """Notifies one recipient over one channel; the title, when given, comes first."""
 
     _attr_supported_features = NotifyEntityFeature.TITLE
     _channel: str
 
-    def __init__(self, entry: TelephonyConfigEntry, client: TelephonyClient, recipient: Recipient) -> None:
-        """Bind the entity to one recipient."""
+    def __init__(self, entry: TelephonyConfigEntry, client: ClientT, recipient: Recipient) -> None:
+        """Bind the entity to one recipient and the client of its channel."""
         subentry_id, number, name = recipient.subentry_id, recipient.number, recipient.name
         description = NotifyEntityDescription(key=self._channel, translation_key=f"{self._channel}_recipient")
         super().__init__(entry, description)
@@ -63,21 +63,17 @@ class _RecipientNotifyEntity(TelephonyEntity, NotifyEntity):
         # A device per recipient, as the recipient's subentry owns it; the account's is shared.
         self._attr_device_info = recipient_device_info(entry, subentry_id, name)
         self._number = number
+        self._client = client
 
     @staticmethod
     def _text(message: str, title: str | None) -> str:
         return f"{title}\n{message}" if title else message
 
 
-class SmsNotifyEntity(_RecipientNotifyEntity):
+class SmsNotifyEntity(_RecipientNotifyEntity[SmsClient]):
     """Texts the recipient."""
 
     _channel = SMS_CHANNEL
-
-    def __init__(self, entry: TelephonyConfigEntry, client: SmsClient, recipient: Recipient) -> None:
-        """Keep the SMS client."""
-        super().__init__(entry, client, recipient)
-        self._client = client
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send the message as an SMS."""
@@ -92,15 +88,10 @@ class SmsNotifyEntity(_RecipientNotifyEntity):
         )
 
 
-class VoiceNotifyEntity(_RecipientNotifyEntity):
+class VoiceNotifyEntity(_RecipientNotifyEntity[VoiceMessageClient]):
     """Calls the recipient and reads the message out."""
 
     _channel = VOICE_CHANNEL
-
-    def __init__(self, entry: TelephonyConfigEntry, client: VoiceMessageClient, recipient: Recipient) -> None:
-        """Keep the voice client."""
-        super().__init__(entry, client, recipient)
-        self._client = client
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Place the call; its outcome arrives later as a `call_status` event."""
