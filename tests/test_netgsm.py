@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 import logging
@@ -306,6 +307,14 @@ async def _poll(hass: HomeAssistant, netgsm: fake.FakeNetgsm, queries: int) -> N
     assert len(netgsm.report_queries) >= queries
 
 
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait (in real time, 3 s at most) for what a poll fires once its outcome is on disk."""
+    for _ in range(300):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+
+
 @pytest.mark.usefixtures("fast_polling")
 async def test_polling_respects_the_rate_limit(
     hass: HomeAssistant, netgsm: fake.FakeNetgsm, caplog: pytest.LogCaptureFixture
@@ -319,6 +328,7 @@ async def test_polling_respects_the_rate_limit(
     netgsm.report_limit = None
     netgsm.report_rows[JOB] = [f"{JOB} 5320000000 3"]
     await _poll(hass, netgsm, len(netgsm.report_queries) + 1)
+    await _until(lambda: hass.states.get(LAST_CALL_STATUS).state == "unreachable")
     assert hass.states.get(LAST_CALL_STATUS).state == "unreachable"
 
 
@@ -502,6 +512,7 @@ async def test_polling_goes_on_after_a_restart(
     await _call(hass, "send_voice_message", to=["5320000000", "5321112233"], message="x")
     netgsm.report_rows[JOB] = [f"{JOB} 5320000000 1 1", f"{JOB} 5321112233 0"]
     await _poll(hass, netgsm, 1)
+    await _until(lambda: len(events) >= 1)
     assert [event.data["callee"] for event in events] == ["+905320000000"]
 
     assert await hass.config_entries.async_reload(netgsm_entry.entry_id)
@@ -510,10 +521,7 @@ async def test_polling_goes_on_after_a_restart(
     await _poll(hass, netgsm, len(netgsm.report_queries) + 1)
     # The outcome is fired once it is on disk: on a busy machine that can take longer than the
     # poll's own settling time.
-    for _ in range(300):
-        if len(events) >= 2:
-            break
-        await asyncio.sleep(0.01)
+    await _until(lambda: len(events) >= 2)
     assert [(event.data["callee"], event.data["status"]) for event in events] == [
         ("+905320000000", "answered"),
         ("+905321112233", "not_answered"),
