@@ -6,6 +6,7 @@ recipient's notify entities belong to its subentry and go with it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
@@ -117,7 +118,7 @@ class _PersonSubentryFlow(ConfigSubentryFlow):
             errors=errors,
         )
 
-    def _forget_entities(self, before: Any, after: dict[str, Any]) -> None:
+    def _forget_entities(self, before: Mapping[str, Any], after: dict[str, Any]) -> None:
         """Remove what the change leaves without a purpose (nothing, for a contact)."""
 
 
@@ -157,7 +158,7 @@ class RecipientSubentryFlow(_PersonSubentryFlow):
             errors[CONF_CHANNELS] = "channel_required"
         return data
 
-    def _forget_entities(self, before: Any, after: dict[str, Any]) -> None:
+    def _forget_entities(self, before: Mapping[str, Any], after: dict[str, Any]) -> None:
         """Remove the notify entities of the channels (or the number) given up."""
         entry = self._entry()
         kept = {
