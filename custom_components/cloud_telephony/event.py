@@ -33,32 +33,17 @@ _CONTRACT_KEYS = frozenset(
     }
 )
 
+
+def _description(key: str, *event_types: EventType) -> EventEntityDescription:
+    return EventEntityDescription(key=key, translation_key=key, event_types=list(event_types))
+
+
 EVENT_DESCRIPTIONS: tuple[EventEntityDescription, ...] = (
-    EventEntityDescription(
-        key="calls",
-        translation_key="calls",
-        event_types=[EventType.CALL_STARTED, EventType.MISSED_CALL, EventType.CALL_ENDED],
-    ),
-    EventEntityDescription(
-        key="faxes",
-        translation_key="faxes",
-        event_types=[EventType.INCOMING_FAX],
-    ),
-    EventEntityDescription(
-        key="call_results",
-        translation_key="call_results",
-        event_types=[EventType.CALL_STATUS],
-    ),
-    EventEntityDescription(
-        key="call_records",
-        translation_key="call_records",
-        event_types=[EventType.CALL_RECORD],
-    ),
-    EventEntityDescription(
-        key="messages",
-        translation_key="messages",
-        event_types=[EventType.SMS_RECEIVED, EventType.SMS_STATUS],
-    ),
+    _description("calls", EventType.CALL_STARTED, EventType.MISSED_CALL, EventType.CALL_ENDED),
+    _description("faxes", EventType.INCOMING_FAX),
+    _description("call_results", EventType.CALL_STATUS),
+    _description("call_records", EventType.CALL_RECORD),
+    _description("messages", EventType.SMS_RECEIVED, EventType.SMS_STATUS),
 )
 
 

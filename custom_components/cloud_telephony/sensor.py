@@ -43,33 +43,36 @@ class TelephonySensorEntityDescription(SensorEntityDescription):
     """The value depends on the day: refresh at local midnight."""
 
 
-def _last_field(event_type: EventType, key: str) -> Callable[[EventHistory, date], StateType]:
+def _last_event_sensor(
+    key: str, event_type: EventType, value_key: str, *attribute_keys: str, **more: Any
+) -> TelephonySensorEntityDescription:
+    """Describe a sensor of the newest event of a type: one of its keys, some others as attributes."""
+
     def value(history: EventHistory, _today: date) -> StateType:
         last = history.last(event_type)
-        return None if last is None else last.get(key)
+        return None if last is None else last.get(value_key)
 
-    return value
-
-
-def _last_attributes(event_type: EventType, *keys: str) -> Callable[[EventHistory], Mapping[str, Any] | None]:
     def attributes(history: EventHistory) -> Mapping[str, Any] | None:
         last = history.last(event_type)
         if last is None:
             return None
         return {"time": last.get("occurred_at") or last.get("received_at")} | {
-            key: last.get(key) for key in keys
+            name: last.get(name) for name in attribute_keys
         }
 
-    return attributes
+    return TelephonySensorEntityDescription(
+        key=key,
+        translation_key=key,
+        event_type=event_type,
+        value_fn=value,
+        attributes_fn=attributes,
+        **more,
+    )
 
 
 SENSOR_DESCRIPTIONS: tuple[TelephonySensorEntityDescription, ...] = (
-    TelephonySensorEntityDescription(
-        key="last_missed_call",
-        translation_key="last_missed_call",
-        event_type=EventType.MISSED_CALL,
-        value_fn=_last_field(EventType.MISSED_CALL, "caller"),
-        attributes_fn=_last_attributes(EventType.MISSED_CALL, "callee", "caller_name", "call_id"),
+    _last_event_sensor(
+        "last_missed_call", EventType.MISSED_CALL, "caller", "callee", "caller_name", "call_id"
     ),
     TelephonySensorEntityDescription(
         key="missed_calls_today",
@@ -79,33 +82,22 @@ SENSOR_DESCRIPTIONS: tuple[TelephonySensorEntityDescription, ...] = (
         value_fn=lambda history, today: history.count_on(EventType.MISSED_CALL, today),
         daily=True,
     ),
-    TelephonySensorEntityDescription(
-        key="last_call_status",
-        translation_key="last_call_status",
+    _last_event_sensor(
+        "last_call_status",
+        EventType.CALL_STATUS,
+        "status",
+        "callee",
+        "key_pressed",
+        "key_result",
+        "duration",
+        "call_id",
         device_class=SensorDeviceClass.ENUM,
         options=[str(status) for status in CallStatus],
-        event_type=EventType.CALL_STATUS,
-        value_fn=_last_field(EventType.CALL_STATUS, "status"),
-        attributes_fn=_last_attributes(
-            EventType.CALL_STATUS, "callee", "key_pressed", "key_result", "duration", "call_id"
-        ),
     ),
-    TelephonySensorEntityDescription(
-        key="last_sms",
-        translation_key="last_sms",
-        event_type=EventType.SMS_RECEIVED,
-        value_fn=_last_field(EventType.SMS_RECEIVED, "caller"),
-        attributes_fn=_last_attributes(
-            EventType.SMS_RECEIVED, "message", "caller_name", "callee", "in_reply_to"
-        ),
+    _last_event_sensor(
+        "last_sms", EventType.SMS_RECEIVED, "caller", "message", "caller_name", "callee", "in_reply_to"
     ),
-    TelephonySensorEntityDescription(
-        key="last_fax",
-        translation_key="last_fax",
-        event_type=EventType.INCOMING_FAX,
-        value_fn=_last_field(EventType.INCOMING_FAX, "caller"),
-        attributes_fn=_last_attributes(EventType.INCOMING_FAX, "callee", "caller_name", "call_id"),
-    ),
+    _last_event_sensor("last_fax", EventType.INCOMING_FAX, "caller", "callee", "caller_name", "call_id"),
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,11 +24,13 @@ from .api import (
     VOICE_CODE,
     VOICE_MESSAGE,
     Campaign,
+    Capability,
     IysFilter,
     PlacedCalls,
     Prompt,
     RequestValidationError,
     SmsOptions,
+    TelephonyClient,
     VoiceMessage,
 )
 from .compat import vol
@@ -375,15 +377,27 @@ def _campaign_response(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-async def _ring(call: ServiceCall) -> ServiceResponse:
-    hass = call.hass
+async def _async_campaign[ClientT: TelephonyClient](
+    call: ServiceCall,
+    capability: Capability[ClientT],
+    action: str,
+    start: Callable[[ClientT, list[str]], Awaitable[Campaign]],
+) -> Campaign:
+    """Start a provider's campaign to the action's numbers with the entry's client."""
     entry = loaded_entry(call)
-    client = client_for(entry, RING, SERVICE_RING)
-    campaign = await async_call_provider(
-        hass,
-        entry,
-        client.async_ring(
-            normalized(hass, entry, call.data[ATTR_TO]),
+    client = client_for(entry, capability, action)
+    return await async_call_provider(
+        call.hass, entry, start(client, normalized(call.hass, entry, call.data[ATTR_TO]))
+    )
+
+
+async def _ring(call: ServiceCall) -> ServiceResponse:
+    campaign = await _async_campaign(
+        call,
+        RING,
+        SERVICE_RING,
+        lambda client, numbers: client.async_ring(
+            numbers,
             caller_id=call.data.get(ATTR_CALLER_ID),
             random_caller_id=call.data.get(ATTR_RANDOM_CALLER_ID, False),
             seconds=call.data.get(ATTR_SECONDS),
@@ -394,14 +408,12 @@ async def _ring(call: ServiceCall) -> ServiceResponse:
 
 
 async def _start_campaign(call: ServiceCall) -> ServiceResponse:
-    hass = call.hass
-    entry = loaded_entry(call)
-    client = client_for(entry, CAMPAIGN, SERVICE_START_CAMPAIGN)
-    campaign = await async_call_provider(
-        hass,
-        entry,
-        client.async_start_campaign(
-            normalized(hass, entry, call.data[ATTR_TO]),
+    campaign = await _async_campaign(
+        call,
+        CAMPAIGN,
+        SERVICE_START_CAMPAIGN,
+        lambda client, numbers: client.async_start_campaign(
+            numbers,
             call.data[ATTR_IVR_PATH],
             caller_id=call.data.get(ATTR_CALLER_ID),
             seconds=call.data.get(ATTR_SECONDS),
