@@ -31,6 +31,7 @@ from .api import (
     RequestValidationError,
     SmsOptions,
     TelephonyClient,
+    VoiceCode,
     VoiceMessage,
 )
 from .compat import vol
@@ -274,17 +275,19 @@ async def _send_voice_code(call: ServiceCall) -> ServiceResponse:
     entry = loaded_entry(call)
     client = client_for(entry, VOICE_CODE, SERVICE_SEND_VOICE_CODE)
     numbers = normalized(hass, entry, [call.data[ATTR_TO]])
-    language = call.data.get(ATTR_LANGUAGE) or hass.config.language
 
     def send(callback_url: str | None) -> Awaitable[PlacedCalls]:
         return client.async_send_voice_code(
-            numbers[0],
-            call.data[ATTR_CODE],
-            language=language,
-            callback_url=callback_url,
-            repeat=call.data.get(ATTR_REPEAT),
-            pre_tone=call.data.get(ATTR_PRE_TONE),
-            post_tone=call.data.get(ATTR_POST_TONE),
+            VoiceCode(
+                to=numbers[0],
+                code=call.data[ATTR_CODE],
+                # Unset: the provider's own language, the one its callees most likely speak.
+                language=call.data.get(ATTR_LANGUAGE),
+                repeat=call.data.get(ATTR_REPEAT),
+                pre_tone=call.data.get(ATTR_PRE_TONE),
+                post_tone=call.data.get(ATTR_POST_TONE),
+                callback_url=callback_url,
+            )
         )
 
     return await async_place_calls(hass, entry, numbers, send, wait_seconds=_wait_seconds(dict(call.data)))

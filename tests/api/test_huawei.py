@@ -20,6 +20,7 @@ from custom_components.cloud_telephony.api import (
     PushSignature,
     RateLimitedError,
     RequestValidationError,
+    VoiceCode,
     WebhookRequest,
 )
 from custom_components.cloud_telephony.api.huawei import (
@@ -78,12 +79,14 @@ async def test_call_verify(fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
     server, url = fake_huawei
     async with aiohttp.ClientSession() as session:
         placed = await _client(session, url).async_send_voice_code(
-            "+8613500000001",
-            "1234",
-            language="zh-Hans",
-            callback_url=WEBHOOK_URL,
-            repeat=3,
-            post_tone="post.wav",
+            VoiceCode(
+                to="+8613500000001",
+                code="1234",
+                language="zh-Hans",
+                callback_url=WEBHOOK_URL,
+                repeat=3,
+                post_tone="post.wav",
+            )
         )
     assert placed.job_id == fake.SESSION_ID
     assert placed.errors == {}
@@ -126,7 +129,7 @@ async def test_inputs_are_checked_before_sending(
     server, url = fake_huawei
     async with aiohttp.ClientSession() as session:
         with pytest.raises(error, match=reason):
-            await _client(session, url).async_send_voice_code(to, code, repeat=repeat)
+            await _client(session, url).async_send_voice_code(VoiceCode(to=to, code=code, repeat=repeat))
     assert server.calls == []
 
 
@@ -134,7 +137,9 @@ async def test_wrong_secret_is_caught_by_the_server(fake_huawei: tuple[fake.Fake
     _, url = fake_huawei
     async with aiohttp.ClientSession() as session:
         with pytest.raises(AuthError, match=r"Authentication failed \(1023006\)"):
-            await _client(session, url, "wrong-secret").async_send_voice_code("+8613500000001", "1234")
+            await _client(session, url, "wrong-secret").async_send_voice_code(
+                VoiceCode(to="+8613500000001", code="1234")
+            )
 
 
 async def test_beijing_time_is_tried_after_a_time_refusal(fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
@@ -143,10 +148,10 @@ async def test_beijing_time_is_tried_after_a_time_refusal(fake_huawei: tuple[fak
     server.beijing_time = True
     async with aiohttp.ClientSession() as session:
         client = _client(session, url)
-        placed = await client.async_send_voice_code("+8613500000001", "1234")
+        placed = await client.async_send_voice_code(VoiceCode(to="+8613500000001", code="1234"))
         assert placed.job_id == fake.SESSION_ID
         assert len(server.headers) == 2  # refused in UTC, accepted in Beijing time
-        await client.async_send_voice_code("+8613500000001", "5678")
+        await client.async_send_voice_code(VoiceCode(to="+8613500000001", code="5678"))
         assert len(server.headers) == 3  # remembered: one request
     assert len(server.calls) == 2
 
@@ -157,7 +162,7 @@ async def test_clock_skew_has_a_clear_hint(fake_huawei: tuple[fake.FakeHuawei, s
         # Three hours off: wrong both as UTC and as Beijing time.
         client = _client(session, url, clock=lambda: datetime.now(UTC) - timedelta(hours=3))
         with pytest.raises(ProviderError, match="check that Home Assistant's clock is right") as caught:
-            await client.async_send_voice_code("+8613500000001", "1234")
+            await client.async_send_voice_code(VoiceCode(to="+8613500000001", code="1234"))
         assert caught.value.code == "1010013"
         with pytest.raises(ProviderError, match="1010013"):
             await client.async_validate()
@@ -231,7 +236,7 @@ async def test_result_codes(
     server.reply = {"resultcode": code, "resultdesc": "described by Huawei"}
     async with aiohttp.ClientSession() as session:
         with pytest.raises(error, match=f"described by Huawei \\({code}\\)"):
-            await _client(session, url).async_send_voice_code("+8613500000001", "1234")
+            await _client(session, url).async_send_voice_code(VoiceCode(to="+8613500000001", code="1234"))
 
 
 async def test_odd_answers(fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
@@ -239,16 +244,20 @@ async def test_odd_answers(fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
     server.reply = {"resultcode": "0", "resultdesc": "Success"}
     async with aiohttp.ClientSession() as session:
         with pytest.raises(ProviderError, match="no session id"):
-            await _client(session, url).async_send_voice_code("+8613500000001", "1234")
+            await _client(session, url).async_send_voice_code(VoiceCode(to="+8613500000001", code="1234"))
         with pytest.raises(ProviderError, match="not JSON"):
-            await _client(session, url + "/nowhere").async_send_voice_code("+8613500000001", "1234")
+            await _client(session, url + "/nowhere").async_send_voice_code(
+                VoiceCode(to="+8613500000001", code="1234")
+            )
 
 
 @pytest.mark.usefixtures("socket_enabled")
 async def test_unreachable() -> None:
     async with aiohttp.ClientSession() as session:
         with pytest.raises(ProviderConnectionError, match="cannot reach Huawei"):
-            await _client(session, "http://127.0.0.1:9").async_send_voice_code("+8613500000001", "1234")
+            await _client(session, "http://127.0.0.1:9").async_send_voice_code(
+                VoiceCode(to="+8613500000001", code="1234")
+            )
 
 
 # ---- pushes ----------------------------------------------------------------------------------

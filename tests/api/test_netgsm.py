@@ -20,6 +20,7 @@ from custom_components.cloud_telephony.api import (
     ProviderError,
     RateLimitedError,
     RequestValidationError,
+    VoiceCode,
     VoiceMessage,
     WebhookRequest,
     netgsm as netgsm_api,
@@ -293,9 +294,11 @@ async def test_voice_code(fake_netgsm: tuple[fake.FakeNetgsm, str]) -> None:
     server, url = fake_netgsm
     async with aiohttp.ClientSession() as session:
         client = _client(session, url)
-        await client.async_send_voice_code("+905530000000", "4711", language="tr", callback_url="https://h/x")
+        await client.async_send_voice_code(
+            VoiceCode(to="+905530000000", code="4711", language="tr", callback_url="https://h/x")
+        )
         with pytest.raises(RequestValidationError, match="1 to 12 digits"):
-            await client.async_send_voice_code("+905530000000", "47a1")
+            await client.async_send_voice_code(VoiceCode(to="+905530000000", code="47a1"))
     assert (
         "<text>Doğrulama kodunuz: dört, yedi, bir, bir. Tekrar ediyorum: dört, yedi, bir, bir.</text>"
         in server.sent_xml[0]

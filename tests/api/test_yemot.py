@@ -18,6 +18,7 @@ from custom_components.cloud_telephony.api import (
     ProviderError,
     RequestValidationError,
     SmsOptions,
+    VoiceCode,
     VoiceMessage,
     WebhookRequest,
 )
@@ -135,20 +136,22 @@ async def test_unsupported_voice_messages(
 async def test_voice_code(fake_yemot: fake.FakeYemot) -> None:
     async with aiohttp.ClientSession() as session:
         client = _client(session)
-        await client.async_send_voice_code("+972541234567", "4711", language="he", repeat=3)
+        await client.async_send_voice_code(
+            VoiceCode(to="+972541234567", code="4711", language="he", repeat=3)
+        )
         _, params, _ = fake_yemot.requests[-1]
         # The message names the code once; Yemot plays it `repeat` times.
         assert params["ttsMessage"] == "קוד האימות שלך הוא: ארבע, שבע, אחת, אחת."
         assert params["repeatFile"] == "3"
-        await client.async_send_voice_code("+972541234567", "4711")
+        await client.async_send_voice_code(VoiceCode(to="+972541234567", code="4711"))
         _, params, _ = fake_yemot.requests[-1]
         assert params["repeatFile"] == "2"
         with pytest.raises(RequestValidationError, match="1 to 9 times"):
-            await client.async_send_voice_code("+972541234567", "4711", repeat=0)
+            await client.async_send_voice_code(VoiceCode(to="+972541234567", code="4711", repeat=0))
         with pytest.raises(InvalidNumberError, match="not Vaild"):
-            await client.async_send_voice_code("0510000000", "12")
+            await client.async_send_voice_code(VoiceCode(to="0510000000", code="12"))
         with pytest.raises(RequestValidationError, match="1 to 12 digits"):
-            await client.async_send_voice_code("0541234567", "12a")
+            await client.async_send_voice_code(VoiceCode(to="0541234567", code="12a"))
 
 
 async def test_ring_with_random_caller_id(fake_yemot: fake.FakeYemot) -> None:

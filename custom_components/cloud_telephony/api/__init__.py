@@ -33,6 +33,7 @@ from .models import (
     SmsOptions,
     TelephonyError,
     TelephonyEvent,
+    VoiceCode,
     VoiceMessage,
     WebhookRequest,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "TelephonyError",
     "TelephonyEvent",
     "VoiceCancelClient",
+    "VoiceCode",
     "VoiceCodeClient",
     "VoiceMessage",
     "VoiceMessageClient",

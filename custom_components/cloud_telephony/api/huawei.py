@@ -31,6 +31,7 @@ from .models import (
     RateLimitedError,
     RequestValidationError,
     TelephonyEvent,
+    VoiceCode,
     WebhookRequest,
 )
 from .payload import (
@@ -161,37 +162,32 @@ class HuaweiClient:
                 raise
             # The expected answer: no such session. The credentials passed.
 
-    async def async_send_voice_code(
-        self,
-        to: str,
-        code: str,
-        *,
-        language: str = "zh",
-        callback_url: str | None = None,
-        repeat: int | None = None,
-        pre_tone: str | None = None,
-        post_tone: str | None = None,
-    ) -> PlacedCalls:
-        """Call the number and read the code after the pre-tone; return Huawei's session id."""
+    async def async_send_voice_code(self, request: VoiceCode) -> PlacedCalls:
+        """Call the number and read the code after the pre-tone; return Huawei's session id.
+
+        The spoken language is the account's `languageType` unless Chinese is asked for.
+        """
+        code, repeat = request.code, request.repeat
         if not is_ascii_number(code) or not 2 <= len(code) <= 8:
             raise RequestValidationError("Huawei reads codes of 2 to 8 digits")
         if repeat is not None and not 0 <= repeat <= 9:
             raise RequestValidationError("Huawei repeats a code 0 to 9 times (0: until hung up)")
-        if not _E164.match(to):
-            raise InvalidNumberError(f"{to} is not an international number (+ and country code)")
+        if not _E164.match(request.to):
+            raise InvalidNumberError(f"{request.to} is not an international number (+ and country code)")
+        chinese = (request.language or "").lower().startswith("zh")
         body: dict[str, Any] = {
             "displayNbr": self._display_number,
-            "calleeNbr": to,
-            "languageType": CHINESE if language.lower().startswith("zh") else self._language_type,
-            "preTone": pre_tone or self._pre_tone,
+            "calleeNbr": request.to,
+            "languageType": CHINESE if chinese else self._language_type,
+            "preTone": request.pre_tone or self._pre_tone,
             "verifyCode": code,
             "userData": uuid.uuid4().hex,
         }
-        if post_tone or self._post_tone:
-            body["posTone"] = post_tone or self._post_tone
+        if post_tone := request.post_tone or self._post_tone:
+            body["posTone"] = post_tone
         if repeat is not None:
             body["times"] = repeat
-        if callback_url:
+        if callback_url := request.callback_url:
             encoded = base64.b64encode(callback_url.encode()).decode()
             body["statusUrl"] = body["feeUrl"] = encoded
         answer = await self._post(CALL_VERIFY_PATH, body)

@@ -167,6 +167,21 @@ class VoiceMessage:
     callback_url: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoiceCode:
+    """A numeric code to read out in a call to one number."""
+
+    to: str
+    code: str
+    language: str | None = None
+    """None: the provider's own (Turkish for Netgsm, Hebrew for Yemot, the account's for Huawei)."""
+    repeat: int | None = None
+    pre_tone: str | None = None
+    """The provider's uploaded audio played before the code, where it has such files."""
+    post_tone: str | None = None
+    callback_url: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Campaign:
     """Calls a provider started at once: its id, how many numbers it dials, the numbers it refused."""

@@ -30,6 +30,7 @@ from .models import (
     RateLimitedError,
     RequestValidationError,
     TelephonyEvent,
+    VoiceCode,
     VoiceMessage,
     WebhookRequest,
 )
@@ -177,28 +178,19 @@ class NetgsmClient:
             return PlacedCalls(rest.strip().split()[0])
         raise _coded_error(code, _SEND_ERRORS)
 
-    async def async_send_voice_code(
-        self,
-        to: str,
-        code: str,
-        *,
-        language: str = "tr",
-        callback_url: str | None = None,
-        repeat: int | None = None,
-        pre_tone: str | None = None,
-        post_tone: str | None = None,
-    ) -> PlacedCalls:
+    async def async_send_voice_code(self, request: VoiceCode) -> PlacedCalls:
         """Read a numeric code out slowly (twice by default) in a short Turkish or English sentence.
 
-        Netgsm has no tones for this; `pre_tone` and `post_tone` are ignored.
+        Turkish unless another language is asked for; Netgsm has no tones for this (ignored).
         """
+        code, repeat = request.code, request.repeat
         if not is_ascii_number(code) or not 1 <= len(code) <= MAX_CODE_DIGITS:
             raise RequestValidationError(f"the code must be 1 to {MAX_CODE_DIGITS} digits")
         if repeat is not None and not 1 <= repeat <= MAX_REPEAT:
             raise RequestValidationError(f"Netgsm reads a code 1 to {MAX_REPEAT} times")
-        prompt = Prompt(text=spoken_digits(code, language, repeat or 2))
+        prompt = Prompt(text=spoken_digits(code, request.language or "tr", repeat or 2))
         return await self.async_send_voice_message(
-            VoiceMessage(numbers=[to], prompts=[prompt], callback_url=callback_url)
+            VoiceMessage(numbers=[request.to], prompts=[prompt], callback_url=request.callback_url)
         )
 
     async def async_cancel_voice_message(self, job_id: str) -> None:

@@ -27,6 +27,7 @@ from .models import (
     SentMessage,
     SmsOptions,
     TelephonyEvent,
+    VoiceCode,
     VoiceMessage,
     WebhookRequest,
 )
@@ -66,22 +67,8 @@ class VoiceMessageClient(TelephonyClient, Protocol):
 class VoiceCodeClient(TelephonyClient, Protocol):
     """A client that can read a verification code out in a call."""
 
-    async def async_send_voice_code(
-        self,
-        to: str,
-        code: str,
-        *,
-        language: str = "en",
-        callback_url: str | None = None,
-        repeat: int | None = None,
-        pre_tone: str | None = None,
-        post_tone: str | None = None,
-    ) -> PlacedCalls:
-        """Call the number and read the code (`repeat` times); return the provider's call or job id.
-
-        Tones are the provider's uploaded audio files played before and after the code, where it
-        has them.
-        """
+    async def async_send_voice_code(self, request: VoiceCode) -> PlacedCalls:
+        """Call the number and read the code (`repeat` times); return the provider's call or job id."""
 
 
 class VoiceCancelClient(TelephonyClient, Protocol):

@@ -25,6 +25,7 @@ from .models import (
     SentMessage,
     SmsOptions,
     TelephonyEvent,
+    VoiceCode,
     VoiceMessage,
     WebhookRequest,
 )
@@ -144,33 +145,25 @@ class YemotClient:
         campaign = _campaign(answer, "CampaignId", "ErrorCalls")
         return PlacedCalls(campaign.campaign_id or "", campaign.errors)
 
-    async def async_send_voice_code(
-        self,
-        to: str,
-        code: str,
-        *,
-        language: str = "he",
-        callback_url: str | None = None,
-        repeat: int | None = None,
-        pre_tone: str | None = None,
-        post_tone: str | None = None,
-    ) -> PlacedCalls:
+    async def async_send_voice_code(self, request: VoiceCode) -> PlacedCalls:
         """Read a numeric code slowly in a short Hebrew or English sentence, `repeat` times (default 2).
 
-        The sentence names the code once; Yemot plays the whole message `repeatFile` times.
+        Hebrew unless another language is asked for. The sentence names the code once; Yemot plays
+        the whole message `repeatFile` times.
         """
+        code, repeat = request.code, request.repeat
         if not is_ascii_number(code) or not 1 <= len(code) <= 12:
             raise RequestValidationError("the code must be 1 to 12 digits")
         if repeat is not None and not 1 <= repeat <= 9:
             raise RequestValidationError("Yemot reads a code 1 to 9 times")
         params: dict[str, Any] = {
-            "phones": _phones([to]),
-            "ttsMessage": spoken_code(code, language),
+            "phones": _phones([request.to]),
+            "ttsMessage": spoken_code(code, request.language or "he"),
             "repeatFile": DEFAULT_CODE_READINGS if repeat is None else repeat,
         }
         answer = await self._command("SendTTS", params)
         campaign = _campaign(answer, "CampaignId", "ErrorCalls")
-        _raise_if_refused(to, campaign.errors)
+        _raise_if_refused(request.to, campaign.errors)
         return PlacedCalls(campaign.campaign_id or "", campaign.errors)
 
     async def async_ring(
