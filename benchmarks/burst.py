@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import statistics
 import sys
+from typing import NamedTuple
 
 import aiohttp
 
@@ -22,13 +23,24 @@ from benchmarks.webhook_throughput import bulkgate_array
 TARGET_MS = 50
 
 
+class Round(NamedTuple):
+    """One burst as the loop saw it."""
+
+    worst_ms: float
+    without_gc_ms: float
+    """The worst lateness of a tick less the garbage collector's time since the previous tick."""
+    worst_gc_ms: float
+    full_collections: int
+    cpu_ms: float
+
+
 async def run(fakes: FakeProviders, posts: int, items: int, rounds: int) -> int:
     """Send the bursts; print the worst lateness of each; return the exit code."""
     bench = [account for account in accounts(fakes) if account.provider == "bulkgate"]
     instance = HomeAssistantInstance(bench)
     url = instance.url + bench[0].path
     make = bulkgate_array(items)
-    results: list[tuple[float, float, float]] = []
+    results: list[Round] = []
     try:
         await instance.start()
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
@@ -50,19 +62,35 @@ async def run(fakes: FakeProviders, posts: int, items: int, rounds: int) -> int:
                 if any(status != 200 for status in statuses):
                     raise RuntimeError(f"answers: {sorted(set(statuses))}")
                 if round_number:
-                    results.append((stats["worst_ms"], stats["worst_gc_ms"], cpu_ms))
+                    results.append(
+                        Round(
+                            stats["worst_ms"],
+                            stats["worst_without_gc_ms"],
+                            stats["worst_gc_ms"],
+                            stats["full_collections"],
+                            cpu_ms,
+                        )
+                    )
     finally:
         instance.stop()
         instance.cleanup()
     print(f"Machine: {machine()}")
     print(f"{posts} BulkGate posts of {items:,} items at once, {rounds} rounds")
-    print(f"{'round':>5} {'worst lateness ms':>18} {'worst GC pass ms':>17} {'loop CPU ms':>12}")
-    for number, (worst, collecting, cpu_ms) in enumerate(results, start=1):
-        print(f"{number:5} {worst:18.1f} {collecting:17.1f} {cpu_ms:12.0f}")
-    worst_values = [worst for worst, _, _ in results]
+    print(
+        f"{'round':>5} {'worst lateness ms':>18} {'less GC ms':>14} {'worst GC pass ms':>17} "
+        f"{'full GCs':>9} {'loop CPU ms':>12}"
+    )
+    for number, row in enumerate(results, start=1):
+        print(
+            f"{number:5} {row.worst_ms:18.1f} {row.without_gc_ms:14.1f} {row.worst_gc_ms:17.1f} "
+            f"{row.full_collections:9} {row.cpu_ms:12.0f}"
+        )
+    worst_values = [row.worst_ms for row in results]
+    own = max(row.without_gc_ms for row in results)
     print(
         f"Worst lateness: median {statistics.median(worst_values):.1f} ms, "
-        f"highest {max(worst_values):.1f} ms (target ≤ {TARGET_MS} ms)"
+        f"highest {max(worst_values):.1f} ms (target ≤ {TARGET_MS} ms); "
+        f"less the garbage collector's passes: highest {own:.1f} ms"
     )
     return 0 if max(worst_values) <= TARGET_MS else 1
 

@@ -31,10 +31,12 @@ from .store import (
     UPSERT_SENT,
     UPSERT_STATE,
     AsJson,
+    Rows,
     Statement,
     StoredEntry,
     StoreUnavailableError,
     TelephonyStore,
+    at_most,
 )
 
 # Daily counters older than this are dropped; only "today" is shown, a week helps diagnostics.
@@ -74,6 +76,31 @@ class Accepted:
     data: dict[str, Any]
     seq: int
     """Lists the event as not yet fired until the journal says it was (journal.py)."""
+
+
+def _event_rows(entry_id: str, events: list[Accepted], now: float) -> list[Statement]:
+    """Return the writes of new events, made (and each event encoded once) in the writer's thread."""
+    texts: list[str] = []
+
+    def encoded() -> list[str]:
+        if not texts:
+            texts.extend(json_dumps(event.data) for event in events)
+        return texts
+
+    def unfired() -> list[tuple[str, int, str]]:
+        return [(entry_id, event.seq, text) for event, text in zip(events, encoded(), strict=True)]
+
+    def recent() -> list[tuple[str, str]]:
+        return [
+            (entry_id, at_most(event.data, text, MAX_STORED_EVENT))
+            for event, text in zip(events, encoded(), strict=True)
+        ]
+
+    return [
+        (INSERT_SEEN, Rows(lambda: [(entry_id, event.key, now) for event in events])),
+        (INSERT_UNFIRED, Rows(unfired)),
+        (INSERT_RECENT, Rows(recent)),
+    ]
 
 
 class EventHistory:
@@ -163,12 +190,8 @@ class EventHistory:
         counts: dict[str, int] = {}
         last: dict[str, dict[str, Any]] = {}
         entry_id = self._entry_id
+        statements += _event_rows(entry_id, events, now)
         for event in events:
-            statements += (
-                (INSERT_SEEN, (entry_id, event.key, now)),
-                (INSERT_UNFIRED, (entry_id, event.seq, AsJson(event.data))),
-                (INSERT_RECENT, (entry_id, AsJson(event.data, MAX_STORED_EVENT))),
-            )
             event_type = event.data["type"]
             counts[event_type] = counts.get(event_type, 0) + 1
             last[event_type] = event.data

@@ -84,6 +84,10 @@ class TelephonyHub:
         self._starting = False
         self._start_done = asyncio.Event()
         self._next_seq = 1
+        self.large_body_parsing = asyncio.Lock()
+        """Held while a body too large to parse in the loop is parsed in a worker thread."""
+        self.long_batch_turn = asyncio.Lock()
+        """Held by the post whose long batch of events is being taken or fired."""
         self.in_doubt: list[InDoubt] = []
         self.webhooks: dict[str, Callable[[], None]] = {}
         """Entry id to the function that unregisters its webhook."""

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
@@ -39,66 +42,99 @@ async def async_accept_events(
     """
     hub = hass.data[DATA_HUB]
     history = hub.history(entry.entry_id)
-    settings = hub.settings(entry)
-    device_id = hub.device_id(entry)
     received_at = dt_util.now()
     # This post's write, known before it starts: a retry arriving meanwhile waits for it.
     write: asyncio.Future[None] = hass.loop.create_future()
-    fresh: list[Accepted] = []
-    in_post: set[str] = set()
-    earlier_writes: list[asyncio.Future[None]] = []
-    duplicates = 0
+    taken = _Taken()
     try:
-        for index, event in enumerate(events):
-            if index and not index % EVENTS_PER_TURN:
-                # A long batch gives other work its turn: the loop is never held for the whole post.
-                await asyncio.sleep(0)
-            key = event.dedupe_key
-            if history.is_duplicate(key) or key in in_post:
-                duplicates += 1
-                continue
-            if (writing := history.pending_write(key)) is not None:
-                # Another post is writing this event right now: answer once that write is done.
-                earlier_writes.append(writing)
-                duplicates += 1
-                continue
-            in_post.add(key)
-            # Before the next await: no other post may take the same event meanwhile.
-            history.reserve(key, write)
-            data: dict[str, Any] = {
-                ATTR_CONFIG_ENTRY_ID: entry.entry_id,
-                ATTR_DEVICE_ID: device_id,
-                **event.as_event_data(received_at.tzinfo),
-                "caller_name": settings.contacts.name_for(event.caller),
-                "received_at": received_at.isoformat(),
-            }
-            if event.type is EventType.SMS_RECEIVED:
-                # Lets an automation tell a reply to its own message from a new conversation.
-                data["in_reply_to"] = history.replied_message(event.caller, received_at=received_at)
-            elif event.type is EventType.SMS_STATUS:
-                sent = history.sent_message(event.call_id)
-                data["sent_message"] = None if sent is None else sent["message"]
-                if data["callee"] is None and sent is not None:
-                    data["callee"] = sent["to"]
-            fresh.append(Accepted(key, data, hub.next_seq()))
-        if fresh:
-            await history.async_record(fresh, received_at=received_at, write=write)
+        async with _taking_turns(hub, len(events)):
+            await _async_take_new(hub, entry, events, received_at, write, taken)
+        if taken.fresh:
+            await history.async_record(taken.fresh, received_at=received_at, write=write)
     except BaseException as err:
         # Reserved but not written: retries that wait on them must not wait forever.
-        history.release(list(in_post), write, err)
+        history.release(list(taken.keys), write, err)
         raise
-    if fresh:
-        await _async_fire_all(hass, hub, entry, fresh)
-    if earlier_writes:
+    if taken.fresh:
+        async with _taking_turns(hub, len(taken.fresh)):
+            await _async_fire_all(hass, hub, entry, taken.fresh)
+    if taken.earlier_writes:
         # Bounded: a write that never ends must not hold the provider's retry forever.
         try:
             async with asyncio.timeout(WAIT_FOR_EARLIER_WRITE):
-                await asyncio.gather(*earlier_writes)
+                await asyncio.gather(*taken.earlier_writes)
         except TimeoutError as err:
             raise StoreUnavailableError(
                 "an earlier delivery of the same event is still being written"
             ) from err
-    return len(fresh), duplicates
+    return len(taken.fresh), taken.duplicates
+
+
+@dataclass(slots=True)
+class _Taken:
+    """What one post brought that was not seen before, and how many it repeated."""
+
+    fresh: list[Accepted] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    """The identities this post reserved."""
+    earlier_writes: list[asyncio.Future[None]] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def _taking_turns(hub: TelephonyHub, count: int) -> AbstractAsyncContextManager[Any]:
+    """Let one long batch at a time work through its events.
+
+    Each yields every EVENTS_PER_TURN events, but twenty posts resumed in the same turn of the
+    loop would each do that much in it: the loop would be held twenty times as long.
+    """
+    return hub.long_batch_turn if count > EVENTS_PER_TURN else nullcontext()
+
+
+async def _async_take_new(
+    hub: TelephonyHub,
+    entry: TelephonyConfigEntry,
+    events: Sequence[TelephonyEvent],
+    received_at: datetime,
+    write: asyncio.Future[None],
+    taken: _Taken,
+) -> None:
+    """Reserve the events not seen before and build their data; count the others."""
+    history = hub.history(entry.entry_id)
+    settings = hub.settings(entry)
+    device_id = hub.device_id(entry)
+    received = received_at.isoformat()
+    for index, event in enumerate(events):
+        if index and not index % EVENTS_PER_TURN:
+            # A long batch gives other work its turn: the loop is never held for the whole post.
+            await asyncio.sleep(0)
+        key = event.dedupe_key
+        if history.is_duplicate(key) or key in taken.keys:
+            taken.duplicates += 1
+            continue
+        if (writing := history.pending_write(key)) is not None:
+            # Another post is writing this event right now: answer once that write is done.
+            taken.earlier_writes.append(writing)
+            taken.duplicates += 1
+            continue
+        taken.keys.add(key)
+        # Before the next await: no other post may take the same event meanwhile.
+        history.reserve(key, write)
+        data: dict[str, Any] = {
+            ATTR_CONFIG_ENTRY_ID: entry.entry_id,
+            ATTR_DEVICE_ID: device_id,
+            **event.as_event_data(received_at.tzinfo),
+            "caller_name": settings.contacts.name_for(event.caller),
+            "received_at": received,
+        }
+        if event.type is EventType.SMS_RECEIVED:
+            # Lets an automation tell a reply to its own message from a new conversation.
+            data["in_reply_to"] = history.replied_message(event.caller, received_at=received_at)
+        elif event.type is EventType.SMS_STATUS:
+            sent = history.sent_message(event.call_id)
+            data["sent_message"] = None if sent is None else sent["message"]
+            if data["callee"] is None and sent is not None:
+                data["callee"] = sent["to"]
+        taken.fresh.append(Accepted(key, data, hub.next_seq()))
 
 
 async def _async_fire_all(

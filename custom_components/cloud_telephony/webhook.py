@@ -116,7 +116,10 @@ async def _async_handle(hass: HomeAssistant, entry_id: str, request: Request) ->
     try:
         events: list[TelephonyEvent]
         if len(body) > INLINE_PARSE_LIMIT:
-            events = await hass.async_add_executor_job(provider.parse_webhook, payload)
+            # One large body at a time: each parsing thread holds the interpreter lock for
+            # its switch interval whenever the loop wants it, so many at once starve the loop.
+            async with hub.large_body_parsing:
+                events = await hass.async_add_executor_job(provider.parse_webhook, payload)
         else:
             events = provider.parse_webhook(payload)
     except PayloadError as err:
