@@ -282,7 +282,10 @@ def report(results: dict[str, Result], settings: str) -> None:
     figures = ", ".join(f"{micros:.1f} µs at {size:,}" for size, micros in marginal.items())
     print(f"CPU per extra item in a BulkGate array: {figures}")
     growth = marginal[SIZES[-1]] / marginal[SIZES[1]]
-    print(f"At {SIZES[-1]:,} / at {SIZES[1]:,}: {growth:.2f} (flat = 1; above 1, an item costs more in a larger post)")
+    print(
+        f"At {SIZES[-1]:,} / at {SIZES[1]:,}: {growth:.2f} "
+        "(flat = 1; above 1: an item costs more in a larger post)"
+    )
     cpu = {name: result.cpu_ms_per_request * 1000 for name, result in results.items()}
     retry, quiet = cpu["Bulutfon retry (duplicate)"], cpu["Bulutfon, entities disabled"]
     print("CPU µs of one Bulutfon event beyond twilio's request:")

@@ -250,7 +250,7 @@ async def test_waiting_for_a_result_that_cannot_come_returns_at_once(
     assert response["results"][0]["status"] is None
 
 
-async def test_voice_code_in_hebrew_unless_asked_otherwise(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
+async def test_voice_code_in_hebrew_unless_asked(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
     assert hass.config.language == "en"
     await _action(hass, "send_voice_code", to="054-9876543", code="12")
     _, params, _ = yemot.requests[-1]
