@@ -470,6 +470,28 @@ async def test_a_long_batch_lets_other_work_run(
     assert 0 < seen_by_other_work[0] < 1000
 
 
+async def test_long_batches_arriving_together_take_turns(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Two 300-item posts at once: one works through its events, then the other (not both per turn)."""
+    statuses = async_capture_events(hass, "cloud_telephony_sms_status")
+    client = await hass_client_no_auth()
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                BULKGATE_WEBHOOK_PATH,
+                data=json.dumps([{"status": 1, "smsID": f"{post}-{index}"} for index in range(300)]),
+            )
+            for post in ("a", "b")
+        )
+    )
+    assert [await answer.json() for answer in answers] == [{"accepted": 300, "duplicates": 0}] * 2
+    posts_in_firing_order = [event.data["call_id"].split("-")[0] for event in statuses]
+    # Each post's events fire in one run: the second post's start only after the first's end.
+    assert len(posts_in_firing_order) == 600
+    assert posts_in_firing_order == sorted(posts_in_firing_order, key=posts_in_firing_order[0].__ne__)
+
+
 async def test_a_send_across_a_reload_is_remembered_by_the_new_entry(
     hass: HomeAssistant,
     bulkgate: fake.FakeBulkGate,
