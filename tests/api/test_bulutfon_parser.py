@@ -204,6 +204,35 @@ def test_unanswered_hangup() -> None:
     assert event.direction is Direction.OUTBOUND
 
 
+@pytest.mark.parametrize(
+    ("disposition", "status"),
+    [("", "not_answered"), ("SUCCESS", "answered"), ("success", "answered")],
+)
+def test_a_welcome_menu_is_not_a_person_answering(disposition: str, status: str) -> None:
+    """Menu listening counts as talk time; only `SUCCESS` says an extension or the callee took it."""
+    item = {
+        "event_type": "call_hangup",
+        "uuid": "menu-only",
+        "caller": 905320000000,
+        "callee": 908508850000,
+        "talk_duration": 12,
+        "result_disposition": disposition,
+        "direction": "IN",
+        "timestamp": 1614261582000000,
+    }
+    [event] = parse_webhook(json.dumps(item).encode(), JSON, "TR")
+    assert event.status == status
+    assert event.duration == 12
+
+
+def test_talk_time_decides_only_without_a_disposition_field() -> None:
+    body = "event_type=call_hangup&uuid=u5&talk_duration=7"
+    [event] = parse_webhook(body.encode(), FORM, "TR")
+    assert event.status == "answered"
+    [event] = parse_webhook(b"event_type=call_hangup&uuid=u6&talk_duration=0", FORM, "TR")
+    assert event.status == "not_answered"
+
+
 @pytest.mark.parametrize("fixture", sorted(SEED_TYPES))
 def test_form_encoding_matches_json(fixture: str) -> None:
     """Form mode: the same example, encoded with bracket notation, yields the same event."""

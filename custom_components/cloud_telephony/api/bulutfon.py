@@ -188,11 +188,18 @@ def _cdr(value: JsonValue) -> dict[str, JsonValue]:
 
 
 def _talk_time(item: dict[str, JsonValue], cdr: dict[str, JsonValue]) -> tuple[int | None, bool]:
-    """Return (talk seconds, answered by a person) from the flat 2021 fields, else from the CDR."""
+    """Return (talk seconds, answered by a person) from the flat 2021 fields, else from the CDR.
+
+    A welcome menu answers the call, so listening to it counts as talk time: `result_disposition`
+    (`SUCCESS`, or empty) tells whether an extension or the callee was connected. Only a post
+    without that field at all falls back to talk time.
+    """
     talk = int_or_none(item.get("talk_duration"))
-    disposition = (text_or_none(item.get("result_disposition")) or "").upper()
-    if talk is not None or disposition:
-        return talk, disposition == "SUCCESS" or bool(talk)
+    if "result_disposition" in item:
+        disposition = (text_or_none(item.get("result_disposition")) or "").upper()
+        return talk, disposition == "SUCCESS"
+    if talk is not None:
+        return talk, talk > 0
     answer_time, hangup_time = _iso(cdr.get("answer_time")), _iso(cdr.get("hangup_time"))
     if answer_time and hangup_time:
         talk = max(0, round((hangup_time - answer_time).total_seconds()))
