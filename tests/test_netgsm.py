@@ -364,11 +364,15 @@ async def test_webhook_states_and_duplicates(
     }
     for state in (1, 2, 3):
         assert (await client.post(NETGSM_WEBHOOK_PATH, json=_status_post(state))).status == 200
+    # A state Netgsm may add later: taken, nothing fired.
+    unknown = await client.post(NETGSM_WEBHOOK_PATH, json=_status_post(42))
+    assert (unknown.status, await unknown.json()) == (200, {"accepted": 0, "duplicates": 0})
     masked = await client.post(NETGSM_WEBHOOK_PATH, data=fixture_bytes("netgsm/seed_webhook_masked.json"))
     assert masked.status == 400
     await hass.async_block_till_done()
     assert [event.data["status"] for event in events] == ["busy", "answered", "not_answered", "unreachable"]
-    assert events[0].data["key_pressed"] == "12"
+    # The seed's busy call carries push_button 12: nobody answered, so no key was pressed.
+    assert (events[0].data["key_pressed"], events[0].data["key_result"]) == (None, None)
     assert events[0].data["callee"] == "+905530000000"
     assert events[0].data["occurred_at"].startswith("2023-02-22T04:50:09.526")  # Istanbul 15:50 in US/Pacific
 

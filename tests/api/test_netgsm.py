@@ -479,8 +479,10 @@ def test_documented_webhook() -> None:
     assert event.call_id == "18009123"
     assert event.callee == "+905530000000"
     assert event.status == "busy"
-    assert event.key_pressed == "12"
-    assert event.extra["key_result"] == "pressed"
+    # Nobody answered: the seed's push_button is no key outcome (kept in raw).
+    assert event.key_pressed is None
+    assert event.extra["key_result"] is None
+    assert event.raw["detail"]["push_button"] == "12"
     assert event.extra["relation_id"] == "0"
     assert event.extra["callee_name"] == "isim"
     assert event.extra["recording_url"] == "htps://...."
@@ -495,11 +497,23 @@ def test_documented_webhook_with_masked_digits_is_refused() -> None:
 
 
 @pytest.mark.parametrize("state", [2, 3, 7])
-def test_unanswered_call_with_a_key_menu_has_no_key_result(state: int) -> None:
-    """Nobody listened, so nobody left before the key prompt."""
-    body = {"bulkid": 1, "callee": "5530000000", "state": state, "type": 3, "detail": {}}
+@pytest.mark.parametrize("push_button", [None, "-1", "4"])
+def test_unanswered_call_with_a_key_menu_has_no_key_result(state: int, push_button: str | None) -> None:
+    """Nobody listened, so nobody pressed a key or left before the key prompt."""
+    body = {
+        "bulkid": 1,
+        "callee": "5530000000",
+        "state": state,
+        "type": 3,
+        "detail": {"push_button": push_button},
+    }
     [event] = _webhook(json.dumps(body).encode())
     assert event.extra["key_result"] is None
+    assert event.key_pressed is None
+
+
+def test_a_state_we_do_not_know_is_taken_without_an_event() -> None:
+    assert _webhook(b'{"bulkid": 1, "callee": "5530000000", "state": 42}') == []
 
 
 @pytest.mark.parametrize(
@@ -545,8 +559,8 @@ def test_key_press_outcomes(detail: dict[str, object], key_pressed: str | None, 
     ("body", "reason"),
     [
         (b'{"callee": "5530000000", "state": 1}', "bulkid is missing"),
-        (b'{"bulkid": 1, "callee": "5530000000", "state": 42}', "state is missing or unknown"),
-        (b'{"bulkid": 1, "callee": "5530000000"}', "state is missing or unknown"),
+        (b'{"bulkid": 1, "callee": "5530000000"}', "state is missing"),
+        (b'{"bulkid": 1, "callee": "5530000000", "state": "busy"}', "state is missing"),
         (b"[]", "expected an object"),
     ],
 )

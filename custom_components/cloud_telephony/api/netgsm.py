@@ -242,7 +242,10 @@ class NetgsmClient:
             status = int_or_none(fields[2]) if len(fields) >= 3 else None
             if status is None or status == _WAITING or status not in _STATUSES:
                 continue
-            key = fields[3] if len(fields) > 3 and fields[3] not in ("-", "") else None
+            # The fourth column is the pressed key (layout with a relation id: unverified); only
+            # an answered call has one.
+            answered = _STATUSES[status] is CallStatus.ANSWERED
+            key = fields[3] if answered and len(fields) > 3 and fields[3] not in ("-", "") else None
             events.append(
                 _call_status(
                     job_id=fields[0],
@@ -429,29 +432,38 @@ def build_voice_xml(message: VoiceMessage, usercode: str, password: str) -> str:
 
 
 def parse_webhook(request: WebhookRequest) -> list[TelephonyEvent]:
-    """Turn Netgsm's per-call status post into a `call_status` event."""
-    return [
+    """Turn Netgsm's per-call status post into a `call_status` event.
+
+    A state this integration does not know (Netgsm may add some) is taken without an event: the
+    post is answered 200 with nothing accepted, as for any status a provider adds.
+    """
+    events = (
         _webhook_item(item, request.region)
         for item in as_items(decode_body(request.body, request.content_type))
-    ]
+    )
+    return [event for event in events if event is not None]
 
 
-def _webhook_item(item: dict[str, JsonValue], region: str | None) -> TelephonyEvent:
+def _webhook_item(item: dict[str, JsonValue], region: str | None) -> TelephonyEvent | None:
     job_id = text_or_none(item.get("bulkid"))
     if job_id is None:
         raise PayloadError("bulkid is missing")
     state = int_or_none(item.get("state"))
+    if state is None:
+        raise PayloadError("state is missing")
     if state not in _STATUSES:
-        raise PayloadError("state is missing or unknown")
+        return None
     detail = as_object(item.get("detail"))
     message_type = int_or_none(item.get("type"))
     push_button = text_or_none(detail.get("push_button")) if "push_button" in detail else None
     key_result: str | None = None
     key_pressed: str | None = None
-    if message_type in (3, 4) or push_button is not None:
+    # Nobody listened to a call that was not answered: no key outcome, whatever `push_button`
+    # says (the seed's busy call carries one; it stays in `raw`).
+    if _STATUSES[state] is CallStatus.ANSWERED and (message_type in (3, 4) or push_button is not None):
         if push_button is None:
-            # Netgsm's NULL: listened, and left before the key prompt; only an answered call did.
-            key_result = "hung_up_before_prompt" if _STATUSES[state] is CallStatus.ANSWERED else None
+            # Netgsm's NULL: listened, and left before the key prompt.
+            key_result = "hung_up_before_prompt"
         elif push_button == "-1":
             key_result = "no_key_in_time"
         else:
