@@ -47,7 +47,7 @@ async def test_login_once_and_reuse_the_session(fake_yemot: fake.FakeYemot) -> N
     assert commands == [("Login", None), ("GetSession", "session-1"), ("GetSession", "session-1")]
 
 
-@pytest.mark.parametrize("style", ["EXCEPTION", "FORBIDDEN"])
+@pytest.mark.parametrize("style", sorted(fake.EXPIRY_ANSWERS))
 async def test_expired_session_is_renewed_transparently(fake_yemot: fake.FakeYemot, style: str) -> None:
     async with aiohttp.ClientSession() as session:
         client = _client(session)
@@ -319,6 +319,31 @@ async def test_login_without_a_token(
     async with aiohttp.ClientSession() as session:
         with pytest.raises(AuthError, match=reason):
             await _client(session).async_validate()
+
+
+@pytest.mark.parametrize("status", ["ERROR", "FORBIDDEN"])
+async def test_two_factor_login_asked_by_a_command_is_a_refusal(
+    fake_yemot: fake.FakeYemot, status: str
+) -> None:
+    """A command answered MFA_REQUIRED needs the user (a token), not a new login."""
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        await client.async_validate()
+        _replace(fake_yemot, "GetSession", {"responseStatus": status, "message": "MFA_REQUIRED"})
+        with pytest.raises(AuthError, match="two-factor"):
+            await client.async_validate()
+    assert fake_yemot.logins == 1
+
+
+async def test_an_error_that_does_not_name_the_token_is_not_an_expiry(fake_yemot: fake.FakeYemot) -> None:
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        await client.async_validate()
+        _replace(fake_yemot, "GetSession", {"responseStatus": "ERROR", "message": "system is blocked"})
+        with pytest.raises(ProviderError, match="system is blocked") as caught:
+            await client.async_validate()
+    assert not isinstance(caught.value, AuthError)
+    assert fake_yemot.logins == 1
 
 
 async def test_renewal_that_fails_again(fake_yemot: fake.FakeYemot) -> None:

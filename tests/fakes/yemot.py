@@ -17,6 +17,20 @@ PERMANENT_TOKEN = f"{SYSTEM_NUMBER}:{PASSWORD}"
 INVALID_PREFIX = "051"  # numbers Yemot refuses, as in the documented answer ("not Vaild")
 
 
+# How a token that is no longer good is answered: Yemot's two documented answers, and the codes
+# and messages current clients log in again on.
+EXPIRY_ANSWERS: dict[str, tuple[str, str]] = {
+    "EXCEPTION": ("EXCEPTION", "IllegalStateException(session token is invalid)"),
+    "FORBIDDEN": ("FORBIDDEN", "session is expired"),
+    "TOKEN_NOT_FOUND": ("ERROR", "TOKEN_NOT_FOUND"),
+    "TOKEN_EXPIRED": ("ERROR", "TOKEN_EXPIRED"),
+    "INVALID_TOKEN": ("FORBIDDEN", "INVALID_TOKEN"),
+    "LOGIN_REQUIRED": ("ERROR", "LOGIN_REQUIRED"),
+    "ERROR naming the token": ("ERROR", "the token has expired, please log in"),
+    "FORBIDDEN naming the token": ("FORBIDDEN", "Token does not belong to this system"),
+}
+
+
 class FakeYemot:
     """Routes of the fake; what the client sent is recorded for assertions."""
 
@@ -33,7 +47,7 @@ class FakeYemot:
         return app
 
     def expire_sessions(self, style: str = "EXCEPTION") -> None:
-        """Make every session token invalid, answered in one of the two documented ways."""
+        """Make every session token invalid, answered in one of the ways of EXPIRY_ANSWERS."""
         self.valid_sessions.clear()
         self.expiry_style = style
 
@@ -48,9 +62,8 @@ class FakeYemot:
             return self._Login(params)
         token = params.get("token")
         if token != PERMANENT_TOKEN and token not in self.valid_sessions:
-            if self.expiry_style == "FORBIDDEN":
-                return _answer("FORBIDDEN", message="session is expired")
-            return _answer("EXCEPTION", message="IllegalStateException(session token is invalid)")
+            status, message = EXPIRY_ANSWERS[self.expiry_style]
+            return _answer(status, message=message)
         handler = getattr(self, f"_{command}", None)
         if handler is None:
             return _answer("ERROR", message=f"unknown command {command}")

@@ -67,8 +67,13 @@ MAX_CAMPAIGN_NUMBERS: Final = 500
 MAX_BRIDGE_TIMEOUT: Final = 35
 INBOX_LIMIT: Final = 100
 
-# The two ways Yemot says a session token is no longer good (then: log in again, once).
-_EXPIRED: Final = ("session token is invalid", "session is expired")
+# How Yemot says a session token is no longer good (then: log in again, once): its two
+# documented messages, the codes current clients log in again on, and any ERROR or FORBIDDEN
+# that names the token.
+_EXPIRED_MESSAGES: Final = ("session token is invalid", "session is expired")
+_EXPIRED_CODES: Final = frozenset({"TOKEN_NOT_FOUND", "TOKEN_EXPIRED", "INVALID_TOKEN", "LOGIN_REQUIRED"})
+_MFA_REQUIRED: Final = "MFA_REQUIRED"
+_MFA_REASON: Final = "this system requires two-factor login; use a token instead"
 
 EVENT_TYPES: Final = frozenset({EventType.SMS_RECEIVED})
 
@@ -265,8 +270,8 @@ class YemotClient:
                 raise AuthError(f"Yemot refused the login: {err}") from err
             token = text_or_none(answer.get("token"))
             if token is None:
-                if text_or_none(answer.get("message")) == "MFA_REQUIRED":
-                    raise AuthError("this system requires two-factor login; use a token instead")
+                if text_or_none(answer.get("message")) == _MFA_REQUIRED:
+                    raise AuthError(_MFA_REASON)
                 raise AuthError("Yemot's login answer has no token")
             self._session_token = token
         return self._session_token
@@ -293,11 +298,18 @@ def _envelope(answer: dict[str, Any]) -> dict[str, Any]:
         or text_or_none(answer.get("exceptionMessage"))
         or f"Yemot answered {status or 'without a status'}"
     )
-    if any(marker in reason for marker in _EXPIRED):
+    return_code = text_or_none(answer.get("messageCode"))
+    codes = {reason.upper(), (return_code or "").upper()}
+    if _MFA_REQUIRED in codes:
+        raise AuthError(_MFA_REASON)
+    if (
+        any(marker in reason for marker in _EXPIRED_MESSAGES)
+        or not codes.isdisjoint(_EXPIRED_CODES)
+        or (status in ("ERROR", "FORBIDDEN") and "TOKEN" in reason.upper())
+    ):
         raise _ExpiredTokenError(reason, status)
     if status == "FORBIDDEN":
         raise AuthError(reason)
-    return_code = text_or_none(answer.get("messageCode"))
     raise ProviderError(reason, return_code or status or None)
 
 
