@@ -80,6 +80,12 @@ def test_text_or_none(value: object, expected: str | None) -> None:
         (float("nan"), None),
         ("1e999", None),
         ("nan", None),
+        (2**63 - 1, 2**63 - 1),
+        (-(2**63), -(2**63)),
+        # Wider than 64 bits: no count or state, and not storable as JSON.
+        (2**63, None),
+        ("-9223372036854775809", None),
+        (1e30, None),
     ],
 )
 def test_int_or_none(value: object, expected: int | None) -> None:

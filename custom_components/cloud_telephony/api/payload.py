@@ -280,7 +280,16 @@ def text_or_none(value: JsonValue) -> str | None:
 
 
 def int_or_none(value: JsonValue) -> int | None:
-    """Return an integer from a number or a numeric string, else None."""
+    """Return an integer from a number or a numeric string, else None.
+
+    Only a 64-bit integer counts: a wider one is no count, state or duration a provider sends,
+    and event data must stay storable as JSON.
+    """
+    number = _any_int(value)
+    return number if number is not None and -(2**63) <= number < 2**63 else None
+
+
+def _any_int(value: JsonValue) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
