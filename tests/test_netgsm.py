@@ -43,6 +43,9 @@ CALL_RESULTS = "event.netgsm_8500000000_call_results"
 LAST_CALL_STATUS = "sensor.netgsm_8500000000_last_call_result"
 BALANCE = "sensor.netgsm_8500000000_balance"
 NOTIFY_MOM = "notify.mom_call"
+NOTIFY_MOM_SMS = "notify.mom_sms"
+MESSAGES = "event.netgsm_8500000000_messages"
+LAST_SMS = "sensor.netgsm_8500000000_last_sms"
 
 
 @pytest.fixture
@@ -87,7 +90,16 @@ async def test_entities(
     entities = {
         entry.entity_id for entry in er.async_entries_for_config_entry(entity_registry, NETGSM_ENTRY_ID)
     }
-    assert entities == {CALL_RESULTS, LAST_CALL_STATUS, BALANCE, NOTIFY_MOM}
+    # SMS as well: a recipient from the older option lines gets both of Netgsm's channels.
+    assert entities == {
+        CALL_RESULTS,
+        LAST_CALL_STATUS,
+        BALANCE,
+        NOTIFY_MOM,
+        NOTIFY_MOM_SMS,
+        MESSAGES,
+        LAST_SMS,
+    }
     assert hass.states.get(BALANCE).state == "34.02"
     assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "TRY"
     # A balance in a currency is money (and, as money, a total rather than a measurement).

@@ -14,7 +14,15 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
-from .api import BALANCE, INBOX, PROVIDERS, RESULT_POLLING, TelephonyClient, TelephonyEvent
+from .api import (
+    BALANCE,
+    DELIVERY_POLLING,
+    INBOX,
+    PROVIDERS,
+    RESULT_POLLING,
+    TelephonyClient,
+    TelephonyEvent,
+)
 from .calls import CallTracker
 from .const import (
     CONF_CLOUDHOOK_URL,
@@ -26,6 +34,7 @@ from .const import (
 )
 from .coordinator import BalanceCoordinator
 from .data import TelephonyConfigEntry, TelephonyData, client_with
+from .deliveries import DeliveryPoller
 from .errors import provider_errors
 from .hub import DATA_HUB, TelephonyHub
 from .inbox import InboxPoller
@@ -110,6 +119,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
         inbox = InboxPoller(hass, entry, inbox_client, timedelta(seconds=seconds), accept)
         entry.runtime_data.inbox = inbox
         await inbox.async_start()
+    if (delivery_client := client_with(provider, client, DELIVERY_POLLING)) is not None:
+        seconds = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_INBOX_INTERVAL.total_seconds())
+        deliveries = DeliveryPoller(hass, entry, delivery_client, timedelta(seconds=seconds), accept)
+        entry.runtime_data.deliveries = deliveries
+        await deliveries.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change(entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

@@ -29,6 +29,7 @@ from .history import EventHistory
 if TYPE_CHECKING:
     from .calls import CallTracker
     from .coordinator import BalanceCoordinator
+    from .deliveries import DeliveryPoller
     from .hub import TelephonyHub
     from .inbox import InboxPoller
 
@@ -99,6 +100,7 @@ class TelephonyData:
     calls: CallTracker
     balance: BalanceCoordinator | None = None
     inbox: InboxPoller | None = None
+    deliveries: DeliveryPoller | None = None
 
     def client_with[ClientT: TelephonyClient](self, capability: Capability[ClientT]) -> ClientT | None:
         """Return the client, typed for the capability, when the provider declares it."""

@@ -245,6 +245,11 @@ class EventHistory:
         statements.append((UPSERT_SENT, (self._entry_id, message_id, to, message, record["sent_at"])))
         self._store.async_write_later(statements)
 
+    def sent_since(self, since: datetime) -> list[str]:
+        """Return the ids of the messages sent since a moment, oldest first."""
+        cutoff = dt_util.as_utc(since).isoformat()
+        return [message_id for message_id, record in self._sent.items() if record["sent_at"] >= cutoff]
+
     def sent_message(self, message_id: str | None) -> dict[str, Any] | None:
         """Return a message we sent, by the provider's id."""
         if message_id is None or (record := self._sent.get(message_id)) is None:

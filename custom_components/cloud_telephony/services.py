@@ -72,6 +72,7 @@ ATTR_RING_TIME: Final = "ring_time"
 ATTR_START: Final = "start"
 ATTR_END: Final = "end"
 ATTR_IYS_FILTER: Final = "iys_filter"
+ATTR_OTP: Final = "otp"
 ATTR_RELATION_ID: Final = "relation_id"
 ATTR_WAIT_FOR_RESULT: Final = "wait_for_result"
 ATTR_TIMEOUT: Final = "timeout"
@@ -117,6 +118,8 @@ SEND_SMS_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_UNICODE): cv.boolean,
         vol.Optional(ATTR_SCHEDULE): cv.datetime,
         vol.Optional(ATTR_DUPLICATES_CHECK, default=False): cv.boolean,
+        vol.Optional(ATTR_IYS_FILTER): vol.Coerce(IysFilter),
+        vol.Optional(ATTR_OTP, default=False): cv.boolean,
     }
 )
 SEND_VOICE_MESSAGE_SCHEMA: Final = vol.Schema(
@@ -250,6 +253,8 @@ async def _send_sms(call: ServiceCall) -> ServiceResponse:
         unicode=call.data.get(ATTR_UNICODE),
         schedule=_aware(call.data.get(ATTR_SCHEDULE)),
         duplicates_check=call.data[ATTR_DUPLICATES_CHECK],
+        iys_filter=call.data.get(ATTR_IYS_FILTER),
+        otp=call.data[ATTR_OTP],
     )
     return await async_send_sms(hass, entry, client, call.data[ATTR_TO], call.data[ATTR_MESSAGE], options)
 

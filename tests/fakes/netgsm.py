@@ -1,12 +1,16 @@
-"""A local stand-in for api.netgsm.com.tr's voice message API, answering as Netgsm documents.
+"""A local stand-in for api.netgsm.com.tr's voice message and SMS APIs, answering as Netgsm documents.
 
 Plain-text result codes for the XML endpoints (`00 <bulkid>`, `30`, `40`, `45`, `70`), `<br>`
 separated report and list rows, JSON for cancel and balance. The balance endpoint's error status
 (406) follows Netgsm's REST v2 convention; the documents do not show it for /balance itself.
+SMS (REST v2) as Netgsm's official clients show it: HTTP Basic authentication, JSON with a `code`
+(`00`, else HTTP 406), the delivery report's `jobs`, the inbox's `messages` (code 40 when empty;
+read without a date range, each message only once).
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -38,6 +42,19 @@ class FakeNetgsm:
         self.audio_list = AUDIO_LIST
         # The legacy convention: HTTP 200 with a bare code (Netgsm answers so for a refused IP).
         self.balance_plain_codes = False
+        self.sms_headers = ["EVIM"]
+        self.sms_sent: list[dict[str, Any]] = []
+        self.otp_sent: list[dict[str, Any]] = []
+        # Job id to the report's rows for it (`jobs`), as Netgsm answers them.
+        self.sms_reports: dict[str, list[dict[str, Any]]] = {}
+        self.report_bodies: list[dict[str, Any]] = []
+        self.sms_inbox: list[dict[str, Any]] = []
+        self.inbox_queries: list[dict[str, str]] = []
+        # Answered 30 to every SMS request: an API user without the SMS permission.
+        self.sms_denied = False
+        # A result code the send answers with instead of sending (20, 50, 80, 85, …).
+        self.sms_send_code: str | None = None
+        self.next_sms_job = 17377215342
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024)
@@ -47,7 +64,89 @@ class FakeNetgsm:
         app.router.add_get("/voicesms/report/", self.report)
         app.router.add_post("/voicesms/upload", self.upload)
         app.router.add_post("/voicesms/uploadlist", self.upload_list)
+        app.router.add_post("/sms/rest/v2/send", self.sms_send)
+        app.router.add_post("/sms/rest/v2/otp", self.sms_otp)
+        app.router.add_post("/sms/rest/v2/report", self.sms_report)
+        app.router.add_get("/sms/rest/v2/inbox", self.sms_inbox_read)
+        app.router.add_get("/sms/rest/v2/msgheader", self.sms_header_list)
         return app
+
+    def _rest_refusal(self, request: web.Request) -> web.Response | None:
+        """Check the Basic credentials and the SMS permission as Netgsm's REST v2 does."""
+        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+        usercode, _, password = base64.b64decode(encoded or "").decode().partition(":")
+        if scheme != "Basic" or not self._authorized(usercode, password) or self.sms_denied:
+            return _rest_error("30", "Invalid credentials")
+        return None
+
+    def _next_sms_job(self) -> str:
+        self.next_sms_job += 1
+        return str(self.next_sms_job)
+
+    async def _sms_body(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """Return a send's body, or the refusal of its credentials or sender header."""
+        if (refusal := self._rest_refusal(request)) is not None:
+            return refusal
+        body: dict[str, Any] = await request.json()
+        if body.get("msgheader") not in self.sms_headers:
+            return _rest_error("40", "Check the msgheader parameter")
+        return body
+
+    async def sms_send(self, request: web.Request) -> web.Response:
+        if self.sms_send_code is not None:
+            return _rest_error(self.sms_send_code, "Refused")
+        if isinstance(body := await self._sms_body(request), web.Response):
+            return body
+        messages = body.get("messages")
+        if not messages or not all(message.get("msg") and message.get("no") for message in messages):
+            return _rest_error("70", "Invalid parameter")
+        if body.get("iysfilter") not in (None, "0", "11", "12"):
+            return _rest_error("70", "Invalid parameter")
+        job_id = self._next_sms_job()
+        self.sms_sent.append({**body, "jobid": job_id})
+        return web.json_response({"code": "00", "description": "queued", "jobid": job_id})
+
+    async def sms_otp(self, request: web.Request) -> web.Response:
+        if isinstance(body := await self._sms_body(request), web.Response):
+            return body
+        if len(body.get("msg", "")) > 160:
+            return _rest_error("20", "Message too long")
+        job_id = self._next_sms_job()
+        self.otp_sent.append({**body, "jobId": job_id})
+        return web.json_response({"code": "00", "description": "queued", "jobId": job_id})
+
+    async def sms_report(self, request: web.Request) -> web.Response:
+        if (refusal := self._rest_refusal(request)) is not None:
+            return refusal
+        body = await request.json()
+        self.report_bodies.append(body)
+        if not isinstance(body.get("jobids"), list):
+            return _rest_error("70", "Invalid parameter")
+        jobs = [row for job_id in body["jobids"] for row in self.sms_reports.get(str(job_id), [])]
+        if not jobs:
+            return _rest_error("60", "No records found")
+        return web.json_response({"code": "00", "description": "Success", "jobs": jobs})
+
+    async def sms_inbox_read(self, request: web.Request) -> web.Response:
+        if (refusal := self._rest_refusal(request)) is not None:
+            return refusal
+        query = dict(request.query)
+        self.inbox_queries.append(query)
+        for name in ("startdate", "stopdate"):
+            if name in query and (len(query[name]) != 14 or not query[name].isdigit()):
+                return _rest_error("70", "Invalid parameter")
+        messages = list(self.sms_inbox)
+        if "startdate" not in query:
+            # Without a date range each message is handed out once.
+            self.sms_inbox.clear()
+        if not messages:
+            return _rest_error("40", "No messages to list")
+        return web.json_response({"code": "00", "description": "Success", "messages": messages})
+
+    async def sms_header_list(self, request: web.Request) -> web.Response:
+        if (refusal := self._rest_refusal(request)) is not None:
+            return refusal
+        return web.json_response({"code": "00", "description": "Success", "msgheaders": self.sms_headers})
 
     @staticmethod
     def _authorized(usercode: str | None, password: str | None) -> bool:
@@ -133,3 +232,7 @@ class FakeNetgsm:
         if len(start) != 12 or not start.isdigit():
             return web.Response(text="50")
         return web.Response(text=self.audio_list or "40")
+
+
+def _rest_error(code: str, description: str) -> web.Response:
+    return web.json_response({"code": code, "jobid": None, "description": description}, status=406)

@@ -107,6 +107,10 @@ class SmsOptions:
     """None: decide from the text."""
     schedule: datetime | None = None
     duplicates_check: bool = False
+    iys_filter: IysFilter | None = None
+    """Where the provider checks the Turkish commercial-message register (İYS) before sending."""
+    otp: bool = False
+    """A one-time code: sent by the provider's fast route for codes, where it has one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +261,10 @@ class InsufficientBalanceError(ProviderError):
 
 class RateLimitedError(ProviderError):
     """The provider asks to slow down."""
+
+
+class FeatureUnavailableError(ProviderError):
+    """The account (or its API user) may not use this part of the provider's API."""
 
 
 class InvalidNumberError(ProviderError):

@@ -1,10 +1,16 @@
-"""Netgsm voice messages (sesli mesaj): send, cancel, report, audio files, balance; status webhook."""
+"""Netgsm: voice messages, SMS and the balance.
+
+Voice messages (sesli mesaj): send, cancel, report, audio files, the status webhook. SMS (REST
+v2): send, OTP, delivery reports, the inbox.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import base64
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
+import hashlib
 import json
 from pathlib import PurePath
 from typing import Any, Final
@@ -20,6 +26,7 @@ from .models import (
     CallStatus,
     Direction,
     EventType,
+    FeatureUnavailableError,
     InvalidNumberError,
     IysFilter,
     PayloadError,
@@ -29,6 +36,8 @@ from .models import (
     ProviderError,
     RateLimitedError,
     RequestValidationError,
+    SentMessage,
+    SmsOptions,
     TelephonyEvent,
     VoiceCode,
     VoiceMessage,
@@ -42,14 +51,18 @@ from .payload import (
     decode_body,
     int_or_none,
     is_ascii_number,
+    json_answer,
     only_digits,
     text_or_none,
 )
 from .spec import (
     AUDIO_LIBRARY,
     BALANCE,
+    DELIVERY_POLLING,
+    INBOX,
     RESULT_POLLING,
     SETTING_BASE_URL,
+    SMS,
     VOICE_CANCEL,
     VOICE_CODE,
     VOICE_MESSAGE,
@@ -76,6 +89,24 @@ MAX_LIST_RANGE: Final = timedelta(days=30)
 MAX_CODE_DIGITS: Final = 12
 MAX_REPEAT: Final = 5
 
+# SMS (REST v2, HTTP Basic authentication).
+SMS_SEND_PATH: Final = "/sms/rest/v2/send"
+SMS_OTP_PATH: Final = "/sms/rest/v2/otp"
+SMS_REPORT_PATH: Final = "/sms/rest/v2/report"
+SMS_INBOX_PATH: Final = "/sms/rest/v2/inbox"
+SMS_HEADERS_PATH: Final = "/sms/rest/v2/msgheader"
+MAX_OTP_LENGTH: Final = 160
+# How far back the inbox is read: it is read with a date range, since a read without one hands
+# each message out once only (Netgsm's note on code 40).
+INBOX_SPAN: Final = timedelta(days=1)
+# Sent messages whose outcome is asked for, at most, per report query (Netgsm's page size).
+MAX_REPORT_JOBS: Final = 100
+_TURKISH: Final = str.maketrans("çğıöşüÇĞİÖŞÜ", "cgiosuCGIOSU")
+SMS_PERMISSION_MESSAGE: Final = (
+    "Netgsm refused the SMS request (code 30): this API user may not use SMS, or this address is not "
+    "in the account's API IP whitelist"
+)
+
 AUTH_MESSAGE: Final = (
     "Netgsm refused the credentials (code 30): wrong usercode or password, no API permission for this "
     "user, or this address is not in the account's API IP whitelist"
@@ -100,6 +131,35 @@ _UPLOAD_ERRORS: Final = {
     "20": "Netgsm refused the file type (code 20)",
     "40": "the file is larger than 4 MB (code 40)",
 }
+_SMS_ERRORS: Final = {
+    "20": "the message text is wrong or too long (code 20)",
+    "40": "the sender header is not defined in the account (code 40)",
+    "41": "the sender header is not valid (code 41)",
+    "50": "the account cannot send İYS-checked messages, or the number is wrong (code 50)",
+    "51": "the account has no İYS brand, or the number is wrong (code 51)",
+    "52": "the number is wrong (code 52)",
+    "60": "the account has no OTP SMS package (code 60)",
+    "70": "a parameter is wrong or missing (code 70)",
+    "80": "the sending limit is exceeded (code 80)",
+    "85": "more than 20 messages to the same number within a minute (code 85)",
+    "100": "Netgsm system error (code 100)",
+    "101": "Netgsm system error (code 101)",
+    "110": "Netgsm system error (code 110)",
+}
+# The delivery report's states: 0 is waiting; the others are final.
+_SMS_DELIVERED: Final = 1
+_SMS_FAILURES: Final = {
+    2: "expired",
+    3: "invalid_number",
+    4: "not_sent_to_operator",
+    11: "rejected_by_operator",
+    12: "delivery_error",
+    13: "duplicate",
+    14: "insufficient_balance",
+    15: "blacklisted",
+    16: "iys_rejected",
+    17: "iys_error",
+}
 _BALANCE_ERRORS: Final = {
     "60": "no balance record (code 60)",
     "70": "a parameter is wrong or missing (code 70)",
@@ -119,23 +179,37 @@ _STATUSES: Final = {
 }
 _WAITING: Final = 0
 
-EVENT_TYPES: Final = frozenset({EventType.CALL_STATUS})
+EVENT_TYPES: Final = frozenset({EventType.CALL_STATUS, EventType.SMS_RECEIVED, EventType.SMS_STATUS})
 # Netgsm's codes of the İYS register checks: individuals, merchants.
 _IYS_CODES: Final = {IysFilter.INDIVIDUAL: "11", IysFilter.MERCHANT: "12"}
 
 
 class NetgsmClient:
-    """Netgsm voice message API with a usercode and password; the session is injected."""
+    """Netgsm's voice message and SMS APIs with a usercode and password; the session is injected."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, usercode: str, password: str, *, base_url: str | None = None
+        self,
+        session: aiohttp.ClientSession,
+        usercode: str,
+        password: str,
+        *,
+        base_url: str | None = None,
+        sms_header: str | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """Keep the credentials; nothing is sent yet."""
+        """Keep the credentials; nothing is sent yet.
+
+        `sms_header` is the sender name of SMS (else the account's first header, asked once).
+        """
         self._api = Transport(
             session, brand="Netgsm", api_url=API_URL, base_url=base_url, timeout=REQUEST_TIMEOUT
         )
         self._usercode = usercode
         self._password = password
+        credentials = base64.b64encode(f"{usercode}:{password}".encode()).decode()
+        self._rest_headers = {"Authorization": f"Basic {credentials}"}
+        self._sms_header = sms_header
+        self._clock = clock or (lambda: datetime.now(ISTANBUL))
 
     # ---- account ---------------------------------------------------------------------------
 
@@ -311,6 +385,111 @@ class NetgsmClient:
                 )
             )
         return files
+
+    # ---- SMS (REST v2) -----------------------------------------------------------------------
+
+    async def async_send_sms(self, to: str, text: str, options: SmsOptions | None = None) -> SentMessage:
+        """Send one SMS; Turkish characters are kept unless `unicode` is False.
+
+        With `otp`, through Netgsm's OTP route: one number, at most 160 characters, no Turkish
+        characters (they are written without their marks) and no schedule.
+        """
+        options = options or SmsOptions()
+        if not text.strip():
+            raise RequestValidationError("the message is empty")
+        header = options.sender_id or await self._default_header()
+        number = national_number(to)
+        if options.otp:
+            plain = text.translate(_TURKISH)
+            if len(plain) > MAX_OTP_LENGTH:
+                raise RequestValidationError(
+                    f"the code message is {len(plain)} characters long; Netgsm's OTP route allows "
+                    f"{MAX_OTP_LENGTH}"
+                )
+            answer = await self._rest(
+                "POST", SMS_OTP_PATH, json={"msgheader": header, "msg": plain, "no": number}
+            )
+            job_id = text_or_none(answer.get("jobId")) or text_or_none(answer.get("jobid"))
+        else:
+            body: dict[str, Any] = {"msgheader": header, "messages": [{"msg": text, "no": number}]}
+            keep_turkish = text != text.translate(_TURKISH) if options.unicode is None else options.unicode
+            if keep_turkish:
+                body["encoding"] = "TR"
+            if options.iys_filter is not None:
+                body["iysfilter"] = _IYS_CODES[options.iys_filter]
+            if options.schedule is not None:
+                body["startdate"] = _istanbul(options.schedule, "%d%m%Y%H%M")
+            answer = await self._rest("POST", SMS_SEND_PATH, json=body)
+            job_id = text_or_none(answer.get("jobid"))
+        if job_id is None:
+            raise ProviderError("Netgsm accepted the SMS but returned no job id")
+        status = "scheduled" if options.schedule is not None and not options.otp else "accepted"
+        return SentMessage(to=to, message_id=job_id, status=status)
+
+    async def async_poll_deliveries(
+        self, message_ids: Sequence[str], region: str | None = "TR"
+    ) -> list[TelephonyEvent]:
+        """Return the final outcomes of sent SMS (delivered, or why not) from the delivery report."""
+        if not message_ids:
+            return []
+        now = self._clock()
+        body = {
+            "jobids": list(message_ids[:MAX_REPORT_JOBS]),
+            "startdate": _istanbul(now - INBOX_SPAN - timedelta(days=1), "%d.%m.%Y %H:%M:%S"),
+            "stopdate": _istanbul(now, "%d.%m.%Y %H:%M:%S"),
+            "pagenumber": 0,
+            "pagesize": MAX_REPORT_JOBS,
+        }
+        answer = await self._rest("POST", SMS_REPORT_PATH, json=body, empty_codes=frozenset({"60"}))
+        jobs = answer.get("jobs")
+        rows = [as_object(job) for job in jobs] if isinstance(jobs, list) else []
+        return [event for row in rows if (event := _delivery(row, region)) is not None]
+
+    async def async_fetch_incoming_sms(self, region: str | None = "TR") -> list[TelephonyEvent]:
+        """Return the SMS received within the last day, oldest first (read with a date range)."""
+        now = self._clock()
+        params = {
+            "startdate": _istanbul(now - INBOX_SPAN, "%d%m%Y%H%M%S"),
+            "stopdate": _istanbul(now, "%d%m%Y%H%M%S"),
+        }
+        answer = await self._rest("GET", SMS_INBOX_PATH, params=params, empty_codes=frozenset({"40"}))
+        messages = answer.get("messages")
+        rows = [as_object(row) for row in messages] if isinstance(messages, list) else []
+        events = [event for row in rows if (event := _incoming_sms(row, region)) is not None]
+        return sorted(events, key=lambda event: event.occurred_at or datetime.min.replace(tzinfo=ISTANBUL))
+
+    async def _default_header(self) -> str:
+        """Return the configured sender header, else the account's first (asked once)."""
+        if self._sms_header is None:
+            answer = await self._rest("GET", SMS_HEADERS_PATH)
+            headers = answer.get("msgheaders")
+            names = (
+                [name for value in headers if (name := text_or_none(value))]
+                if isinstance(headers, list)
+                else []
+            )
+            if not names:
+                raise ProviderError("the account has no SMS sender header; define one in Netgsm's panel")
+            self._sms_header = names[0]
+        return self._sms_header
+
+    async def _rest(
+        self, method: str, path: str, *, empty_codes: frozenset[str] = frozenset(), **kwargs: Any
+    ) -> dict[str, JsonValue]:
+        """Call a REST v2 endpoint; return its answer (code 00, or one of `empty_codes`: nothing found)."""
+        status, text = await self._api.request(method, path, headers=self._rest_headers, **kwargs)
+        answer = json_answer(text, status, "Netgsm")
+        code = text_or_none(answer.get("code"))
+        if code == "00" or code in empty_codes:
+            return {} if code in empty_codes else answer
+        if code == "30":
+            # The balance, checked at setup, proves the credentials: here the user lacks the SMS API.
+            raise FeatureUnavailableError(SMS_PERMISSION_MESSAGE, code)
+        if code in ("80", "85"):
+            raise RateLimitedError(_SMS_ERRORS[code], code)
+        if code is None and status < 400:
+            raise ProviderError("Netgsm's SMS answer has no result code")
+        raise _coded_error(code or str(status), _SMS_ERRORS)
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> str:
         headers = (
@@ -522,6 +701,67 @@ def _call_status(
     )
 
 
+def _delivery(row: dict[str, JsonValue], region: str | None) -> TelephonyEvent | None:
+    """Turn a row of the SMS delivery report into an `sms_status` event, once its outcome is final."""
+    job_id = text_or_none(row.get("jobid"))
+    state = int_or_none(row.get("status"))
+    if job_id is None or state is None or (state != _SMS_DELIVERED and state not in _SMS_FAILURES):
+        # Waiting (0), or a state Netgsm may add: asked again at the next poll.
+        return None
+    callee = normalize_number(text_or_none(row.get("number")), region)
+    delivered_at = _sms_time(row.get("deliveredDate"))
+    return TelephonyEvent(
+        type=EventType.SMS_STATUS,
+        provider=PROVIDER,
+        dedupe_key=f"dlr:{job_id}:{callee or ''}:{state}",
+        call_id=job_id,
+        callee=callee,
+        direction=Direction.OUTBOUND,
+        status="delivered" if state == _SMS_DELIVERED else "failed",
+        occurred_at=delivered_at,
+        raw=row,
+        extra={
+            "failure_reason": _SMS_FAILURES.get(state),
+            "provider_status": state,
+            "operator": int_or_none(row.get("operator")),
+            "delivered_at": delivered_at.isoformat() if delivered_at and state == _SMS_DELIVERED else None,
+        },
+    )
+
+
+def _incoming_sms(row: dict[str, JsonValue], region: str | None) -> TelephonyEvent | None:
+    """Turn a message of the inbox into an `sms_received` event (Netgsm gives no message id)."""
+    sender = text_or_none(row.get("sender"))
+    message = row.get("message")
+    text = message if isinstance(message, str) else text_or_none(message)
+    if sender is None and text is None:
+        return None
+    received = _sms_time(row.get("datetime"))
+    caller = normalize_number(sender, region)
+    digest = hashlib.sha256((text or "").encode()).hexdigest()[:16]
+    moment = received.isoformat() if received else text_or_none(row.get("datetime")) or ""
+    return TelephonyEvent(
+        type=EventType.SMS_RECEIVED,
+        provider=PROVIDER,
+        dedupe_key=f"sms:{caller or ''}:{moment}:{digest}",
+        caller=caller,
+        callee=normalize_number(text_or_none(row.get("receiver")), region),
+        direction=Direction.INBOUND,
+        message=text,
+        occurred_at=received,
+        raw=row,
+        extra={},
+    )
+
+
+def _sms_time(value: JsonValue) -> datetime | None:
+    """Read the SMS API's times, `15.01.2023 14:30:00` or `2023-01-15 14:30:00`, as Istanbul time."""
+    text = text_or_none(value)
+    if text is None:
+        return None
+    return _parse_time(text, "%d.%m.%Y %H:%M:%S") or _parse_time(text, "%Y-%m-%d %H:%M:%S")
+
+
 def _parse_netgsm_time(value: JsonValue) -> datetime | None:
     """Read `2023-02-22 15:50:09.526` (0 to 6 fraction digits) as Istanbul time."""
     text = text_or_none(value)
@@ -565,24 +805,47 @@ _CODE_SENTENCES: Final = {
 # The keys of the entry's data.
 USERCODE: Final = "usercode"
 PASSWORD: Final = "password"
+SMS_HEADER: Final = "sms_header"
 
 
 def _client(session: aiohttp.ClientSession, data: Mapping[str, Any]) -> NetgsmClient:
-    return NetgsmClient(session, data[USERCODE], data[PASSWORD], base_url=data.get(SETTING_BASE_URL))
+    return NetgsmClient(
+        session,
+        data[USERCODE],
+        data[PASSWORD],
+        base_url=data.get(SETTING_BASE_URL),
+        sms_header=data.get(SMS_HEADER) or None,
+    )
 
 
 SPEC: Final = ProviderSpec(
     id=PROVIDER,
     brand="Netgsm",
-    model="Voice messages",
+    model="Voice messages and SMS",
     configuration_url="https://portal.netgsm.com.tr",
-    fields=(Field(key=USERCODE, identity=True), Field(key=PASSWORD, kind=FieldKind.SECRET)),
+    fields=(
+        Field(key=USERCODE, identity=True),
+        Field(key=PASSWORD, kind=FieldKind.SECRET),
+        Field(key=SMS_HEADER, required=False),
+    ),
     title="Netgsm {usercode}",
     default_country="TR",
     event_types=EVENT_TYPES,
     parse_webhook=parse_webhook,
     create_client=_client,
-    capabilities=frozenset({BALANCE, VOICE_MESSAGE, VOICE_CODE, VOICE_CANCEL, RESULT_POLLING, AUDIO_LIBRARY}),
+    capabilities=frozenset(
+        {
+            BALANCE,
+            VOICE_MESSAGE,
+            VOICE_CODE,
+            VOICE_CANCEL,
+            RESULT_POLLING,
+            AUDIO_LIBRARY,
+            SMS,
+            INBOX,
+            DELIVERY_POLLING,
+        }
+    ),
     secret_key=PASSWORD,
     # Netgsm allows two report queries a minute; one every 30 s stays inside that for all jobs.
     result_poll_interval=timedelta(seconds=30),

@@ -132,6 +132,15 @@ class InboxClient(TelephonyClient, Protocol):
         """Return the newest incoming SMS, oldest first."""
 
 
+class DeliveryPollingClient(TelephonyClient, Protocol):
+    """A client that is asked how sent SMS fared (a report), when no webhook brings it."""
+
+    async def async_poll_deliveries(
+        self, message_ids: Sequence[str], region: str | None = None
+    ) -> list[TelephonyEvent]:
+        """Return the final delivery outcomes known so far, as `sms_status` events."""
+
+
 class Capability[ClientT: TelephonyClient]:
     """Something a provider's client can do, with the protocol the client then follows.
 
@@ -162,6 +171,8 @@ RING: Final = Capability("ring", RingClient)
 CAMPAIGN: Final = Capability("campaign", CampaignClient)
 INBOX: Final = Capability("inbox", InboxClient)
 """Incoming SMS are read from an inbox at an interval the options set, not pushed."""
+DELIVERY_POLLING: Final = Capability("delivery_polling", DeliveryPollingClient)
+"""The outcomes of sent SMS are asked for at the inbox's interval, not pushed."""
 
 
 class FieldKind(StrEnum):
