@@ -97,6 +97,52 @@ async def test_inbox_fires_new_messages_once_also_after_a_restart(
     assert [event.data["message"] for event in received] == ["סגור את השער", "ועוד משהו"]
 
 
+async def test_inbox_falls_back_to_the_older_command_and_a_switch_fires_nothing_twice(
+    hass: HomeAssistant, yemot_entry: MockConfigEntry, setup_entry: SetupEntry, fake_yemot: fake.FakeYemot
+) -> None:
+    """A system without GetIncomingSms is read with GetSmsIncomingLog; the same message keeps its identity."""
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    fake_yemot.incoming_sms_supported = False
+    fake_yemot.inbox = [_row(972549876543, "הודעה ישנה", "08:00:00 2024-07-30")]
+    await setup_entry(yemot_entry)
+    fake_yemot.inbox.append(_row(972549876543, "סגור את השער", "22:40:54 2024-07-30"))
+    await yemot_entry.runtime_data.inbox.async_poll()
+    await hass.async_block_till_done()
+    inbox_commands = [command for command, _, _ in fake_yemot.requests if "Sms" in command]
+    # Refused once, then the older command only.
+    assert inbox_commands == ["GetIncomingSms", "GetSmsIncomingLog", "GetSmsIncomingLog"]
+    assert [event.data["message"] for event in received] == ["סגור את השער"]
+
+    # The system learns the newer command: the same messages are not news.
+    fake_yemot.incoming_sms_supported = True
+    assert await hass.config_entries.async_reload(yemot_entry.entry_id)
+    await hass.async_block_till_done()
+    await yemot_entry.runtime_data.inbox.async_poll()
+    fake_yemot.inbox.append(_row(972549876543, "ועוד משהו", "22:45:00 2024-07-30"))
+    await yemot_entry.runtime_data.inbox.async_poll()
+    await hass.async_block_till_done()
+    assert [event.data["message"] for event in received] == ["סגור את השער", "ועוד משהו"]
+    assert [command for command, _, _ in fake_yemot.requests if "Sms" in command][-1] == "GetIncomingSms"
+
+
+async def test_identities_of_an_older_version_fire_nothing_again(
+    hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
+) -> None:
+    """A cursor that remembers the messages under another identity: only newer messages are news."""
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    history = yemot_entry.runtime_data.history
+    assert history.cursor is not None
+    # As an older version stored it: the same message, another spelling of its identity.
+    history.set_cursor([history.cursor[0], "in:972549876543:08:00:00 2024-07-30:0123456789abcdef"])
+    await yemot_entry.runtime_data.inbox.async_poll()
+    await hass.async_block_till_done()
+    assert received == []
+    yemot.inbox.append(_row(972549876543, "חדשה", "09:00:00 2024-07-30"))
+    await yemot_entry.runtime_data.inbox.async_poll()
+    await hass.async_block_till_done()
+    assert [event.data["message"] for event in received] == ["חדשה"]
+
+
 async def test_inbox_is_read_at_the_interval(hass: HomeAssistant, yemot: fake.FakeYemot) -> None:
     """Nothing but the timer reads the inbox: a new message arrives with the next interval."""
     received = async_capture_events(hass, "cloud_telephony_sms_received")

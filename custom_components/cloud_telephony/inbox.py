@@ -58,14 +58,21 @@ class InboxPoller(IntervalPoller):
         if cursor is None:
             return
         seen = set(cursor[1:])
-        # Not only what is newer than the newest message seen: a message within the look-back
-        # window before it is news too when its identity is new (in an inbox kept in local time,
-        # in the hour repeated when daylight saving time ends a later message looks older).
-        fresh = [
-            event
-            for stamp, event in stamped
-            if stamp is None or (stamp > _minus(since, INBOX_LOOK_BACK) and event.dedupe_key not in seen)
-        ]
+        window_before = _minus(since, INBOX_LOOK_BACK)
+        remembered = [stamp for stamp, event in stamped if stamp is not None and event.dedupe_key in seen]
+        if seen and not remembered and any(stamp and window_before < stamp <= since for stamp, _ in stamped):
+            # Messages the cursor has seen, none by a remembered identity: the provider's
+            # identities changed (a new version of the integration). Only what is newer is news.
+            fresh = [event for stamp, event in stamped if stamp is None or stamp > since]
+        else:
+            # Not only what is newer than the newest message seen: a message within the look-back
+            # window before it is news too when its identity is new (in an inbox kept in local
+            # time, in the hour repeated when daylight saving time ends a later message looks older).
+            fresh = [
+                event
+                for stamp, event in stamped
+                if stamp is None or (stamp > window_before and event.dedupe_key not in seen)
+            ]
         await self._sink(fresh)
 
 

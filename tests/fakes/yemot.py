@@ -40,6 +40,8 @@ class FakeYemot:
         self.valid_sessions: set[str] = set()
         self.expiry_style = "EXCEPTION"
         self.inbox: list[dict[str, Any]] = []
+        # A system that refuses GetIncomingSms (answered as an unknown command).
+        self.incoming_sms_supported = True
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -136,6 +138,28 @@ class FakeYemot:
     def _GetSmsIncomingLog(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
         limit = int(params.get("limit", 100))
         return _answer("OK", rows=self.inbox[-limit:])
+
+    def _GetIncomingSms(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        """Answer as the newer command: the same messages, newest first, its own names and dates."""
+        if not self.incoming_sms_supported:
+            return _answer("ERROR", message="unknown command GetIncomingSms")
+        limit = int(params.get("limit", 100))
+        rows = [
+            {
+                "source": str(row["phone"]),
+                "destination": str(row["dest"]),
+                "message": row["message"],
+                "receive_date": _iso_date(row["server_date"]),
+            }
+            for row in reversed(self.inbox[-limit:])
+        ]
+        return _answer("OK", rows=rows)
+
+
+def _iso_date(server_date: str) -> str:
+    """`22:40:54 2024-07-30` (GetSmsIncomingLog) as `2024-07-30 22:40:54` (GetIncomingSms)."""
+    clock, _, day = server_date.partition(" ")
+    return f"{day} {clock}"
 
 
 def _answer(status: str, **fields: Any) -> web.Response:

@@ -115,6 +115,7 @@ class YemotClient:
         self._password = password
         self._permanent_token = token if not password else None
         self._session_token: str | None = None
+        self._legacy_inbox = False
         self._server = (server or DEFAULT_SERVER).strip("/")
 
     # ---- account ---------------------------------------------------------------------------
@@ -228,8 +229,19 @@ class YemotClient:
         return SentMessage(to=to, message_id=f"yemot-{uuid.uuid4().hex[:16]}", status="sent")
 
     async def async_fetch_incoming_sms(self, region: str | None = "IL") -> list[TelephonyEvent]:
-        """Return the newest incoming SMS of the inbox (GetSmsIncomingLog), oldest first."""
-        answer = await self._command("GetSmsIncomingLog", {"limit": INBOX_LIMIT})
+        """Return the newest incoming SMS of the inbox, oldest first.
+
+        `GetIncomingSms` is Yemot's current command; a system that refuses it is read with the
+        older `GetSmsIncomingLog` from then on. A message has the same identity in both.
+        """
+        answer: dict[str, Any] | None = None
+        if not self._legacy_inbox:
+            try:
+                answer = await self._command("GetIncomingSms", {"limit": INBOX_LIMIT})
+            except ProviderError:
+                self._legacy_inbox = True
+        if answer is None:
+            answer = await self._command("GetSmsIncomingLog", {"limit": INBOX_LIMIT})
         rows = answer.get("rows")
         if not isinstance(rows, list):
             return []
@@ -343,17 +355,22 @@ def _incoming(row: dict[str, JsonValue], region: str | None) -> TelephonyEvent |
     if sender is None and text is None:
         return None
     digest = hashlib.sha256((text or "").encode()).hexdigest()[:16]
+    caller = normalize_number(sender, region)
+    received = _jerusalem_time(raw_date)
+    # From what both inbox commands give alike (they spell the date differently): a message
+    # keeps its identity when the command changes.
+    moment = received.isoformat() if received else raw_date or ""
     return TelephonyEvent(
         type=EventType.SMS_RECEIVED,
         provider=PROVIDER,
-        dedupe_key=f"in:{sender or ''}:{raw_date or ''}:{digest}",
-        caller=normalize_number(sender, region),
+        dedupe_key=f"sms:{caller or ''}:{moment}:{digest}",
+        caller=caller,
         callee=normalize_number(
             text_or_none(row.get("dest") if "dest" in row else row.get("destination")), region
         ),
         direction=Direction.INBOUND,
         message=text,
-        occurred_at=_jerusalem_time(raw_date),
+        occurred_at=received,
         raw=row,
         extra={},
     )
