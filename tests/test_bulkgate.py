@@ -416,6 +416,36 @@ async def test_send_delivered_reply_round_trip(
     assert received[-1].data["in_reply_to"] is None
 
 
+async def test_delivery_reports_are_linked_by_any_id_then_by_recipient(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """How BulkGate's report ids relate to the send's is not documented: every id, then the number."""
+    bulkgate.with_parts = True
+    statuses = async_capture_events(hass, "cloud_telephony_sms_status")
+    text = "A long text in two parts"
+    message_id = (await _send(hass, to="+420603123456", message=text))["messages"][0]["message_id"]
+    client = await hass_client_no_auth()
+    reports = [
+        # A part's id; an id the send never gave, for the same recipient; one for nobody we texted.
+        {"status": "1", "smsID": f"{message_id}_1", "date": "2603011200;2603011201"},
+        {"status": "1", "smsID": "3t2563af3ff285", "to": "420603123456", "date": "2603011200;2603011201"},
+        {"status": "3", "smsID": "2t2563af3ff285", "to": "420777777777", "date": "2603011200;2603011201"},
+    ]
+    assert (await client.post(BULKGATE_WEBHOOK_PATH, json=reports)).status == 200
+    await hass.async_block_till_done()
+    by_part, by_recipient, stranger = (event.data for event in statuses)
+    assert (by_part["matched_by"], by_part["sent_message_id"], by_part["sent_message"]) == (
+        "id",
+        message_id,
+        text,
+    )
+    assert by_part["callee"] == "+420603123456"
+    assert (by_recipient["matched_by"], by_recipient["sent_message_id"]) == ("recipient", message_id)
+    assert by_recipient["call_id"] == "3t2563af3ff285"
+    # Still fired: a report about a message this integration did not send.
+    assert (stranger["matched_by"], stranger["sent_message"], stranger["status"]) == (None, None, "failed")
+
+
 async def test_reply_link_survives_a_restart(
     hass: HomeAssistant,
     bulkgate: fake.FakeBulkGate,

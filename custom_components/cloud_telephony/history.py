@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final, TypedDict
@@ -122,6 +123,7 @@ class EventHistory:
         # Sent messages by provider message id (oldest first), and the newest one per number.
         self._sent: OrderedDict[str, SentRecord] = OrderedDict()
         self._last_sent_to: dict[str, str] = {}
+        self._aliases: dict[str, str] = {}
         for message_id, to, message, sent_at in stored.sent:
             self._sent[message_id] = {"to": to, "message": message, "sent_at": sent_at}
             self._last_sent_to[to] = message_id
@@ -234,10 +236,18 @@ class EventHistory:
 
     # --- messages sent -----------------------------------------------------------------------
 
-    def record_sent(self, message_id: str, to: str, message: str, *, sent_at: datetime) -> None:
-        """Remember a message we sent, to recognise replies and delivery reports."""
+    def record_sent(
+        self, message_id: str, to: str, message: str, *, sent_at: datetime, aliases: Iterable[str] = ()
+    ) -> None:
+        """Remember a message we sent, to recognise replies and delivery reports.
+
+        `aliases` are other ids a delivery report may name it by (kept until a restart; after one,
+        such a report is matched by its recipient).
+        """
         statements = self._expire_sent(sent_at)
         self._sent.pop(message_id, None)
+        for alias in aliases:
+            self._aliases[alias] = message_id
         # UTC, so that the expiry can compare the ISO strings.
         record: SentRecord = {"to": to, "message": message, "sent_at": dt_util.as_utc(sent_at).isoformat()}
         self._sent[message_id] = record
@@ -265,6 +275,20 @@ class EventHistory:
         if datetime.fromisoformat(record["sent_at"]) < received_at - REPLY_WINDOW:
             return None
         return self.sent_message(message_id)
+
+    def reported_message(
+        self, message_id: str | None, recipient: str | None, *, received_at: datetime
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """Return the message a delivery report is about, and how it was found (`id`, `recipient`).
+
+        By the report's id (or another id the send answer gave); else our newest message to the
+        report's recipient within the reply window; else (None, None): not a message we sent.
+        """
+        if (sent := self.sent_message(self._aliases.get(message_id or "", message_id))) is not None:
+            return sent, "id"
+        if (sent := self.replied_message(recipient, received_at=received_at)) is not None:
+            return sent, "recipient"
+        return None, None
 
     # --- polled inboxes and call jobs ----------------------------------------------------------
 
@@ -325,4 +349,6 @@ class EventHistory:
             expired.append(oldest_id)
             if self._last_sent_to.get(record["to"]) == oldest_id:
                 del self._last_sent_to[record["to"]]
+        if expired and self._aliases:
+            self._aliases = {alias: target for alias, target in self._aliases.items() if target in self._sent}
         return [(DELETE_SENT, (self._entry_id, message_id)) for message_id in expired]

@@ -151,7 +151,9 @@ async def async_send_sms(
             results.append({"to": number, "error": str(err), "error_code": getattr(err, "code", None)})
             continue
         if (live := loaded_runtime(entry)) is not None:
-            live.history.record_sent(sent.message_id, number, text, sent_at=dt_util.now())
+            live.history.record_sent(
+                sent.message_id, number, text, sent_at=dt_util.now(), aliases=sent.aliases
+            )
         results.append(_sent_result(sent))
         remaining_credit = sent.remaining_credit if sent.remaining_credit is not None else remaining_credit
     if failures and len(failures) == len(recipients):

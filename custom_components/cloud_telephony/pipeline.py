@@ -130,8 +130,11 @@ async def _async_take_new(
             # Lets an automation tell a reply to its own message from a new conversation.
             data["in_reply_to"] = history.replied_message(event.caller, received_at=received_at)
         elif event.type is EventType.SMS_STATUS:
-            sent = history.sent_message(event.call_id)
+            sent, matched_by = history.reported_message(event.call_id, event.callee, received_at=received_at)
             data["sent_message"] = None if sent is None else sent["message"]
+            data["sent_message_id"] = None if sent is None else sent["message_id"]
+            # None: a report about a message this integration did not send (or no longer knows).
+            data["matched_by"] = matched_by
             if data["callee"] is None and sent is not None:
                 data["callee"] = sent["to"]
         taken.fresh.append(Accepted(key, data, hub.next_seq()))

@@ -43,6 +43,8 @@ class FakeBulkGate:
         self.sent: list[dict[str, Any]] = []
         self.info_requests = 0
         self.credit = 215.8138
+        # Answer in the current page's shape: a status and the ids of the long text's parts.
+        self.with_parts = False
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -82,9 +84,14 @@ class FakeBulkGate:
         if not body.get("text"):
             return self._error("empty_message")
         self.credit -= 0.02
+        sms_id = f"tmp{len(self.sent):011x}"
+        if self.with_parts:
+            parts = [f"{sms_id}_1", f"{sms_id}_2", sms_id]
+            data = {"status": "accepted", "sms_id": sms_id, "part_id": parts, "number": body["number"]}
+            return web.json_response({"data": data})
         answer = {
             "data": {
-                "sms_id": f"tmp{len(self.sent):011x}",
+                "sms_id": sms_id,
                 "price": 0.02,
                 "credit": round(self.credit, 4),
                 "number": body["number"],

@@ -169,12 +169,18 @@ class BulkGateClient:
         message_id = text_or_none(data.get("sms_id"))
         if message_id is None:
             raise ProviderError("BulkGate accepted the SMS but returned no id")
+        # How a delivery report names the message is not documented: every id the answer
+        # gives (its parts', a `message_id`) is remembered with it.
+        parts = data.get("part_id")
+        aliases = [text_or_none(part) for part in parts] if isinstance(parts, list) else []
+        aliases.append(text_or_none(data.get("message_id")))
         return SentMessage(
             to=to,
             message_id=message_id,
             status=text_or_none(data.get("status")) or "accepted",
             price=_float(data.get("price")),
             remaining_credit=_float(data.get("credit")),
+            aliases=tuple(dict.fromkeys(alias for alias in aliases if alias and alias != message_id)),
         )
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -130,6 +130,8 @@ class SentMessage:
     status: str
     price: float | None = None
     remaining_credit: float | None = None
+    aliases: tuple[str, ...] = ()
+    """Other ids the provider may report the message under (the parts of a long text, say)."""
 
 
 @dataclass(frozen=True, slots=True)
