@@ -136,6 +136,105 @@ async def test_voice_code_waits_for_the_outcome(
 
 
 @pytest.mark.usefixtures("external_url")
+async def test_voice_notification_with_a_key_press_returned_by_wait_for_result(
+    hass: HomeAssistant, huawei: fake.FakeHuawei, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """The smoke-alarm call: a template read out, one key collected, the key in the action's result."""
+    client = await hass_client_no_auth()
+    task = hass.async_create_task(
+        hass.services.async_call(
+            DOMAIN,
+            "send_voice_message",
+            {
+                "config_entry_id": HUAWEI_ENTRY_ID,
+                "to": "+8613500000001",
+                "message": "厨房有烟",
+                "template_id": "smoke_alarm_01",
+                "keys": {"1": None},
+                "wait_for_result": True,
+                "timeout": 60,
+            },
+            blocking=True,
+            return_response=True,
+        )
+    )
+    for _ in range(20_000):
+        if huawei.notifications:
+            break
+        await asyncio.sleep(0)
+    [body] = huawei.notifications
+    assert body["calleeNbr"] == "+8613500000001"
+    assert body["displayNbr"] == "+8653159511234"
+    assert body["playInfoList"] == [
+        {
+            "templateId": "smoke_alarm_01",
+            "templateParas": ["厨房有烟"],
+            "collectInd": 1,
+            "replayAfterCollection": "false",
+        }
+    ]
+    expected_url = base64.b64encode(f"{EXTERNAL_URL}/api/webhook/{HUAWEI_WEBHOOK_ID}".encode()).decode()
+    assert body["statusUrl"] == body["feeUrl"] == expected_url
+    for push in (
+        _status("answer"),
+        _status("collectInfo", digitInfo="1"),
+        _status("disconnect", stateCode=0, stateDesc="The user releases the call."),
+    ):
+        assert (await client.post(HUAWEI_WEBHOOK_PATH, json=push)).status == 200
+    result = await task
+    assert result["message_id"] == fake.SESSION_ID
+    assert result["complete"] is True
+    [outcome] = result["results"]
+    assert (outcome["status"], outcome["key_pressed"]) == ("completed", "1")
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ({"message": "x"}, "approved template"),
+        ({"message": "x", "template_id": "missing"}, r"template ID does not exist\. \(1012003\)"),
+        ({"message": "x", "template_id": "two_texts"}, r"1012004"),
+        ({"audio_id": "alarm.wav", "keys": {"1": "thanks"}}, "plays nothing after a key press"),
+        ({"audio_id": "alarm.wav", "to": ["+8613500000001", "+8613500000002"]}, "one number"),
+    ],
+)
+async def test_voice_notification_refusals_are_explained(
+    hass: HomeAssistant, huawei: fake.FakeHuawei, data: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(HomeAssistantError, match=reason):
+        await hass.services.async_call(
+            DOMAIN,
+            "send_voice_message",
+            {"config_entry_id": HUAWEI_ENTRY_ID, "to": "+8613500000001", **data},
+            blocking=True,
+            return_response=True,
+        )
+
+
+async def test_voice_notification_plays_approved_audio(hass: HomeAssistant, huawei: fake.FakeHuawei) -> None:
+    series = [{"audio_id": "intro.wav"}, {"text": "一楼"}, {"text": "二楼"}, {"audio_id": "outro.wav"}]
+    await hass.services.async_call(
+        DOMAIN,
+        "send_voice_message",
+        {
+            "config_entry_id": HUAWEI_ENTRY_ID,
+            "to": "+8613500000001",
+            "series": series,
+            "template_id": "two_texts",
+        },
+        blocking=True,
+        return_response=True,
+    )
+    [body] = huawei.notifications
+    assert body["playInfoList"] == [
+        {"notifyVoice": "intro.wav"},
+        {"templateId": "two_texts", "templateParas": ["一楼", "二楼"]},
+        {"notifyVoice": "outro.wav"},
+    ]
+    assert "statusUrl" not in body
+
+
+@pytest.mark.usefixtures("external_url")
 async def test_failed_call_reports_the_state_code(
     hass: HomeAssistant, huawei: fake.FakeHuawei, hass_client_no_auth: ClientSessionGenerator
 ) -> None:

@@ -74,6 +74,7 @@ ATTR_END: Final = "end"
 ATTR_IYS_FILTER: Final = "iys_filter"
 ATTR_OTP: Final = "otp"
 ATTR_RELATION_ID: Final = "relation_id"
+ATTR_TEMPLATE_ID: Final = "template_id"
 ATTR_WAIT_FOR_RESULT: Final = "wait_for_result"
 ATTR_TIMEOUT: Final = "timeout"
 ATTR_CODE: Final = "code"
@@ -100,7 +101,8 @@ PROMPT = vol.Schema(
         {vol.Required(ATTR_AUDIO_ID): cv.string},
     )
 )
-KEY_PROMPT = vol.Any(cv.string, PROMPT)
+# A key with nothing to play after it (null): a key press that is only collected.
+KEY_PROMPT = vol.Any(None, cv.string, PROMPT)
 WAIT_FIELDS: Final[dict[vol.Marker, Any]] = {
     vol.Optional(ATTR_WAIT_FOR_RESULT, default=False): cv.boolean,
     vol.Optional(ATTR_TIMEOUT, default=DEFAULT_TIMEOUT): vol.All(
@@ -135,6 +137,7 @@ SEND_VOICE_MESSAGE_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_END): cv.datetime,
         vol.Optional(ATTR_IYS_FILTER): vol.Coerce(IysFilter),
         vol.Optional(ATTR_RELATION_ID): cv.string,
+        vol.Optional(ATTR_TEMPLATE_ID): cv.string,
         **WAIT_FIELDS,
     }
 )
@@ -221,12 +224,16 @@ def _voice_message(data: dict[str, Any], numbers: list[str]) -> VoiceMessage:
     return VoiceMessage(
         numbers=numbers,
         prompts=prompts,
-        keys={digit: _prompt(value) for digit, value in data.get(ATTR_KEYS, {}).items()},
+        keys={
+            digit: None if value is None else _prompt(value)
+            for digit, value in data.get(ATTR_KEYS, {}).items()
+        },
         ring_time=data[ATTR_RING_TIME],
         start=_aware(data.get(ATTR_START)),
         end=_aware(data.get(ATTR_END)),
         iys_filter=data.get(ATTR_IYS_FILTER),
         relation_id=data.get(ATTR_RELATION_ID),
+        template_id=data.get(ATTR_TEMPLATE_ID),
     )
 
 

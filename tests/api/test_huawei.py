@@ -15,12 +15,14 @@ from custom_components.cloud_telephony.api import (
     InsufficientBalanceError,
     InvalidNumberError,
     PayloadError,
+    Prompt,
     ProviderConnectionError,
     ProviderError,
     PushSignature,
     RateLimitedError,
     RequestValidationError,
     VoiceCode,
+    VoiceMessage,
     WebhookRequest,
 )
 from custom_components.cloud_telephony.api.huawei import (
@@ -401,3 +403,43 @@ def test_a_signed_push_must_be_recent(created: str, recent: bool) -> None:
     assert signature.valid is recent
     if not recent:
         assert signature.reason == "signature is not recent (Created)"
+
+
+@pytest.mark.parametrize(
+    ("message", "error", "reason"),
+    [
+        (
+            VoiceMessage(numbers=["8613500000001"], prompts=[Prompt(audio_id="a.wav")]),
+            InvalidNumberError,
+            "international",
+        ),
+        (
+            VoiceMessage(numbers=["+8613500000001"], prompts=[Prompt(audio_id=f"{n}.wav") for n in range(6)]),
+            RequestValidationError,
+            "at most 5 parts",
+        ),
+        (
+            VoiceMessage(
+                numbers=["+8613500000001"],
+                prompts=[Prompt(audio_id="a.wav")],
+                start=datetime(2026, 12, 2, tzinfo=UTC),
+                end=datetime(2026, 12, 3, tzinfo=UTC),
+            ),
+            RequestValidationError,
+            "at once",
+        ),
+        (
+            VoiceMessage(numbers=["+8613500000001"], prompts=[Prompt(audio_id="a.wav")], keys={"12": None}),
+            RequestValidationError,
+            "not a digit",
+        ),
+    ],
+)
+async def test_voice_notification_is_checked_before_sending(
+    fake_huawei: tuple[fake.FakeHuawei, str], message: VoiceMessage, error: type[Exception], reason: str
+) -> None:
+    server, url = fake_huawei
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(error, match=reason):
+            await _client(session, url).async_send_voice_message(message)
+    assert server.notifications == []

@@ -33,6 +33,9 @@ class FakeHuawei:
 
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
+        self.notifications: list[dict[str, Any]] = []
+        # Templates approved in the console, with how many variables each has.
+        self.templates: dict[str, int] = {"smoke_alarm_01": 1, "two_texts": 2}
         self.headers: list[dict[str, str]] = []
         self.reply: dict[str, Any] | None = None
         self.stop_reply: dict[str, Any] = {"resultcode": "1010002", "resultdesc": "Invalid request."}
@@ -43,6 +46,7 @@ class FakeHuawei:
         app = web.Application()
         app.router.add_post("/rest/httpsessions/callVerify/v1.0", self.call_verify)
         app.router.add_post("/rest/httpsessions/callStop/v2.0", self.call_stop)
+        app.router.add_post("/rest/httpsessions/callnotify/v2.0", self.call_notify)
         return app
 
     def _auth_failure(self, request: web.Request) -> web.Response | None:
@@ -82,6 +86,27 @@ class FakeHuawei:
         self.calls.append(body)
         if self.reply is not None:
             return web.json_response(self.reply)
+        return web.json_response({"resultcode": "0", "resultdesc": "Success", "sessionId": SESSION_ID})
+
+    async def call_notify(self, request: web.Request) -> web.Response:
+        """Answer a voice notification as documented, template checks included (rtc_04_0030)."""
+        if (failure := self._auth_failure(request)) is not None:
+            return failure
+        body = json.loads(await request.read())
+        self.notifications.append(body)
+        for part in body.get("playInfoList", []):
+            if "templateId" in part:
+                variables = self.templates.get(part["templateId"])
+                if variables is None:
+                    return web.json_response(
+                        {"resultcode": "1012003", "resultdesc": "The template ID does not exist."}
+                    )
+                if len(part.get("templateParas", [])) != variables:
+                    return web.json_response(
+                        {"resultcode": "1012004", "resultdesc": "The number of templateParas is wrong."}
+                    )
+            elif "notifyVoice" not in part:
+                return web.json_response({"resultcode": "1010002", "resultdesc": "Invalid request."})
         return web.json_response({"resultcode": "0", "resultdesc": "Success", "sessionId": SESSION_ID})
 
     async def call_stop(self, request: web.Request) -> web.Response:

@@ -32,6 +32,7 @@ from .models import (
     RequestValidationError,
     TelephonyEvent,
     VoiceCode,
+    VoiceMessage,
     WebhookRequest,
 )
 from .payload import (
@@ -44,13 +45,15 @@ from .payload import (
     json_answer,
     text_or_none,
 )
-from .spec import SETTING_BASE_URL, VOICE_CODE, Field, FieldKind, ProviderSpec
+from .spec import SETTING_BASE_URL, VOICE_CODE, VOICE_MESSAGE, Field, FieldKind, ProviderSpec
 from .transport import Transport
 
 PROVIDER: Final = "huawei"
 DEFAULT_BASE_URL: Final = "https://rtccall.cn-north-1.myhuaweicloud.cn:443"
 CALL_VERIFY_PATH: Final = "/rest/httpsessions/callVerify/v1.0"
 CALL_STOP_PATH: Final = "/rest/httpsessions/callStop/v2.0"
+CALL_NOTIFY_PATH: Final = "/rest/httpsessions/callnotify/v2.0"
+MAX_NOTIFY_PARTS: Final = 5
 REQUEST_TIMEOUT: Final = 20
 AUTHORIZATION: Final = 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"'
 CHINESE: Final = 2
@@ -196,6 +199,41 @@ class HuaweiClient:
             raise ProviderError("Huawei accepted the call but returned no session id")
         return PlacedCalls(session_id)
 
+    async def async_send_voice_message(self, message: VoiceMessage) -> PlacedCalls:
+        """Call one number and play a voice notification (callnotify); return Huawei's session id.
+
+        Audio ids are approved audio files; texts fill the variables of an approved template
+        (`template_id`), read by Huawei's voice. With `keys`, one key press is collected after
+        the last part and comes back in the call's status pushes.
+        """
+        _check_notification(message)
+        play: list[dict[str, Any]] = []
+        texts = [prompt.text for prompt in message.prompts if prompt.text is not None]
+        for prompt in message.prompts:
+            if prompt.audio_id is not None:
+                play.append({"notifyVoice": prompt.audio_id})
+            elif not any("templateId" in item for item in play):
+                # All texts fill one template, where the first of them stands.
+                play.append({"templateId": message.template_id, "templateParas": texts})
+        if len(play) > MAX_NOTIFY_PARTS:
+            raise RequestValidationError(f"Huawei plays at most {MAX_NOTIFY_PARTS} parts in a notification")
+        if message.keys:
+            play[-1] |= {"collectInd": 1, "replayAfterCollection": "false"}
+        body: dict[str, Any] = {
+            "displayNbr": self._display_number,
+            "calleeNbr": message.numbers[0],
+            "playInfoList": play,
+            "userData": uuid.uuid4().hex,
+        }
+        if callback_url := message.callback_url:
+            encoded = base64.b64encode(callback_url.encode()).decode()
+            body["statusUrl"] = body["feeUrl"] = encoded
+        answer = await self._post(CALL_NOTIFY_PATH, body)
+        session_id = text_or_none(answer.get("sessionId"))
+        if session_id is None:
+            raise ProviderError("Huawei accepted the call but returned no session id")
+        return PlacedCalls(session_id)
+
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
             return await self._post_once(path, body, self._created_offset)
@@ -240,6 +278,28 @@ def result_error(code: str, description: str | None) -> Exception:
             code,
         )
     return ProviderError(reason, code)
+
+
+def _check_notification(message: VoiceMessage) -> None:
+    """Refuse what Huawei's voice notification cannot do, before anything is sent."""
+    if len(message.numbers) != 1:
+        raise RequestValidationError("Huawei calls one number per notification")
+    if not _E164.match(message.numbers[0]):
+        raise InvalidNumberError(f"{message.numbers[0]} is not an international number (+ and country code)")
+    if message.start is not None or message.end is not None:
+        raise RequestValidationError("Huawei calls at once; it takes no calling window")
+    if any(prompt.text is not None for prompt in message.prompts) and not message.template_id:
+        raise RequestValidationError(
+            "Huawei reads text only through an approved template: give its template_id "
+            "(the texts are its variables)"
+        )
+    for digit, prompt in message.keys.items():
+        if len(digit) != 1 or not digit.isdigit():
+            raise RequestValidationError(f"key {digit!r} is not a digit from 0 to 9")
+        if prompt is not None:
+            raise RequestValidationError(
+                "Huawei plays nothing after a key press: leave the keys without a text"
+            )
 
 
 def check_settings(base_url: str, display_number: str, pre_tone: str) -> None:
@@ -449,7 +509,7 @@ SPEC: Final = ProviderSpec(
     event_types=EVENT_TYPES,
     parse_webhook=parse_webhook,
     create_client=_client,
-    capabilities=frozenset({VOICE_CODE}),
+    capabilities=frozenset({VOICE_CODE, VOICE_MESSAGE}),
     secret_key=APP_SECRET,
     callback_per_request=True,
     verify_webhook=verify_push,

@@ -162,8 +162,11 @@ class VoiceMessage:
 
     numbers: Sequence[str]
     prompts: Sequence[Prompt]
-    keys: dict[str, Prompt] = field(default_factory=dict)
-    """Digit (0-9) to what is played when that key is pressed; a key menu waits for a press."""
+    keys: dict[str, Prompt | None] = field(default_factory=dict)
+    """Digit (0-9) to what is played when that key is pressed (None: nothing); a key menu waits
+    for a press."""
+    template_id: str | None = None
+    """A template approved at the provider that the texts fill as its variables (Huawei)."""
     ring_time: int = 30
     start: datetime | None = None
     end: datetime | None = None

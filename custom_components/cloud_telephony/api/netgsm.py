@@ -549,9 +549,13 @@ def _validate(message: VoiceMessage) -> None:
         raise RequestValidationError("nothing to say: give a text, an audio id or a series")
     if not MIN_RING_TIME <= message.ring_time <= MAX_RING_TIME:
         raise RequestValidationError(f"the ring time must be {MIN_RING_TIME} to {MAX_RING_TIME} seconds")
-    for digit in message.keys:
+    for digit, prompt in message.keys.items():
         if len(digit) != 1 or not is_ascii_number(digit):
             raise RequestValidationError(f"key {digit!r} is not a digit from 0 to 9")
+        if prompt is None:
+            raise RequestValidationError(
+                f"Netgsm plays something after each key: give key {digit} a text or an audio id"
+            )
     if message.iys_filter is not None and message.iys_filter not in _IYS_CODES:
         raise RequestValidationError("the IYS filter is individual or merchant")
     if (message.start is None) != (message.end is None):
@@ -595,6 +599,7 @@ def build_voice_xml(message: VoiceMessage, usercode: str, password: str) -> str:
     keys = "".join(
         f"<keys><keydetail><keyinfo>{digit}</keyinfo>{_prompt_xml(prompt)}</keydetail></keys>"
         for digit, prompt in sorted(message.keys.items())
+        if prompt is not None
     )
     if len(message.prompts) == 1:
         body = _prompt_xml(message.prompts[0]) + numbers + keys
