@@ -589,6 +589,9 @@ def build_voice_xml(message: VoiceMessage, usercode: str, password: str) -> str:
         f"<key>{1 if message.keys else 0}</key>",
         f"<ringtime>{message.ring_time}</ringtime>",
     ]
+    # Netgsm documents `filter` and `relationid` as inputs, but its official package never writes
+    # them: their element names and place are unverified. In the header, where Netgsm's SMS XML
+    # puts its `<filter>`, as one third-party voice client does too.
     if message.iys_filter:
         header.append(f"<filter>{_IYS_CODES[message.iys_filter]}</filter>")
     if message.relation_id:
