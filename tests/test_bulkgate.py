@@ -17,6 +17,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -24,9 +25,15 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.cloud_telephony.api import ProviderConnectionError, bulkgate as bulkgate_api
+from custom_components.cloud_telephony.api import (
+    ProviderConnectionError,
+    WebhookRequest,
+    bulkgate as bulkgate_api,
+)
 from custom_components.cloud_telephony.api.bulkgate import BulkGateClient
 from custom_components.cloud_telephony.const import DOMAIN
+from custom_components.cloud_telephony.hub import DATA_HUB
+from custom_components.cloud_telephony.pipeline import async_accept_events
 from tests.conftest import (
     BULKGATE_ENTRY_ID,
     BULKGATE_WEBHOOK_PATH,
@@ -498,6 +505,46 @@ async def test_a_long_batch_lets_other_work_run(
     assert await response.json() == {"accepted": 1000, "duplicates": 0}
     assert len(statuses) == 1000
     assert 0 < seen_by_other_work[0] < 1000
+
+
+async def _until(condition: Any) -> None:
+    for _ in range(20_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition not met")
+
+
+async def test_a_long_post_cancelled_while_it_waits_to_fire_still_fires(
+    hass: HomeAssistant, bulkgate: fake.FakeBulkGate, bulkgate_entry: MockConfigEntry
+) -> None:
+    """The provider hangs up after the events were recorded: they fire all the same, once."""
+    statuses = async_capture_events(hass, "cloud_telephony_sms_status")
+    events = bulkgate_api.parse_webhook(
+        WebhookRequest(
+            body=json.dumps([{"status": 1, "smsID": f"hung-{index}"} for index in range(150)]).encode(),
+            received_at=dt_util.utcnow(),
+            content_type="application/json",
+            method="POST",
+            query={},
+            headers={},
+            region="CZ",
+        )
+    )
+    hub = hass.data[DATA_HUB]
+    history = hub.history(bulkgate_entry.entry_id)
+    last = events[-1].dedupe_key
+    post = hass.async_create_task(async_accept_events(hass, bulkgate_entry, events))
+    await _until(lambda: history.pending_write(last) is not None)
+    # Taken and being written; meanwhile another long post gets the turn to fire.
+    async with hub.long_batch_turn:
+        await _until(lambda: history.is_duplicate(last))
+        post.cancel()
+        await asyncio.sleep(0)
+        assert statuses == []
+    await hass.async_block_till_done()
+    assert len(statuses) == 150
+    assert post.cancelled()
 
 
 async def test_long_batches_arriving_together_take_turns(

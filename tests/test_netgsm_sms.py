@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 import logging
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -16,6 +18,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.cloud_telephony.api.netgsm import ISTANBUL
 from custom_components.cloud_telephony.const import DOMAIN
+from custom_components.cloud_telephony.hub import DATA_HUB
+from custom_components.cloud_telephony.store import StoreUnavailableError
 from tests.conftest import NETGSM_ENTRY_ID, SetupEntry, entry_variant
 from tests.fakes import netgsm as fake
 
@@ -194,3 +198,31 @@ async def test_messages_older_than_a_day_are_not_asked_for(
     freezer.tick(timedelta(hours=24, minutes=1))
     await _poll(hass, netgsm_entry)
     assert [body["jobids"] for body in netgsm.report_bodies] == [[job_id]]
+
+
+async def test_what_a_poll_cannot_record_is_asked_for_again(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry
+) -> None:
+    """A full disk, say, during a poll: neither the reply nor the delivery report is lost."""
+    statuses = async_capture_events(hass, "cloud_telephony_sms_status")
+    received = async_capture_events(hass, "cloud_telephony_sms_received")
+    job_id = (await _send(hass, to="+905320000000", message="x"))["messages"][0]["message_id"]
+    netgsm.sms_reports[job_id] = [{"jobid": job_id, "status": 1, "number": "5320000000"}]
+    netgsm.sms_inbox.append(_inbox_row("905320000000", "KAPAT", datetime.now(ISTANBUL)))
+    store = hass.data[DATA_HUB].store
+
+    def refuse(statements: Any) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = hass.loop.create_future()
+        future.set_exception(StoreUnavailableError("database or disk is full"))
+        return future
+
+    runtime = netgsm_entry.runtime_data
+    assert runtime.deliveries is not None
+    assert runtime.inbox is not None
+    with patch.object(store, "async_write", refuse):
+        assert not await runtime.deliveries.async_poll()
+        assert not await runtime.inbox.async_poll()
+    assert (statuses, received) == ([], [])
+    await _poll(hass, netgsm_entry)
+    assert [event.data["call_id"] for event in statuses] == [job_id]
+    assert [event.data["message"] for event in received] == ["KAPAT"]

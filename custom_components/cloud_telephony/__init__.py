@@ -8,7 +8,7 @@ from typing import Any
 
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_HOMEASSISTANT_FINAL_WRITE, Platform
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.start import async_at_started
@@ -107,8 +107,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
         try:
             await async_accept_events(hass, entry, events)
         except StoreUnavailableError as err:
-            # Fetched again at the next poll: the report and the inbox keep their past.
+            # Fetched again at the next poll: the report keeps the outcomes of pending calls.
             LOGGER.warning("Could not record what %s reported: %s", provider.brand, err)
+
+    async def record(events: list[TelephonyEvent]) -> None:
+        """Accept what a poll found; raise if it cannot be recorded, so that the poll asks again."""
+        try:
+            await async_accept_events(hass, entry, events)
+        except StoreUnavailableError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="history_unavailable",
+                translation_placeholders={"provider": provider.brand, "reason": str(err)},
+            ) from err
 
     if (poller := client_with(provider, client, RESULT_POLLING)) is not None:
         calls.set_poller(poller, accept, provider.result_poll_interval)
@@ -116,12 +127,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
     entry.async_on_unload(calls.async_shutdown)
     if (inbox_client := client_with(provider, client, INBOX)) is not None:
         seconds = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_INBOX_INTERVAL.total_seconds())
-        inbox = InboxPoller(hass, entry, inbox_client, timedelta(seconds=seconds), accept)
+        inbox = InboxPoller(hass, entry, inbox_client, timedelta(seconds=seconds), record)
         entry.runtime_data.inbox = inbox
         await inbox.async_start()
     if (delivery_client := client_with(provider, client, DELIVERY_POLLING)) is not None:
         seconds = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_INBOX_INTERVAL.total_seconds())
-        deliveries = DeliveryPoller(hass, entry, delivery_client, timedelta(seconds=seconds), accept)
+        deliveries = DeliveryPoller(hass, entry, delivery_client, timedelta(seconds=seconds), record)
         entry.runtime_data.deliveries = deliveries
         await deliveries.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change(entry)))

@@ -44,7 +44,8 @@ class DeliveryPoller(IntervalPoller):
     async def _async_read(self, failure: type[HomeAssistantError]) -> None:
         runtime = self._entry.runtime_data
         sent = runtime.history.sent_since(dt_util.utcnow() - DELIVERY_WINDOW)
-        pending = [message_id for message_id in sent if message_id not in self._final]
+        # Newest first: if more are pending than one query takes, the recent ones matter most.
+        pending = [message_id for message_id in reversed(sent) if message_id not in self._final]
         if not pending:
             return
         region = runtime.settings(self._hass, self._entry).region

@@ -46,6 +46,9 @@ class InboxPoller(IntervalPoller):
         stamped = [(_stamp(event), event) for event in events]
         since = cursor[0] if cursor else ""
         newest = max([since, *(stamp for stamp, _ in stamped if stamp is not None)])
+        if cursor is not None:
+            await self._sink(_news(stamped, since, set(cursor[1:])))
+        # Only once what is news is recorded (a failed write raises): the next poll asks again.
         # The identities of the messages in the look-back window: all of them at the first poll
         # (the inbox's past is not news), afterwards also the ones that are news now.
         window_start = _minus(newest, INBOX_LOOK_BACK)
@@ -55,25 +58,26 @@ class InboxPoller(IntervalPoller):
                 *(event.dedupe_key for stamp, event in stamped if stamp is not None and stamp > window_start),
             ]
         )
-        if cursor is None:
-            return
-        seen = set(cursor[1:])
-        window_before = _minus(since, INBOX_LOOK_BACK)
-        remembered = [stamp for stamp, event in stamped if stamp is not None and event.dedupe_key in seen]
-        if seen and not remembered and any(stamp and window_before < stamp <= since for stamp, _ in stamped):
-            # Messages the cursor has seen, none by a remembered identity: the provider's
-            # identities changed (a new version of the integration). Only what is newer is news.
-            fresh = [event for stamp, event in stamped if stamp is None or stamp > since]
-        else:
-            # Not only what is newer than the newest message seen: a message within the look-back
-            # window before it is news too when its identity is new (in an inbox kept in local
-            # time, in the hour repeated when daylight saving time ends a later message looks older).
-            fresh = [
-                event
-                for stamp, event in stamped
-                if stamp is None or (stamp > window_before and event.dedupe_key not in seen)
-            ]
-        await self._sink(fresh)
+
+
+def _news(
+    stamped: list[tuple[str | None, TelephonyEvent]], since: str, seen: set[str]
+) -> list[TelephonyEvent]:
+    """Return the messages that are news against a cursor (its newest time, the identities it saw)."""
+    window_before = _minus(since, INBOX_LOOK_BACK)
+    remembered = [stamp for stamp, event in stamped if stamp is not None and event.dedupe_key in seen]
+    if seen and not remembered and any(stamp and window_before < stamp <= since for stamp, _ in stamped):
+        # Messages the cursor has seen, none by a remembered identity: the provider's identities
+        # changed (a new version of the integration). Only what is newer is news.
+        return [event for stamp, event in stamped if stamp is None or stamp > since]
+    # Not only what is newer than the newest message seen: a message within the look-back window
+    # before it is news too when its identity is new (in an inbox kept in local time, in the hour
+    # repeated when daylight saving time ends a later message looks older).
+    return [
+        event
+        for stamp, event in stamped
+        if stamp is None or (stamp > window_before and event.dedupe_key not in seen)
+    ]
 
 
 def _minus(stamp: str, span: timedelta) -> str:

@@ -55,9 +55,14 @@ async def async_accept_events(
         # Reserved but not written: retries that wait on them must not wait forever.
         history.release(list(taken.keys), write, err)
         raise
-    if taken.fresh:
-        async with _taking_turns(hub, len(taken.fresh)):
-            await _async_fire_all(hass, hub, entry, taken.fresh)
+    if len(taken.fresh) > EVENTS_PER_TURN:
+        # Recorded, so fired even when the post is cancelled meanwhile (the provider hung up
+        # while it waited for its turn): firing has its own task.
+        firing = hass.async_create_task(_async_fire_in_turn(hass, hub, entry, taken.fresh), eager_start=True)
+        await asyncio.shield(firing)
+    elif taken.fresh:
+        # A short batch fires at once, without an await in between: nothing can cancel it halfway.
+        await _async_fire_all(hass, hub, entry, taken.fresh)
     if taken.earlier_writes:
         # Bounded: a write that never ends must not hold the provider's retry forever.
         try:
@@ -138,6 +143,13 @@ async def _async_take_new(
             if data["callee"] is None and sent is not None:
                 data["callee"] = sent["to"]
         taken.fresh.append(Accepted(key, data, hub.next_seq()))
+
+
+async def _async_fire_in_turn(
+    hass: HomeAssistant, hub: TelephonyHub, entry: TelephonyConfigEntry, events: list[Accepted]
+) -> None:
+    async with hub.long_batch_turn:
+        await _async_fire_all(hass, hub, entry, events)
 
 
 async def _async_fire_all(

@@ -44,7 +44,12 @@ class TelephonySensorEntityDescription(SensorEntityDescription):
 
 
 def _last_event_sensor(
-    key: str, event_type: EventType, value_key: str, *attribute_keys: str, **more: Any
+    key: str,
+    event_type: EventType,
+    value_key: str,
+    *attribute_keys: str,
+    device_class: SensorDeviceClass | None = None,
+    options: list[str] | None = None,
 ) -> TelephonySensorEntityDescription:
     """Describe a sensor of the newest event of a type: one of its keys, some others as attributes."""
 
@@ -66,7 +71,8 @@ def _last_event_sensor(
         event_type=event_type,
         value_fn=value,
         attributes_fn=attributes,
-        **more,
+        device_class=device_class,
+        options=options,
     )
 
 

@@ -433,6 +433,26 @@ def test_a_signed_push_must_be_recent(created: str, recent: bool) -> None:
             RequestValidationError,
             "not a digit",
         ),
+        (
+            VoiceMessage(numbers=["+8613500000001"], prompts=[], keys={"1": None}),
+            RequestValidationError,
+            "nothing",
+        ),
+        (
+            VoiceMessage(numbers=["+8613500000001"], prompts=[Prompt(audio_id="a.wav")], template_id="t"),
+            RequestValidationError,
+            "needs texts",
+        ),
+        (
+            VoiceMessage(numbers=["+8613500000001"], prompts=[Prompt(text="长" * 11)], template_id="t"),
+            RequestValidationError,
+            "32 bytes",
+        ),
+        (
+            VoiceMessage(numbers=["+8613500000001"], prompts=[Prompt(audio_id="a.wav")], relation_id="r"),
+            RequestValidationError,
+            "relation id",
+        ),
     ],
 )
 async def test_voice_notification_is_checked_before_sending(

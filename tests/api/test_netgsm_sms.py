@@ -82,6 +82,24 @@ async def test_otp_goes_by_the_otp_route_without_turkish_marks(
 
 
 @pytest.mark.parametrize(
+    ("to", "options", "reason"),
+    [
+        ("+905320000000", SmsOptions(otp=True, schedule=datetime(2026, 12, 3, tzinfo=ISTANBUL)), "at once"),
+        ("+905320000000", SmsOptions(otp=True, iys_filter=IysFilter.INDIVIDUAL), "without an İYS check"),
+        ("+420603123456", SmsOptions(otp=True), "Turkish mobile numbers only"),
+    ],
+)
+async def test_otp_refuses_what_its_route_cannot_do(
+    fake_netgsm: tuple[fake.FakeNetgsm, str], to: str, options: SmsOptions, reason: str
+) -> None:
+    server, url = fake_netgsm
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(RequestValidationError, match=reason):
+            await _client(session, url).async_send_sms(to, "4711", options)
+    assert server.otp_sent == []
+
+
+@pytest.mark.parametrize(
     ("setup", "error", "reason"),
     [
         ({"sms_denied": True}, FeatureUnavailableError, "may not use SMS"),

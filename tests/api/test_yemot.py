@@ -12,6 +12,7 @@ from custom_components.cloud_telephony.api import (
     Balance,
     EventType,
     InvalidNumberError,
+    IysFilter,
     PayloadError,
     Prompt,
     ProviderConnectionError,
@@ -368,3 +369,41 @@ async def test_inbox_without_rows_and_sms_sender(fake_yemot: fake.FakeYemot) -> 
         await client.async_send_sms("0549876543", "x", SmsOptions(sender_id="Home"))
     _, params, _ = fake_yemot.requests[-1]
     assert params["from"] == "Home"
+
+
+@pytest.mark.parametrize(
+    "options", [SmsOptions(iys_filter=IysFilter.MERCHANT), SmsOptions(otp=True)], ids=["iys", "otp"]
+)
+async def test_sms_options_of_turkish_providers_are_refused(
+    fake_yemot: fake.FakeYemot, options: SmsOptions
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(RequestValidationError, match="has no"):
+            await _client(session).async_send_sms("0549876543", "x", options)
+    assert not [command for command, _, _ in fake_yemot.requests if command == "SendSms"]
+
+
+async def test_an_inbox_answer_that_is_no_refusal_keeps_the_newer_command(fake_yemot: fake.FakeYemot) -> None:
+    """Only Yemot's own refusal of GetIncomingSms switches to the older command."""
+    _replace(fake_yemot, "GetIncomingSms", "<html>busy</html>", 502)
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        with pytest.raises(ProviderConnectionError):
+            await client.async_fetch_incoming_sms()
+        del fake_yemot._GetIncomingSms
+        await client.async_fetch_incoming_sms()
+    assert [command for command, _, _ in fake_yemot.requests if "Sms" in command] == [
+        "GetIncomingSms",
+        "GetIncomingSms",
+    ]
+
+
+async def test_a_word_that_only_starts_like_token_is_no_expiry(fake_yemot: fake.FakeYemot) -> None:
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        await client.async_validate()
+        _replace(fake_yemot, "GetSession", {"responseStatus": "ERROR", "message": "Tokenization failed"})
+        with pytest.raises(ProviderError, match="Tokenization failed") as caught:
+            await client.async_validate()
+    assert not isinstance(caught.value, AuthError)
+    assert fake_yemot.logins == 1

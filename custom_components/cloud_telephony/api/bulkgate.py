@@ -26,6 +26,7 @@ from .models import (
     SmsOptions,
     TelephonyEvent,
     WebhookRequest,
+    refuse_turkish_sms_options,
 )
 from .numbers import normalize_number
 from .payload import JsonValue, as_items, decode_body, int_or_none, json_answer, text_or_none
@@ -141,6 +142,7 @@ class BulkGateClient:
     async def async_send_sms(self, to: str, text: str, options: SmsOptions | None = None) -> SentMessage:
         """Send one transactional SMS; Unicode is chosen automatically unless forced."""
         options = options or SmsOptions()
+        refuse_turkish_sms_options(options, "BulkGate")
         if not text:
             raise RequestValidationError("the message is empty")
         gsm = gsm_length(text)

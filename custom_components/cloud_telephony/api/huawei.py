@@ -54,6 +54,7 @@ CALL_VERIFY_PATH: Final = "/rest/httpsessions/callVerify/v1.0"
 CALL_STOP_PATH: Final = "/rest/httpsessions/callStop/v2.0"
 CALL_NOTIFY_PATH: Final = "/rest/httpsessions/callnotify/v2.0"
 MAX_NOTIFY_PARTS: Final = 5
+MAX_TEMPLATE_VARIABLE: Final = 32
 REQUEST_TIMEOUT: Final = 20
 AUTHORIZATION: Final = 'AKSK realm="SDP",profile="UsernameToken",type="Appkey"'
 CHINESE: Final = 2
@@ -286,8 +287,19 @@ def _check_notification(message: VoiceMessage) -> None:
         raise RequestValidationError("Huawei calls one number per notification")
     if not _E164.match(message.numbers[0]):
         raise InvalidNumberError(f"{message.numbers[0]} is not an international number (+ and country code)")
+    if not message.prompts:
+        raise RequestValidationError("nothing to say: give an audio id, or texts with a template")
     if message.start is not None or message.end is not None:
         raise RequestValidationError("Huawei calls at once; it takes no calling window")
+    if message.iys_filter is not None or message.relation_id:
+        raise RequestValidationError("Huawei takes neither an İYS check nor a relation id")
+    texts = [prompt.text for prompt in message.prompts if prompt.text is not None]
+    if message.template_id and not texts:
+        raise RequestValidationError("a template needs texts for its variables")
+    if any(len(text.encode()) > MAX_TEMPLATE_VARIABLE for text in texts):
+        raise RequestValidationError(
+            f"Huawei's template variables hold at most {MAX_TEMPLATE_VARIABLE} bytes each"
+        )
     if any(prompt.text is not None for prompt in message.prompts) and not message.template_id:
         raise RequestValidationError(
             "Huawei reads text only through an approved template: give its template_id "

@@ -113,6 +113,14 @@ class SmsOptions:
     """A one-time code: sent by the provider's fast route for codes, where it has one."""
 
 
+def refuse_turkish_sms_options(options: SmsOptions | None, brand: str) -> None:
+    """Refuse what only a Turkish provider's SMS do: the İYS check and a route for one-time codes."""
+    if options is not None and options.iys_filter is not None:
+        raise RequestValidationError(f"{brand} has no İYS check (Turkey's commercial-message register)")
+    if options is not None and options.otp:
+        raise RequestValidationError(f"{brand} has no separate route for one-time codes")
+
+
 @dataclass(frozen=True, slots=True)
 class PlacedCalls:
     """The provider took a call job; numbers it refused are listed with its reason."""

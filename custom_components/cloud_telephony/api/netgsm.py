@@ -146,6 +146,7 @@ _SMS_ERRORS: Final = {
     "101": "Netgsm system error (code 101)",
     "110": "Netgsm system error (code 110)",
 }
+_QUERY_LIMIT: Final = "Netgsm allows 10 queries a minute (code 80)"
 # The delivery report's states: 0 is waiting; the others are final.
 _SMS_DELIVERED: Final = 1
 _SMS_FAILURES: Final = {
@@ -400,6 +401,10 @@ class NetgsmClient:
         header = options.sender_id or await self._default_header()
         number = national_number(to)
         if options.otp:
+            if options.schedule is not None or options.iys_filter is not None:
+                raise RequestValidationError("Netgsm's OTP route sends at once, without an İYS check")
+            if not (len(number) == 10 and number.startswith("5")):
+                raise RequestValidationError("Netgsm's OTP route sends to Turkish mobile numbers only")
             plain = text.translate(_TURKISH)
             if len(plain) > MAX_OTP_LENGTH:
                 raise RequestValidationError(
@@ -486,7 +491,8 @@ class NetgsmClient:
             # The balance, checked at setup, proves the credentials: here the user lacks the SMS API.
             raise FeatureUnavailableError(SMS_PERMISSION_MESSAGE, code)
         if code in ("80", "85"):
-            raise RateLimitedError(_SMS_ERRORS[code], code)
+            meaning = _SMS_ERRORS[code] if path in (SMS_SEND_PATH, SMS_OTP_PATH) else _QUERY_LIMIT
+            raise RateLimitedError(meaning, code)
         if code is None and status < 400:
             raise ProviderError("Netgsm's SMS answer has no result code")
         raise _coded_error(code or str(status), _SMS_ERRORS)
@@ -547,6 +553,8 @@ def _validate(message: VoiceMessage) -> None:
         raise RequestValidationError("no phone number to call")
     if not message.prompts:
         raise RequestValidationError("nothing to say: give a text, an audio id or a series")
+    if message.template_id:
+        raise RequestValidationError("Netgsm reads the texts themselves; it takes no template")
     if not MIN_RING_TIME <= message.ring_time <= MAX_RING_TIME:
         raise RequestValidationError(f"the ring time must be {MIN_RING_TIME} to {MAX_RING_TIME} seconds")
     for digit, prompt in message.keys.items():

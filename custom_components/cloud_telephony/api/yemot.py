@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 import hashlib
+import re
 from typing import Any, Final
 import uuid
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from .models import (
     VoiceCode,
     VoiceMessage,
     WebhookRequest,
+    refuse_turkish_sms_options,
 )
 from .numbers import normalize_number
 from .payload import (
@@ -72,6 +74,7 @@ INBOX_LIMIT: Final = 100
 # that names the token.
 _EXPIRED_MESSAGES: Final = ("session token is invalid", "session is expired")
 _EXPIRED_CODES: Final = frozenset({"TOKEN_NOT_FOUND", "TOKEN_EXPIRED", "INVALID_TOKEN", "LOGIN_REQUIRED"})
+_NAMES_THE_TOKEN: Final = re.compile(r"\btoken\b", re.IGNORECASE)
 _MFA_REQUIRED: Final = "MFA_REQUIRED"
 _MFA_REASON: Final = "this system requires two-factor login; use a token instead"
 
@@ -139,6 +142,8 @@ class YemotClient:
         """Call the numbers and read the text (SendTTS); refused numbers come back with reasons."""
         if message.keys:
             raise RequestValidationError("Yemot's spoken calls have no key menu")
+        if message.template_id:
+            raise RequestValidationError("Yemot reads the texts themselves; it takes no template")
         if message.start is not None or message.end is not None:
             raise RequestValidationError("Yemot calls at once; it takes no calling window")
         if any(prompt.text is None for prompt in message.prompts):
@@ -218,6 +223,7 @@ class YemotClient:
 
     async def async_send_sms(self, to: str, text: str, options: SmsOptions | None = None) -> SentMessage:
         """Send one SMS; a refused number raises with Yemot's reason."""
+        refuse_turkish_sms_options(options, "Yemot")
         if not text:
             raise RequestValidationError("the message is empty")
         params: dict[str, Any] = {"phones": israeli_number(to), "message": text}
@@ -238,7 +244,10 @@ class YemotClient:
         if not self._legacy_inbox:
             try:
                 answer = await self._command("GetIncomingSms", {"limit": INBOX_LIMIT})
-            except ProviderError:
+            except ProviderError as err:
+                # Only Yemot's own refusal of the command; anything else is the provider's trouble.
+                if err.code not in ("ERROR", "EXCEPTION"):
+                    raise
                 self._legacy_inbox = True
         if answer is None:
             answer = await self._command("GetSmsIncomingLog", {"limit": INBOX_LIMIT})
@@ -317,7 +326,7 @@ def _envelope(answer: dict[str, Any]) -> dict[str, Any]:
     if (
         any(marker in reason for marker in _EXPIRED_MESSAGES)
         or not codes.isdisjoint(_EXPIRED_CODES)
-        or (status in ("ERROR", "FORBIDDEN") and "TOKEN" in reason.upper())
+        or (status in ("ERROR", "FORBIDDEN") and _NAMES_THE_TOKEN.search(reason) is not None)
     ):
         raise _ExpiredTokenError(reason, status)
     if status == "FORBIDDEN":
