@@ -82,7 +82,11 @@ def test_every_translation_key_in_the_code_exists() -> None:
     used = set(re.findall(r'translation_key="(\w+)"', source))
     # Entity keys live under entity.<platform>.<key>, errors and selectors one level higher.
     known = {key.split(".")[2] for key in ENGLISH if key.startswith("entity.")}
-    known |= {key.split(".")[1] for key in ENGLISH if key.startswith(("exceptions.", "selector.", "issues."))}
+    known |= {
+        key.split(".")[1]
+        for key in ENGLISH
+        if key.startswith(("exceptions.", "selector.", "issues.", "device."))
+    }
     assert used - known == set()
 
 

@@ -32,6 +32,13 @@ LAST_SMS = "sensor.yemot_0773137770_last_sms"
 MESSAGES = "event.yemot_0773137770_messages"
 CALL_IMMA = "notify.imma_call"
 SMS_IMMA = "notify.imma_sms"
+PHONE_ENTITIES = (
+    ("binary_sensor", "registered"),
+    ("sensor", "extension"),
+    ("sensor", "transport"),
+    ("sensor", "device"),
+    ("sensor", "registration_expires"),
+)
 
 
 def _row(phone: int, message: str, when: str) -> dict[str, Any]:
@@ -61,7 +68,8 @@ async def test_entities(
     entities = {
         entry.entity_id for entry in er.async_entries_for_config_entry(entity_registry, YEMOT_ENTRY_ID)
     }
-    assert entities == {BALANCE, LAST_SMS, MESSAGES, CALL_IMMA, SMS_IMMA}
+    phone = {f"{platform}.phone_200_{key}" for platform, key in PHONE_ENTITIES}
+    assert entities == {BALANCE, LAST_SMS, MESSAGES, CALL_IMMA, SMS_IMMA, *phone}
     assert hass.states.get(BALANCE).state == "1234.5"
     assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "units"
     # The message that was in the inbox before setup is not news.

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .deliveries import DeliveryPoller
     from .hub import TelephonyHub
     from .inbox import InboxPoller
+    from .phones import PhonesCoordinator
 
 type TelephonyConfigEntry = ConfigEntry[TelephonyData]
 
@@ -101,6 +102,7 @@ class TelephonyData:
     balance: BalanceCoordinator | None = None
     inbox: InboxPoller | None = None
     deliveries: DeliveryPoller | None = None
+    phones: PhonesCoordinator | None = None
 
     def client_with[ClientT: TelephonyClient](self, capability: Capability[ClientT]) -> ClientT | None:
         """Return the client, typed for the capability, when the provider declares it."""

@@ -13,6 +13,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.generated.currencies import ACTIVE_CURRENCIES
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -21,11 +22,12 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .api import CallStatus, EventType
+from .api import CallStatus, EventType, SipPhone
 from .coordinator import BalanceCoordinator
 from .data import TelephonyConfigEntry
 from .entity import TelephonyEntity, TelephonyEventListener
 from .history import EventHistory
+from .phones import PhoneEntity, async_add_phone_entities
 
 # Push only: nothing is polled.
 PARALLEL_UPDATES = 0
@@ -107,6 +109,44 @@ SENSOR_DESCRIPTIONS: tuple[TelephonySensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class PhoneSensorEntityDescription(SensorEntityDescription):
+    """A detail of a SIP phone."""
+
+    value_fn: Callable[[SipPhone], StateType | datetime]
+
+
+PHONE_DESCRIPTIONS: tuple[PhoneSensorEntityDescription, ...] = (
+    PhoneSensorEntityDescription(
+        key="extension",
+        translation_key="extension",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda phone: phone.extension,
+    ),
+    PhoneSensorEntityDescription(
+        key="transport",
+        translation_key="transport",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.ENUM,
+        options=["udp", "wss"],
+        value_fn=lambda phone: phone.transport,
+    ),
+    PhoneSensorEntityDescription(
+        key="user_agent",
+        translation_key="user_agent",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda phone: phone.user_agent,
+    ),
+    PhoneSensorEntityDescription(
+        key="registration_expires",
+        translation_key="registration_expires",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda phone: phone.registration_expires,
+    ),
+)
+
+
 BALANCE_DESCRIPTION = SensorEntityDescription(
     key="balance",
     translation_key="balance",
@@ -130,6 +170,13 @@ async def async_setup_entry(
     if (balance := entry.runtime_data.balance) is not None:
         sensors.append(BalanceSensor(entry, balance))
     async_add_entities(sensors)
+    async_add_phone_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, account_id: [
+            PhoneSensor(entry, coordinator, account_id, description) for description in PHONE_DESCRIPTIONS
+        ],
+    )
 
 
 class TelephonySensor(TelephonyEventListener, SensorEntity):
@@ -188,3 +235,14 @@ class BalanceSensor(TelephonyEntity, CoordinatorEntity[BalanceCoordinator], Sens
     def native_unit_of_measurement(self) -> str:
         """Return the provider's unit (credits, a currency, units)."""
         return self.coordinator.data.unit
+
+
+class PhoneSensor(PhoneEntity, SensorEntity):
+    """A detail of a SIP phone, as the last poll saw it."""
+
+    entity_description: PhoneSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Return the detail."""
+        return None if self.phone is None else self.entity_description.value_fn(self.phone)

@@ -17,6 +17,8 @@ PERMANENT_TOKEN = f"{SYSTEM_NUMBER}:{PASSWORD}"
 INVALID_PREFIX = "051"  # numbers Yemot refuses, as in the documented answer ("not Vaild")
 
 
+# Seed 003: "this server does not support the SIP system".
+NO_SIP = "שרת זה אינו תומך במערכת SIP"
 # How a token that is no longer good is answered: Yemot's two documented answers, and the codes
 # and messages current clients log in again on.
 EXPIRY_ANSWERS: dict[str, tuple[str, str]] = {
@@ -42,6 +44,22 @@ class FakeYemot:
         self.inbox: list[dict[str, Any]] = []
         # A system that refuses GetIncomingSms (answered as an unknown command).
         self.incoming_sms_supported = True
+        # SIP accounts as GetSipAccountsInCustomer documents them; user name to registration.
+        self.sip_accounts: list[dict[str, Any]] = [
+            {
+                "id": "0773137770",
+                "accountNumber": 1,
+                "customerExtension": 200,
+                "transport": "transport-udp",
+                "callerid": "0773137770",
+                "specialCallerID": "",
+                "password": "sip-secret",
+                "created_date": "2021-06-26 23:00:00",
+            }
+        ]
+        self.sip_registered: dict[str, bool] = {"0773137770": True}
+        # A server without SIP answers every SIP command with the seed's refusal.
+        self.sip_supported = True
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -59,13 +77,15 @@ class FakeYemot:
         params: dict[str, Any] = await request.json() if is_json else dict(await request.post())
         self.requests.append((command, params, is_json))
         if request.match_info["server"] != "ym":
-            return _answer("ERROR", message="שרת זה אינו תומך במערכת SIP")
+            return _answer("ERROR", message=NO_SIP)
         if command == "Login":
             return self._Login(params)
         token = params.get("token")
         if token != PERMANENT_TOKEN and token not in self.valid_sessions:
             status, message = EXPIRY_ANSWERS[self.expiry_style]
             return _answer(status, message=message)
+        if "Sip" in command and not self.sip_supported:
+            return _answer("ERROR", message=NO_SIP)
         handler = getattr(self, f"_{command}", None)
         if handler is None:
             return _answer("ERROR", message=f"unknown command {command}")
@@ -134,6 +154,35 @@ class FakeYemot:
             callsTimeout=params.get("callsTimeOut", 30),
             campaignId="YA-1-0770770770-Yemot-1695290243349441",
         )
+
+    def _GetSipAccountsInCustomer(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        return _answer("OK", accounts=self.sip_accounts, accountLimit=6)
+
+    def _GetSipAccountsRegisteredStatus(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        accounts = [
+            {
+                "userName": account["id"],
+                "createdDate": account["created_date"],
+                "registered": self.sip_registered.get(account["id"], False),
+            }
+            for account in self.sip_accounts
+        ]
+        return _answer("OK", accounts=accounts)
+
+    def _SipGetContexts(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        """Answer with the seed's example registration, for a registered account."""
+        number = int(params.get("accountNumber") or 1)
+        account = next((row for row in self.sip_accounts if row["accountNumber"] == number), None)
+        if account is None or not self.sip_registered.get(account["id"]):
+            return _answer("OK", contexts=[])
+        context = {
+            "expiration_time": "2024-06-04 15:43:38",
+            "uri": f"sip:{account['id']}@192.168.1.99:5060",
+            "user_agent": "Yealink SIP-T29G",
+            "via_addr": "192.168.1.110",
+            "via_port": "5060",
+        }
+        return _answer("OK", contexts=[context])
 
     def _GetSmsIncomingLog(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
         limit = int(params.get("limit", 100))

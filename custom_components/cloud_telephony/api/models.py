@@ -211,6 +211,24 @@ class Campaign:
     caller_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SipPhone:
+    """A SIP account of a PBX (a desk phone, a softphone) and whether it is registered now."""
+
+    account_id: str
+    """The SIP user name: stable for as long as the account exists."""
+    account_number: int | None = None
+    extension: str | None = None
+    transport: str | None = None
+    """How the phone may connect: `udp`, or `wss` (a browser's WebRTC)."""
+    registered: bool | None = None
+    """None: the PBX did not say."""
+    user_agent: str | None = None
+    contact: str | None = None
+    """Where calls to the phone go (the registration's URI)."""
+    registration_expires: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class AudioFile:
     """An uploaded audio file."""

@@ -25,6 +25,7 @@ from .models import (
     PlacedCalls,
     PushSignature,
     SentMessage,
+    SipPhone,
     SmsOptions,
     TelephonyEvent,
     VoiceCode,
@@ -141,6 +142,13 @@ class DeliveryPollingClient(TelephonyClient, Protocol):
         """Return the final delivery outcomes known so far, as `sms_status` events."""
 
 
+class PhonesClient(TelephonyClient, Protocol):
+    """A client that lists the PBX's SIP phones and whether each is registered."""
+
+    async def async_get_phones(self) -> list[SipPhone]:
+        """Return every SIP account; raise FeatureUnavailableError where the PBX has no SIP."""
+
+
 class Capability[ClientT: TelephonyClient]:
     """Something a provider's client can do, with the protocol the client then follows.
 
@@ -172,6 +180,8 @@ CAMPAIGN: Final = Capability("campaign", CampaignClient)
 INBOX: Final = Capability("inbox", InboxClient)
 """Incoming SMS are read from an inbox at an interval the options set, not pushed."""
 DELIVERY_POLLING: Final = Capability("delivery_polling", DeliveryPollingClient)
+PHONES: Final = Capability("phones", PhonesClient)
+"""The PBX's SIP phones, polled: one device each, with its registration."""
 """The outcomes of sent SMS are asked for at the inbox's interval, not pushed."""
 
 

@@ -18,12 +18,14 @@ from .models import (
     Campaign,
     Direction,
     EventType,
+    FeatureUnavailableError,
     InvalidNumberError,
     PayloadError,
     PlacedCalls,
     ProviderError,
     RequestValidationError,
     SentMessage,
+    SipPhone,
     SmsOptions,
     TelephonyEvent,
     VoiceCode,
@@ -45,6 +47,7 @@ from .spec import (
     BALANCE,
     CAMPAIGN,
     INBOX,
+    PHONES,
     RING,
     SETTING_BASE_URL,
     SMS,
@@ -260,6 +263,54 @@ class YemotClient:
             key=lambda event: event.occurred_at or datetime.min.replace(tzinfo=JERUSALEM),
         )
 
+    # ---- SIP phones --------------------------------------------------------------------------
+
+    async def async_get_phones(self) -> list[SipPhone]:
+        """Return the system's SIP accounts, each with its registration.
+
+        Three commands: the accounts, their registered status, and each account's registration
+        (user agent, contact, expiry). A server without SIP raises FeatureUnavailableError.
+        """
+        try:
+            accounts = await self._command("GetSipAccountsInCustomer", {})
+        except ProviderError as err:
+            # Yemot's answer on such a server: ERROR, "this server does not support SIP" (in Hebrew).
+            if err.code == "ERROR" and "SIP" in str(err).upper():
+                raise FeatureUnavailableError(
+                    f"this Yemot server has no SIP accounts ({err})", err.code
+                ) from err
+            raise
+        statuses = await self._command("GetSipAccountsRegisteredStatus", {})
+        registered = {
+            text_or_none(row.get("userName")): _flag(row.get("registered"))
+            for row in _rows(statuses, "accounts")
+        }
+        phones: list[SipPhone] = []
+        for account in _rows(accounts, "accounts"):
+            if (account_id := text_or_none(account.get("id"))) is None:
+                continue
+            number = int_or_none(account.get("accountNumber"))
+            context: dict[str, JsonValue] = {}
+            if number is not None:
+                contexts = _rows(await self._command("SipGetContexts", {"accountNumber": number}), "contexts")
+                # One active registration at most, Yemot says; the first is taken.
+                context = contexts[0] if contexts else {}
+            phones.append(
+                SipPhone(
+                    account_id=account_id,
+                    account_number=number,
+                    extension=text_or_none(account.get("customerExtension")),
+                    # `transport-udp` or `transport-wss`.
+                    transport=(text_or_none(account.get("transport")) or "").removeprefix("transport-")
+                    or None,
+                    registered=registered.get(account_id),
+                    user_agent=text_or_none(context.get("user_agent")),
+                    contact=text_or_none(context.get("uri")),
+                    registration_expires=_jerusalem_time(text_or_none(context.get("expiration_time"))),
+                )
+            )
+        return phones
+
     # ---- transport -------------------------------------------------------------------------
 
     async def _command(
@@ -332,6 +383,20 @@ def _envelope(answer: dict[str, Any]) -> dict[str, Any]:
     if status == "FORBIDDEN":
         raise AuthError(reason)
     raise ProviderError(reason, return_code or status or None)
+
+
+def _rows(answer: dict[str, Any], key: str) -> list[dict[str, JsonValue]]:
+    """Return the objects of a list in an answer (an absent or malformed list: none)."""
+    rows = answer.get(key)
+    return [as_object(row) for row in rows] if isinstance(rows, list) else []
+
+
+def _flag(value: JsonValue) -> bool | None:
+    """Read a yes/no that may come as a JSON boolean, a number or text."""
+    if isinstance(value, bool):
+        return value
+    text = (text_or_none(value) or "").lower()
+    return True if text in ("true", "1", "yes") else False if text in ("false", "0", "no") else None
 
 
 def _phones(numbers: Sequence[str]) -> str:
@@ -459,7 +524,7 @@ SPEC: Final = ProviderSpec(
     event_types=EVENT_TYPES,
     parse_webhook=parse_webhook,
     create_client=_client,
-    capabilities=frozenset({BALANCE, SMS, VOICE_MESSAGE, VOICE_CODE, RING, CAMPAIGN, INBOX}),
+    capabilities=frozenset({BALANCE, SMS, VOICE_MESSAGE, VOICE_CODE, RING, CAMPAIGN, INBOX, PHONES}),
     secret_key=PASSWORD,
     other_secret_keys=(TOKEN,),
     form_errors=_form_errors,
