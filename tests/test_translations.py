@@ -111,14 +111,23 @@ def test_every_form_error_is_translated() -> None:
 
 
 def test_every_action_and_entity_has_an_icon() -> None:
+    from custom_components.cloud_telephony.binary_sensor import REGISTERED
     from custom_components.cloud_telephony.event import EVENT_DESCRIPTIONS
-    from custom_components.cloud_telephony.sensor import BALANCE_DESCRIPTION, SENSOR_DESCRIPTIONS
+    from custom_components.cloud_telephony.sensor import (
+        BALANCE_DESCRIPTION,
+        PHONE_DESCRIPTIONS,
+        SENSOR_DESCRIPTIONS,
+    )
 
     icons = json.loads((PACKAGE / "icons.json").read_text(encoding="utf-8"))
     actions = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
     assert set(icons["services"]) == set(actions)
     events = {description.translation_key for description in EVENT_DESCRIPTIONS}
     assert set(icons["entity"]["event"]) == events
-    sensors = {description.translation_key for description in (*SENSOR_DESCRIPTIONS, BALANCE_DESCRIPTION)}
+    sensors = {
+        description.translation_key
+        for description in (*SENSOR_DESCRIPTIONS, BALANCE_DESCRIPTION, *PHONE_DESCRIPTIONS)
+    }
     assert set(icons["entity"]["sensor"]) == sensors
+    assert set(icons["entity"]["binary_sensor"]) == {REGISTERED.translation_key}
     assert set(icons["entity"]["notify"]) == {"sms_recipient", "voice_recipient"}

@@ -116,33 +116,37 @@ class PhoneSensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[SipPhone], StateType | datetime]
 
 
+def _phone_detail(
+    key: str,
+    value_fn: Callable[[SipPhone], StateType | datetime],
+    *,
+    device_class: SensorDeviceClass | None = None,
+    options: list[str] | None = None,
+) -> PhoneSensorEntityDescription:
+    """Describe a diagnostic sensor of a detail of each SIP phone."""
+    return PhoneSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=value_fn,
+        device_class=device_class,
+        options=options,
+    )
+
+
 PHONE_DESCRIPTIONS: tuple[PhoneSensorEntityDescription, ...] = (
-    PhoneSensorEntityDescription(
-        key="extension",
-        translation_key="extension",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda phone: phone.extension,
-    ),
-    PhoneSensorEntityDescription(
-        key="transport",
-        translation_key="transport",
-        entity_category=EntityCategory.DIAGNOSTIC,
+    _phone_detail("extension", lambda phone: phone.extension),
+    _phone_detail(
+        "transport",
+        lambda phone: phone.transport,
         device_class=SensorDeviceClass.ENUM,
         options=["udp", "wss"],
-        value_fn=lambda phone: phone.transport,
     ),
-    PhoneSensorEntityDescription(
-        key="user_agent",
-        translation_key="user_agent",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda phone: phone.user_agent,
-    ),
-    PhoneSensorEntityDescription(
-        key="registration_expires",
-        translation_key="registration_expires",
-        entity_category=EntityCategory.DIAGNOSTIC,
+    _phone_detail("user_agent", lambda phone: phone.user_agent),
+    _phone_detail(
+        "registration_expires",
+        lambda phone: phone.registration_expires,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda phone: phone.registration_expires,
     ),
 )
 

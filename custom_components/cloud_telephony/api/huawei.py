@@ -191,14 +191,7 @@ class HuaweiClient:
             body["posTone"] = post_tone
         if repeat is not None:
             body["times"] = repeat
-        if callback_url := request.callback_url:
-            encoded = base64.b64encode(callback_url.encode()).decode()
-            body["statusUrl"] = body["feeUrl"] = encoded
-        answer = await self._post(CALL_VERIFY_PATH, body)
-        session_id = text_or_none(answer.get("sessionId"))
-        if session_id is None:
-            raise ProviderError("Huawei accepted the call but returned no session id")
-        return PlacedCalls(session_id)
+        return await self._async_place_call(CALL_VERIFY_PATH, body, request.callback_url)
 
     async def async_send_voice_message(self, message: VoiceMessage) -> PlacedCalls:
         """Call one number and play a voice notification (callnotify); return Huawei's session id.
@@ -226,10 +219,16 @@ class HuaweiClient:
             "playInfoList": play,
             "userData": uuid.uuid4().hex,
         }
-        if callback_url := message.callback_url:
+        return await self._async_place_call(CALL_NOTIFY_PATH, body, message.callback_url)
+
+    async def _async_place_call(
+        self, path: str, body: dict[str, Any], callback_url: str | None
+    ) -> PlacedCalls:
+        """Place a call whose pushes go to the callback URL (Base64, as Huawei wants it)."""
+        if callback_url:
             encoded = base64.b64encode(callback_url.encode()).decode()
-            body["statusUrl"] = body["feeUrl"] = encoded
-        answer = await self._post(CALL_NOTIFY_PATH, body)
+            body = {**body, "statusUrl": encoded, "feeUrl": encoded}
+        answer = await self._post(path, body)
         session_id = text_or_none(answer.get("sessionId"))
         if session_id is None:
             raise ProviderError("Huawei accepted the call but returned no session id")
