@@ -183,7 +183,7 @@ async def test_limits_are_checked_before_sending(
 @pytest.mark.usefixtures("socket_enabled")
 async def test_unreachable() -> None:
     async with aiohttp.ClientSession() as session:
-        with pytest.raises(ProviderConnectionError, match="cannot reach BulkGate"):
+        with pytest.raises(ProviderConnectionError, match="BulkGate refused the connection"):
             await _client(session, "http://127.0.0.1:9").async_get_balance()
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import socket
+from typing import Any
 
 import aiohttp
 from aiohttp import web
+import aiohttp.abc
 from aiohttp.test_utils import TestServer
 import pytest
 
@@ -60,4 +62,38 @@ async def test_a_refused_connection_names_the_provider_never_the_url() -> None:
         transport = Transport(session, brand="Example", api_url=f"http://127.0.0.1:{port}", timeout=5)
         with pytest.raises(ProviderConnectionError) as caught:
             await transport.request("GET", "/report", params={"password": "secret"})
-    assert str(caught.value) == "cannot reach Example (ClientConnectorError)"
+    assert str(caught.value) == "Example refused the connection"
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (aiohttp.ServerDisconnectedError(), "Example closed the connection before answering"),
+        (aiohttp.ClientPayloadError("x"), "Example closed the connection before answering"),
+        (aiohttp.ClientResponseError(None, (), status=400), "the request to Example failed"),  # type: ignore[arg-type]
+    ],
+)
+def test_connection_problems_in_words(error: aiohttp.ClientError, words: str) -> None:
+    from custom_components.cloud_telephony.api.transport import connection_problem
+
+    assert connection_problem("Example", error) == words
+
+
+class _NoSuchName(aiohttp.abc.AbstractResolver):
+    """A resolver that knows no name (as a DNS server answers for a mistyped address)."""
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[Any]:
+        raise OSError(socket.EAI_NONAME, "Name or service not known")
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+
+async def test_a_name_that_does_not_resolve_is_said_so() -> None:
+    connector = aiohttp.TCPConnector(resolver=_NoSuchName())
+    async with aiohttp.ClientSession(connector=connector) as session:
+        transport = Transport(session, brand="Example", api_url="http://api.example.invalid", timeout=5)
+        with pytest.raises(
+            ProviderConnectionError, match=r"^the name of Example's server could not be resolved"
+        ):
+            await transport.request("GET", "/")

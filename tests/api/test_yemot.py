@@ -252,7 +252,7 @@ async def test_unreachable_hides_the_password() -> None:
         client = YemotClient(
             session, fake.SYSTEM_NUMBER, password="secret-pass", base_url="http://127.0.0.1:9"
         )
-        with pytest.raises(ProviderConnectionError, match="cannot reach Yemot") as caught:
+        with pytest.raises(ProviderConnectionError, match="Yemot refused the connection") as caught:
             await client.async_validate()
     assert "secret-pass" not in str(caught.value)
 

@@ -48,4 +48,21 @@ class Transport:
         except TimeoutError as err:
             raise ProviderConnectionError(f"{self._brand} did not answer in time") from err
         except aiohttp.ClientError as err:
-            raise ProviderConnectionError(f"cannot reach {self._brand} ({type(err).__name__})") from err
+            raise ProviderConnectionError(connection_problem(self._brand, err)) from err
+
+
+def connection_problem(brand: str, err: aiohttp.ClientError) -> str:
+    """Say in words what kept the request from the provider (no class names, no URL)."""
+    if isinstance(err, aiohttp.ClientConnectorDNSError):
+        return f"the name of {brand}'s server could not be resolved (DNS)"
+    if isinstance(err, aiohttp.ClientConnectorCertificateError):
+        return f"the TLS certificate of {brand}'s server is not trusted"
+    if isinstance(err, aiohttp.ClientSSLError):
+        return f"the secure connection (TLS) to {brand} failed"
+    if isinstance(err, aiohttp.ClientConnectorError) and isinstance(err.os_error, ConnectionRefusedError):
+        return f"{brand} refused the connection"
+    if isinstance(err, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        return f"{brand} closed the connection before answering"
+    if isinstance(err, aiohttp.ClientConnectorError):
+        return f"no connection to {brand} (network unreachable)"
+    return f"the request to {brand} failed"
