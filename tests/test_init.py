@@ -158,6 +158,7 @@ async def test_every_action_is_described(hass: HomeAssistant) -> None:
         "list_audio",
         "ring",
         "start_campaign",
+        "kick_queue_callers",
     }
     for name, description in descriptions.items():
         assert "config_entry_id" in description["fields"], name

@@ -116,8 +116,11 @@ def test_every_action_and_entity_has_an_icon() -> None:
     from custom_components.cloud_telephony.sensor import (
         BALANCE_DESCRIPTION,
         PHONE_DESCRIPTIONS,
+        QUEUE_WAITING,
         SENSOR_DESCRIPTIONS,
+        VOICEMAIL_DESCRIPTIONS,
     )
+    from custom_components.cloud_telephony.switch import AGENT_PAUSED, DIRECTORY_LISTING
 
     icons = json.loads((PACKAGE / "icons.json").read_text(encoding="utf-8"))
     actions = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
@@ -126,8 +129,16 @@ def test_every_action_and_entity_has_an_icon() -> None:
     assert set(icons["entity"]["event"]) == events
     sensors = {
         description.translation_key
-        for description in (*SENSOR_DESCRIPTIONS, BALANCE_DESCRIPTION, *PHONE_DESCRIPTIONS)
+        for description in (
+            *SENSOR_DESCRIPTIONS,
+            BALANCE_DESCRIPTION,
+            *PHONE_DESCRIPTIONS,
+            QUEUE_WAITING,
+            *VOICEMAIL_DESCRIPTIONS,
+        )
     }
     assert set(icons["entity"]["sensor"]) == sensors
     assert set(icons["entity"]["binary_sensor"]) == {REGISTERED.translation_key}
     assert set(icons["entity"]["notify"]) == {"sms_recipient", "voice_recipient"}
+    switches = {AGENT_PAUSED.translation_key, DIRECTORY_LISTING.translation_key}
+    assert set(icons["entity"]["switch"]) == switches

@@ -69,7 +69,9 @@ async def test_entities(
         entry.entity_id for entry in er.async_entries_for_config_entry(entity_registry, YEMOT_ENTRY_ID)
     }
     phone = {f"{platform}.phone_200_{key}" for platform, key in PHONE_ENTITIES}
-    assert entities == {BALANCE, LAST_SMS, MESSAGES, CALL_IMMA, SMS_IMMA, *phone}
+    listing = "switch.yemot_0773137770_pirsumphone_registration"
+    voicemail = "event.yemot_0773137770_voicemail"
+    assert entities == {BALANCE, LAST_SMS, MESSAGES, CALL_IMMA, SMS_IMMA, listing, voicemail, *phone}
     assert hass.states.get(BALANCE).state == "1234.5"
     assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "units"
     # The message that was in the inbox before setup is not news.
@@ -399,6 +401,11 @@ async def test_reauth_reconfigure_options(hass: HomeAssistant, yemot_entry: Mock
     assert [str(key) for key in result["data_schema"].schema] == [
         "country",
         "poll_interval",
+        "phones_interval",
+        "queues",
+        "queues_interval",
+        "voicemail_boxes",
+        "voicemail_interval",
     ]
 
 

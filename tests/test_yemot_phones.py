@@ -117,6 +117,6 @@ async def test_a_server_without_sip_shows_no_phones_and_says_so_once(
     assert yemot_entry.state is ConfigEntryState.LOADED
     assert yemot_entry.runtime_data.phones is None
     entities = er.async_entries_for_config_entry(entity_registry, YEMOT_ENTRY_ID)
-    assert not [entity for entity in entities if "phone" in entity.entity_id]
+    assert not [entity for entity in entities if ".phone_" in entity.entity_id]
     assert caplog.text.count("has no SIP phones on its server") == 1
     assert "Error" not in caplog.text

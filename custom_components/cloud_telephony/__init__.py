@@ -18,13 +18,9 @@ from .api import (
     BALANCE,
     DELIVERY_POLLING,
     INBOX,
-    PHONES,
     PROVIDERS,
     RESULT_POLLING,
-    FeatureUnavailableError,
-    PhonesClient,
     TelephonyClient,
-    TelephonyError,
     TelephonyEvent,
 )
 from .calls import CallTracker
@@ -42,7 +38,7 @@ from .deliveries import DeliveryPoller
 from .errors import provider_errors
 from .hub import DATA_HUB, TelephonyHub
 from .inbox import InboxPoller
-from .phones import PhonesCoordinator, async_remove_stale_phones
+from .pbx import async_start_pbx
 from .pipeline import async_accept_events, async_fire_in_doubt
 from .public_url import async_delete_cloudhook, async_delete_public_url_issue
 from .services import async_setup_services
@@ -50,7 +46,13 @@ from .store import StoreUnavailableError
 from .subentries import async_move_people_to_subentries
 from .webhook import async_register_webhook, async_unregister_webhook
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.NOTIFY,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -140,30 +142,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
         deliveries = DeliveryPoller(hass, entry, delivery_client, timedelta(seconds=seconds), record)
         entry.runtime_data.deliveries = deliveries
         await deliveries.async_start()
-    if (phones_client := client_with(provider, client, PHONES)) is not None:
-        await _async_start_phones(hass, entry, phones_client, provider.brand)
+    await async_start_pbx(hass, entry, client, record)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change(entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
-
-
-async def _async_start_phones(
-    hass: HomeAssistant, entry: TelephonyConfigEntry, client: PhonesClient, brand: str
-) -> None:
-    """Poll the PBX's SIP phones, unless it has none to offer (a server without SIP)."""
-    phones = PhonesCoordinator(hass, entry, client, brand)
-    try:
-        found = await client.async_get_phones()
-    except FeatureUnavailableError:
-        LOGGER.info("%s has no SIP phones on its server: none are shown", entry.title)
-        return
-    except TelephonyError:
-        # Not a setup condition: the rest of the account works; the coordinator says why and retries.
-        await phones.async_refresh()
-    else:
-        phones.async_set_updated_data({phone.account_id: phone for phone in found})
-    entry.runtime_data.phones = phones
-    entry.async_on_unload(phones.async_add_listener(lambda: async_remove_stale_phones(hass, entry, phones)))
 
 
 async def _async_check_credentials(client: TelephonyClient, brand: str) -> None:

@@ -25,9 +25,10 @@ async def async_setup_entry(
 ) -> None:
     """Add a registration sensor for each SIP phone, also for phones the PBX gets later."""
     async_add_phone_entities(
+        hass,
         entry,
         async_add_entities,
-        lambda coordinator, account_id: [RegisteredSensor(entry, coordinator, account_id, REGISTERED)],
+        lambda coordinator, account_id: [RegisteredSensor(coordinator, account_id, REGISTERED)],
     )
 
 

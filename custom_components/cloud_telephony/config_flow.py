@@ -36,7 +36,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import INBOX, PROVIDERS, Field, FieldKind, ProviderSpec, TelephonyError
+from .api import INBOX, PHONES, PROVIDERS, QUEUES, VOICEMAIL, Field, FieldKind, ProviderSpec, TelephonyError
 from .compat import vol
 from .const import (
     CONF_ACCOUNT_NAME,
@@ -44,16 +44,24 @@ from .const import (
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
     CONF_COUNTRY,
+    CONF_PHONES_INTERVAL,
     CONF_POLL_INTERVAL,
     CONF_PROVIDER,
+    CONF_QUEUES,
+    CONF_QUEUES_INTERVAL,
     CONF_STRICT_SIGNATURE,
+    CONF_VOICEMAIL_BOXES,
+    CONF_VOICEMAIL_INTERVAL,
     DEFAULT_INBOX_INTERVAL,
+    DEFAULT_PHONES_INTERVAL,
+    DEFAULT_QUEUES_INTERVAL,
+    DEFAULT_VOICEMAIL_INTERVAL,
     DOMAIN,
     LOGGER,
     SUBENTRY_CONTACT,
     SUBENTRY_RECIPIENT,
 )
-from .data import TelephonyConfigEntry
+from .data import TelephonyConfigEntry, configured_paths
 from .errors import error_key
 from .public_url import (
     async_create_cloudhook,
@@ -65,9 +73,16 @@ from .subentry_flow import ContactSubentryFlow, RecipientSubentryFlow
 
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT = TextSelector()
-POLL_INTERVAL = NumberSelector(
-    NumberSelectorConfig(min=15, max=3600, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
-)
+PATHS = TextSelector(TextSelectorConfig(multiple=True))
+
+
+def _interval_selector(minimum: int) -> NumberSelector:
+    config = NumberSelectorConfig(
+        min=minimum, max=3600, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+    )
+    return NumberSelector(config)
+
+
 BASIC_AUTH_FIELDS: dict[vol.Marker, Any] = {
     vol.Optional(CONF_BASIC_AUTH_USERNAME): TEXT,
     vol.Optional(CONF_BASIC_AUTH_PASSWORD): PASSWORD,
@@ -343,6 +358,23 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+def _pbx_fields(provider: ProviderSpec) -> dict[vol.Marker, Any]:
+    """Return the options of a PBX's state: polling intervals, and the queues and boxes to show."""
+    fields: dict[vol.Marker, Any] = {}
+    if provider.can(PHONES):
+        default = DEFAULT_PHONES_INTERVAL.total_seconds()
+        fields[vol.Optional(CONF_PHONES_INTERVAL, default=default)] = _interval_selector(30)
+    if provider.can(QUEUES):
+        fields[vol.Optional(CONF_QUEUES, default=[])] = PATHS
+        default = DEFAULT_QUEUES_INTERVAL.total_seconds()
+        fields[vol.Optional(CONF_QUEUES_INTERVAL, default=default)] = _interval_selector(5)
+    if provider.can(VOICEMAIL):
+        fields[vol.Optional(CONF_VOICEMAIL_BOXES, default=[])] = PATHS
+        default = DEFAULT_VOICEMAIL_INTERVAL.total_seconds()
+        fields[vol.Optional(CONF_VOICEMAIL_INTERVAL, default=default)] = _interval_selector(30)
+    return fields
+
+
 class CloudTelephonyOptionsFlow(OptionsFlow):
     """Country for numbers, contacts for caller names, notify recipients, webhook basic auth."""
 
@@ -354,6 +386,9 @@ class CloudTelephonyOptionsFlow(OptionsFlow):
         if user_input is not None:
             errors = _basic_auth_errors(user_input)
             if not errors:
+                for key in (CONF_QUEUES, CONF_VOICEMAIL_BOXES):
+                    if key in user_input:
+                        user_input[key] = configured_paths(provider, user_input[key])
                 return self.async_create_entry(data=user_input)
         fields: dict[vol.Marker, Any] = {vol.Required(CONF_COUNTRY): CountrySelector()}
         if provider.webhook_basic_auth:
@@ -361,9 +396,9 @@ class CloudTelephonyOptionsFlow(OptionsFlow):
         if provider.verify_webhook is not None:
             fields[vol.Optional(CONF_STRICT_SIGNATURE, default=False)] = BooleanSelector()
         if provider.can(INBOX):
-            fields[vol.Optional(CONF_POLL_INTERVAL, default=DEFAULT_INBOX_INTERVAL.total_seconds())] = (
-                POLL_INTERVAL
-            )
+            default = DEFAULT_INBOX_INTERVAL.total_seconds()
+            fields[vol.Optional(CONF_POLL_INTERVAL, default=default)] = _interval_selector(15)
+        fields.update(_pbx_fields(provider))
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

@@ -39,3 +39,15 @@ DEDUPE_WINDOW: Final = timedelta(hours=48)
 SEEN_LIMIT: Final = 50_000
 
 EVENT_PREFIX: Final = f"{DOMAIN}_"
+
+# Parts of a PBX the options name, and how often each kind is polled.
+CONF_QUEUES: Final = "queues"
+CONF_VOICEMAIL_BOXES: Final = "voicemail_boxes"
+CONF_PHONES_INTERVAL: Final = "phones_interval"
+CONF_QUEUES_INTERVAL: Final = "queues_interval"
+CONF_VOICEMAIL_INTERVAL: Final = "voicemail_interval"
+# A phone that lost its registration, and a new voicemail, are news within a minute; a caller
+# waiting in a queue within seconds.
+DEFAULT_PHONES_INTERVAL: Final = timedelta(seconds=60)
+DEFAULT_QUEUES_INTERVAL: Final = timedelta(seconds=15)
+DEFAULT_VOICEMAIL_INTERVAL: Final = timedelta(seconds=60)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -12,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import SignalType
 
 from .api import Capability, ProviderSpec, TelephonyClient
-from .api.numbers import ContactBook
+from .api.numbers import ContactBook, normalize_number
 from .api.payload import only_digits
 from .const import (
     CONF_BASIC_AUTH_PASSWORD,
@@ -32,7 +34,10 @@ if TYPE_CHECKING:
     from .deliveries import DeliveryPoller
     from .hub import TelephonyHub
     from .inbox import InboxPoller
+    from .listing import DirectoryListingCoordinator
     from .phones import PhonesCoordinator
+    from .queues import QueuesCoordinator
+    from .voicemail import VoicemailCoordinator
 
 type TelephonyConfigEntry = ConfigEntry[TelephonyData]
 
@@ -55,6 +60,10 @@ class EntrySettings:
     contacts: ContactBook
     basic_auth: tuple[str, str] | None
     recipients: tuple[Recipient, ...]
+
+    def normalize(self, number: str | None) -> str | None:
+        """Return a number in E.164 where it parses in the account's country, else as written."""
+        return normalize_number(number, self.region) or number
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry[Any], default_region: str | None) -> EntrySettings:
@@ -103,6 +112,9 @@ class TelephonyData:
     inbox: InboxPoller | None = None
     deliveries: DeliveryPoller | None = None
     phones: PhonesCoordinator | None = None
+    queues: QueuesCoordinator | None = None
+    voicemail: VoicemailCoordinator | None = None
+    listing: DirectoryListingCoordinator | None = None
 
     def client_with[ClientT: TelephonyClient](self, capability: Capability[ClientT]) -> ClientT | None:
         """Return the client, typed for the capability, when the provider declares it."""
@@ -130,3 +142,15 @@ def signal_event(entry_id: str, event_type: str) -> SignalType[dict[str, Any]]:
     One signal per type, so that an event reaches only the entities that show it.
     """
     return SignalType(f"{DOMAIN}_{entry_id}_{event_type}")
+
+
+def configured_paths(provider: ProviderSpec, value: Any) -> list[str]:
+    """Return the paths the options name, each once, in the provider's spelling."""
+    written = value if isinstance(value, list) else []
+    return list(dict.fromkeys(provider.normalize_path(str(path)) for path in written if str(path).strip()))
+
+
+def interval(options: Mapping[str, Any], key: str, default: timedelta) -> timedelta:
+    """Return a polling interval the options set (seconds), else the default."""
+    seconds = options.get(key)
+    return timedelta(seconds=seconds) if isinstance(seconds, int | float) and seconds > 0 else default

@@ -44,6 +44,7 @@ EVENT_DESCRIPTIONS: tuple[EventEntityDescription, ...] = (
     _description("call_results", EventType.CALL_STATUS),
     _description("call_records", EventType.CALL_RECORD),
     _description("messages", EventType.SMS_RECEIVED, EventType.SMS_STATUS),
+    _description("voicemail", EventType.VOICEMAIL_RECEIVED),
 )
 
 

@@ -48,6 +48,7 @@ REPLY_WINDOW: Final = timedelta(hours=24)
 MAX_STORED_EVENT: Final = 32 * 1024
 
 _CURSOR: Final = "cursor"
+_FOLDER: Final = "folder:"
 _POLLED: Final = "polled:"
 
 
@@ -128,6 +129,11 @@ class EventHistory:
             self._sent[message_id] = {"to": to, "message": message, "sent_at": sent_at}
             self._last_sent_to[to] = message_id
         self._cursor: list[str] | None = stored.state.get(_CURSOR)
+        self._folders: dict[str, dict[str, Any]] = {
+            name.removeprefix(_FOLDER): mark
+            for name, mark in stored.state.items()
+            if name.startswith(_FOLDER)
+        }
         self._polled: dict[str, PolledJob] = {
             name.removeprefix(_POLLED): job for name, job in stored.state.items() if name.startswith(_POLLED)
         }
@@ -302,6 +308,16 @@ class EventHistory:
         if cursor != self._cursor:
             self._cursor = cursor
             self._write_state(_CURSOR, cursor)
+
+    def folder_mark(self, path: str) -> dict[str, Any] | None:
+        """Return what a folder's newest message was at the last poll (None: never read)."""
+        return self._folders.get(path)
+
+    def set_folder_mark(self, path: str, mark: dict[str, Any]) -> None:
+        """Remember a folder's newest message (persisted: a restart never announces it again)."""
+        if self._folders.get(path) != mark:
+            self._folders[path] = mark
+            self._write_state(_FOLDER + path, mark)
 
     @property
     def polled_jobs(self) -> dict[str, PolledJob]:

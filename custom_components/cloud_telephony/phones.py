@@ -4,131 +4,72 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Final
 
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api import PhonesClient, SipPhone
-from .compat import via_device
-from .const import DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
 from .errors import provider_errors
-
-# A phone that lost its registration is news within a minute.
-PHONES_INTERVAL: Final = timedelta(minutes=1)
+from .items import ItemEntity, ItemsCoordinator, async_add_item_entities
 
 
-class PhonesCoordinator(DataUpdateCoordinator[dict[str, SipPhone]]):
+class PhonesCoordinator(ItemsCoordinator[SipPhone]):
     """Fetches the PBX's SIP accounts with their registration, by account id."""
 
-    config_entry: TelephonyConfigEntry
+    kind = "sip"
 
     def __init__(
-        self, hass: HomeAssistant, entry: TelephonyConfigEntry, client: PhonesClient, brand: str
+        self, hass: HomeAssistant, entry: TelephonyConfigEntry, client: PhonesClient, interval: timedelta
     ) -> None:
-        """Poll every minute."""
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} {entry.title} phones",
-            update_interval=PHONES_INTERVAL,
-        )
+        """Poll at the interval the options set."""
+        super().__init__(hass, entry, interval)
         self.client = client
-        self.brand = brand
 
     async def _async_update_data(self) -> dict[str, SipPhone]:
-        with provider_errors(self.brand, UpdateFailed, "phones_failed"):
+        with provider_errors(self.config_entry.runtime_data.provider.brand, UpdateFailed, "phones_failed"):
             phones = await self.client.async_get_phones()
         return {phone.account_id: phone for phone in phones}
 
+    def kept_keys(self) -> set[str]:
+        """Keep the devices of the phones the PBX has."""
+        return set(self.data or {})
 
-def phone_device_id(entry: TelephonyConfigEntry, account_id: str) -> tuple[str, str]:
-    """Return the device identifier of a phone of the account."""
-    return (DOMAIN, f"{entry.entry_id}_sip_{account_id}")
-
-
-@callback
-def async_remove_stale_phones(
-    hass: HomeAssistant, entry: TelephonyConfigEntry, coordinator: PhonesCoordinator
-) -> None:
-    """Remove the devices of phones the PBX no longer has (after a successful poll only)."""
-    if not coordinator.last_update_success or coordinator.data is None:
-        return
-    current = {phone_device_id(entry, account_id) for account_id in coordinator.data}
-    registry = dr.async_get(hass)
-    prefix = f"{entry.entry_id}_sip_"
-    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        if any(domain == DOMAIN and name.startswith(prefix) for domain, name in device.identifiers) and not (
-            device.identifiers & current
-        ):
-            registry.async_remove_device(device.id)
-
-
-class PhoneEntity(CoordinatorEntity[PhonesCoordinator]):
-    """An entity of one SIP phone, on the phone's own device."""
-
-    _attr_has_entity_name = True
-
-    def __init__(
-        self,
-        entry: TelephonyConfigEntry,
-        coordinator: PhonesCoordinator,
-        account_id: str,
-        description: EntityDescription,
-    ) -> None:
-        """Attach the entity to the phone's device, under the account's device."""
-        super().__init__(coordinator)
-        self.entity_description = description
-        self._account_id = account_id
-        self._attr_unique_id = f"{entry.entry_id}_sip_{account_id}_{description.key}"
-        phone = coordinator.data[account_id]
-        device = DeviceInfo(
-            identifiers={phone_device_id(entry, account_id)},
-            manufacturer=entry.runtime_data.provider.brand,
-            model=phone.user_agent or "SIP",
+    def device_details(self, key: str) -> DeviceInfo:
+        """Name the phone after its extension; its model is the phone's user agent."""
+        phone = (self.data or {}).get(key)
+        return DeviceInfo(
+            model=(phone.user_agent if phone else None) or "SIP",
             translation_key="sip_phone",
-            translation_placeholders={"name": phone.extension or account_id},
+            translation_placeholders={"name": (phone.extension if phone else None) or key},
         )
-        device.update(via_device(entry.runtime_data.device_id, (DOMAIN, entry.entry_id)))
-        self._attr_device_info = device
+
+
+class PhoneEntity(ItemEntity[SipPhone]):
+    """An entity of one SIP phone, on the phone's own device."""
 
     @property
     def phone(self) -> SipPhone | None:
         """Return the phone as the last poll saw it (None once the PBX no longer has it)."""
-        return (self.coordinator.data or {}).get(self._account_id)
-
-    @property
-    def available(self) -> bool:
-        """Return whether the phone exists and the last poll worked."""
-        return super().available and self.phone is not None
+        return self.item
 
 
 def async_add_phone_entities(
+    hass: HomeAssistant,
     entry: TelephonyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    build: Callable[[PhonesCoordinator, str], Iterable[PhoneEntity]],
+    build: Callable[[PhonesCoordinator, str], Iterable[Entity]],
 ) -> None:
     """Add a platform's entities for each phone, now and whenever the PBX gets a new one."""
-    coordinator = entry.runtime_data.phones
-    if coordinator is None:
-        return
-    known: set[str] = set()
-
-    @callback
-    def add_new() -> None:
-        present = set(coordinator.data or {})
-        # A phone removed from the PBX lost its device and entities; should it come back, anew.
-        known.intersection_update(present)
-        new = [account_id for account_id in present if account_id not in known]
-        known.update(new)
-        if new:
-            async_add_entities(entity for account_id in new for entity in build(coordinator, account_id))
-
-    add_new()
-    entry.async_on_unload(coordinator.async_add_listener(add_new))
+    if (coordinator := entry.runtime_data.phones) is not None:
+        async_add_item_entities(
+            hass,
+            entry,
+            coordinator,
+            async_add_entities,
+            lambda: coordinator.data or {},
+            lambda account_id: build(coordinator, account_id),
+        )

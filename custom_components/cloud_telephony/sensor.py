@@ -22,12 +22,14 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .api import CallStatus, EventType, SipPhone
+from .api import CallQueue, CallStatus, EventType, MessageFolder, SipPhone
 from .coordinator import BalanceCoordinator
-from .data import TelephonyConfigEntry
+from .data import EntrySettings, TelephonyConfigEntry
 from .entity import TelephonyEntity, TelephonyEventListener
 from .history import EventHistory
-from .phones import PhoneEntity, async_add_phone_entities
+from .items import ItemEntity, ItemsCoordinator
+from .phones import async_add_phone_entities
+from .queues import waiting_callers
 
 # Push only: nothing is polled.
 PARALLEL_UPDATES = 0
@@ -110,10 +112,11 @@ SENSOR_DESCRIPTIONS: tuple[TelephonySensorEntityDescription, ...] = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class PhoneSensorEntityDescription(SensorEntityDescription):
-    """A detail of a SIP phone."""
+class ItemSensorEntityDescription[ItemT](SensorEntityDescription):
+    """A value of a polled part of the account (a SIP phone, a queue, a voicemail box)."""
 
-    value_fn: Callable[[SipPhone], StateType | datetime]
+    value_fn: Callable[[ItemT], StateType | datetime]
+    attributes_fn: Callable[[ItemT, EntrySettings], Mapping[str, Any]] | None = None
 
 
 def _phone_detail(
@@ -122,9 +125,9 @@ def _phone_detail(
     *,
     device_class: SensorDeviceClass | None = None,
     options: list[str] | None = None,
-) -> PhoneSensorEntityDescription:
+) -> ItemSensorEntityDescription[SipPhone]:
     """Describe a diagnostic sensor of a detail of each SIP phone."""
-    return PhoneSensorEntityDescription(
+    return ItemSensorEntityDescription(
         key=key,
         translation_key=key,
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -134,7 +137,7 @@ def _phone_detail(
     )
 
 
-PHONE_DESCRIPTIONS: tuple[PhoneSensorEntityDescription, ...] = (
+PHONE_DESCRIPTIONS: tuple[ItemSensorEntityDescription[SipPhone], ...] = (
     _phone_detail("extension", lambda phone: phone.extension),
     _phone_detail(
         "transport",
@@ -150,6 +153,49 @@ PHONE_DESCRIPTIONS: tuple[PhoneSensorEntityDescription, ...] = (
     ),
 )
 
+QUEUE_WAITING = ItemSensorEntityDescription[CallQueue](
+    key="callers_waiting",
+    translation_key="callers_waiting",
+    state_class=SensorStateClass.MEASUREMENT,
+    value_fn=lambda queue: len(queue.callers),
+    attributes_fn=lambda queue, settings: {
+        "longest_wait": max((caller.wait or 0 for caller in queue.callers), default=None),
+        "callers": waiting_callers(queue, settings),
+        "agents": len(queue.agents),
+        "completed": queue.completed,
+        "abandoned": queue.abandoned,
+    },
+)
+
+
+def _newest_message(folder: MessageFolder, settings: EntrySettings) -> Mapping[str, Any]:
+    message = folder.newest
+    if message is None:
+        return {}
+    caller = settings.normalize(message.caller)
+    return {
+        "caller": caller,
+        "caller_name": settings.contacts.name_for(caller),
+        "duration": message.duration,
+        "file_name": message.name,
+    }
+
+
+VOICEMAIL_DESCRIPTIONS: tuple[ItemSensorEntityDescription[MessageFolder], ...] = (
+    ItemSensorEntityDescription(
+        key="messages",
+        translation_key="messages",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda folder: folder.messages,
+    ),
+    ItemSensorEntityDescription(
+        key="newest_message",
+        translation_key="newest_message",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda folder: folder.newest.received_at if folder.newest else None,
+        attributes_fn=_newest_message,
+    ),
+)
 
 BALANCE_DESCRIPTION = SensorEntityDescription(
     key="balance",
@@ -175,12 +221,21 @@ async def async_setup_entry(
         sensors.append(BalanceSensor(entry, balance))
     async_add_entities(sensors)
     async_add_phone_entities(
+        hass,
         entry,
         async_add_entities,
         lambda coordinator, account_id: [
-            PhoneSensor(entry, coordinator, account_id, description) for description in PHONE_DESCRIPTIONS
+            ItemSensor(coordinator, account_id, description) for description in PHONE_DESCRIPTIONS
         ],
     )
+    if (queues := entry.runtime_data.queues) is not None:
+        async_add_entities(ItemSensor(queues, path, QUEUE_WAITING) for path in queues.paths)
+    if (voicemail := entry.runtime_data.voicemail) is not None:
+        async_add_entities(
+            ItemSensor(voicemail, path, description)
+            for path in voicemail.paths
+            for description in VOICEMAIL_DESCRIPTIONS
+        )
 
 
 class TelephonySensor(TelephonyEventListener, SensorEntity):
@@ -241,12 +296,29 @@ class BalanceSensor(TelephonyEntity, CoordinatorEntity[BalanceCoordinator], Sens
         return self.coordinator.data.unit
 
 
-class PhoneSensor(PhoneEntity, SensorEntity):
-    """A detail of a SIP phone, as the last poll saw it."""
+class ItemSensor[ItemT](ItemEntity[ItemT], SensorEntity):
+    """A value of a polled part of the account, as the last poll saw it."""
 
-    entity_description: PhoneSensorEntityDescription
+    entity_description: ItemSensorEntityDescription[ItemT]
+
+    def __init__(
+        self, coordinator: ItemsCoordinator[ItemT], key: str, description: ItemSensorEntityDescription[ItemT]
+    ) -> None:
+        """Describe the value of the part with this key."""
+        super().__init__(coordinator, key, description)
 
     @property
     def native_value(self) -> StateType | datetime:
-        """Return the detail."""
-        return None if self.phone is None else self.entity_description.value_fn(self.phone)
+        """Return the value."""
+        item = self.item
+        return None if item is None else self.entity_description.value_fn(item)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return details of the part (numbers matched to the account's contacts)."""
+        item = self.item
+        attributes_fn = self.entity_description.attributes_fn
+        if item is None or attributes_fn is None:
+            return None
+        entry = self.coordinator.config_entry
+        return attributes_fn(item, entry.runtime_data.settings(self.hass, entry))

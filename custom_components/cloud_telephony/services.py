@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 from .api import (
     AUDIO_LIBRARY,
     CAMPAIGN,
+    QUEUES,
     RESULT_POLLING,
     RING,
     SMS,
@@ -46,6 +47,7 @@ from .messaging import (
     translated_error,
 )
 from .pipeline import async_accept_events
+from .queues import call_ids_of
 from .store import StoreUnavailableError
 
 SERVICE_SEND_SMS: Final = "send_sms"
@@ -57,6 +59,7 @@ SERVICE_UPLOAD_AUDIO: Final = "upload_audio"
 SERVICE_LIST_AUDIO: Final = "list_audio"
 SERVICE_RING: Final = "ring"
 SERVICE_START_CAMPAIGN: Final = "start_campaign"
+SERVICE_KICK_QUEUE_CALLERS: Final = "kick_queue_callers"
 
 ATTR_TO: Final = "to"
 ATTR_MESSAGE: Final = "message"
@@ -88,6 +91,10 @@ ATTR_RANDOM_CALLER_ID: Final = "random_caller_id"
 ATTR_SECONDS: Final = "seconds"
 ATTR_IVR_PATH: Final = "ivr_path"
 ATTR_PATH: Final = "path"
+ATTR_QUEUE: Final = "queue"
+ATTR_NUMBERS: Final = "numbers"
+ATTR_CALL_IDS: Final = "call_ids"
+ATTR_TARGET: Final = "target"
 
 # More recipients than this belong in a provider's bulk campaign tool, not an automation.
 MAX_RECIPIENTS: Final = 100
@@ -175,6 +182,15 @@ START_CAMPAIGN_SCHEMA: Final = vol.Schema(
         vol.Required(ATTR_IVR_PATH): cv.string,
         vol.Optional(ATTR_CALLER_ID): cv.string,
         vol.Optional(ATTR_SECONDS): vol.All(vol.Coerce(int), vol.Range(min=1, max=35)),
+    }
+)
+KICK_QUEUE_CALLERS_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_QUEUE): cv.string,
+        vol.Optional(ATTR_NUMBERS): RECIPIENTS,
+        vol.Optional(ATTR_CALL_IDS): vol.All(cv.ensure_list_csv, [cv.string]),
+        vol.Optional(ATTR_TARGET): cv.string,
     }
 )
 LIST_AUDIO_SCHEMA: Final = vol.Schema(
@@ -437,6 +453,31 @@ async def _start_campaign(call: ServiceCall) -> ServiceResponse:
     return _campaign_response(campaign)
 
 
+async def _kick_queue_callers(call: ServiceCall) -> ServiceResponse:
+    """Take waiting callers out of a queue, named by call id or by number (looked up in the queue now)."""
+    entry = loaded_entry(call)
+    client = client_for(entry, QUEUES, SERVICE_KICK_QUEUE_CALLERS)
+    path = entry.runtime_data.provider.normalize_path(call.data[ATTR_QUEUE])
+    call_ids = list(call.data.get(ATTR_CALL_IDS, []))
+    if not call_ids and not call.data.get(ATTR_NUMBERS):
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="queue_callers_missing")
+    if numbers := call.data.get(ATTR_NUMBERS):
+        queue = await async_call_provider(call.hass, entry, client.async_get_queue(path))
+        call_ids += call_ids_of(queue, entry.runtime_data.settings(call.hass, entry), numbers)
+    if not call_ids:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="nobody_waiting",
+            translation_placeholders={"queue": path, "numbers": ", ".join(numbers or [])},
+        )
+    outcomes = await async_call_provider(
+        call.hass, entry, client.async_kick_queue_callers(path, call_ids, call.data.get(ATTR_TARGET))
+    )
+    if (queues := entry.runtime_data.queues) is not None and path in queues.paths:
+        await queues.async_refresh()
+    return {"results": dict(outcomes.items())}
+
+
 ACTIONS: Final = (
     (SERVICE_SEND_SMS, _send_sms, SEND_SMS_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_SEND_VOICE_MESSAGE, _send_voice_message, SEND_VOICE_MESSAGE_SCHEMA, SupportsResponse.OPTIONAL),
@@ -447,6 +488,7 @@ ACTIONS: Final = (
     (SERVICE_LIST_AUDIO, _list_audio, LIST_AUDIO_SCHEMA, SupportsResponse.ONLY),
     (SERVICE_RING, _ring, RING_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_START_CAMPAIGN, _start_campaign, START_CAMPAIGN_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_KICK_QUEUE_CALLERS, _kick_queue_callers, KICK_QUEUE_CALLERS_SCHEMA, SupportsResponse.OPTIONAL),
 )
 
 

@@ -60,6 +60,27 @@ class FakeYemot:
         self.sip_registered: dict[str, bool] = {"0773137770": True}
         # A server without SIP answers every SIP command with the seed's refusal.
         self.sip_supported = True
+        # Call queues by path (`ivr2:/…` as sent): waiting callers and members, as GetQueueRealTime
+        # gives them in Yemot's web clients.
+        self.queues: dict[str, dict[str, Any]] = {
+            "ivr2:/2": {
+                "entries": [
+                    {"phone": "0527654321", "Wait": 95, "WaitAgo": "1:35", "Position": 1, "CallId": "c-1"},
+                    {"phone": "0537654321", "Wait": 20, "WaitAgo": "0:20", "Position": 2, "CallId": "c-2"},
+                ],
+                "members": [
+                    {"agent": "201", "Status": "1", "Paused": False, "CallsTaken": 4, "Penalty": "0"},
+                    {"agent": "202", "Status": "2", "Paused": True, "CallsTaken": 1, "Penalty": "0"},
+                ],
+            }
+        }
+        # Folders by path: their recordings, oldest first, as GetIVR2DirStats describes a file.
+        self.folders: dict[str, list[dict[str, Any]]] = {
+            "ivr2:/5": [recording(0, "0527654321", "01/12/2026 09:15")]
+        }
+        self.recordings: dict[str, bytes] = {}
+        # PirsumPhone: None for a system without the service.
+        self.pirsum_registered: bool | None = False
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -84,6 +105,8 @@ class FakeYemot:
         if token != PERMANENT_TOKEN and token not in self.valid_sessions:
             status, message = EXPIRY_ANSWERS[self.expiry_style]
             return _answer(status, message=message)
+        if command == "QueueManagement" and not is_json:
+            return _answer("ERROR", message="QueueManagement takes a JSON body only")
         if "Sip" in command and not self.sip_supported:
             return _answer("ERROR", message=NO_SIP)
         handler = getattr(self, f"_{command}", None)
@@ -184,6 +207,70 @@ class FakeYemot:
         }
         return _answer("OK", contexts=[context])
 
+    def _GetQueueRealTime(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        queue = self.queues.get(str(params.get("queuePath")))
+        if queue is None:
+            return _answer("ERROR", message="queue not found")
+        waiting = queue["entries"]
+        data = {"Calls": len(waiting), "Completed": 12, "Abandoned": 3, "Holdtime": 40, "TalkTime": 95}
+        return _answer("OK", queueData=data | {"Max": 0, "Strategy": "ringall"}, **queue)
+
+    def _QueueManagement(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        """Kick waiting callers, pause or unpause an agent; the seed's per-call status map."""
+        queue = self.queues.get(str(params.get("queuePath")))
+        if queue is None:
+            return _answer("ERROR", message="queue not found")
+        action = params.get("action")
+        if action == "kick":
+            waiting = {entry["CallId"] for entry in queue["entries"]}
+            status = {
+                call_id: "OK" if call_id in waiting else "Call not found" for call_id in params["callIds"]
+            }
+            queue["entries"] = [
+                entry for entry in queue["entries"] if entry["CallId"] not in params["callIds"]
+            ]
+            return _answer("OK", status=status)
+        member = next((row for row in queue["members"] if row["agent"] == params.get("agent")), None)
+        if action not in ("pause", "unpause") or member is None:
+            return _answer("ERROR", message="agent not found")
+        member["Paused"] = action == "pause"
+        return _answer("OK")
+
+    def _GetIVR2DirStats(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        path = str(params.get("path"))
+        files = self.folders.get(path)
+        if files is None:
+            return _answer("ERROR", message="path not found")
+        missing = {"exists": False, "name": "", "uniqueId": "", "what": ""}
+        return _answer(
+            "OK",
+            type="record",
+            thisPath=path.removeprefix("ivr2:"),
+            parentPath="/",
+            dirsCount=0,
+            filesCount=len(files) + 1,
+            contentFilesCount=len(files),
+            minFile=files[0] if files else missing,
+            maxFile=files[-1] if files else missing,
+        )
+
+    def _DownloadFile(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        content = self.recordings.get(str(params.get("path")))
+        if content is None:
+            return _answer("ERROR", message="file not found")
+        return web.Response(body=content, content_type="audio/wav")
+
+    def _PirsumPhoneManagement(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        if self.pirsum_registered is None:
+            return _answer("ERROR", message="the system has no PirsumPhone service")
+        action = params.get("action")
+        if action == "GetRegistrationStatus":
+            return _answer("OK", registrationStatus=self.pirsum_registered)
+        if action not in ("Registration", "UnRegistration"):
+            return _answer("ERROR", message="unknown action")
+        self.pirsum_registered = action == "Registration"
+        return _answer("OK", results="OK")
+
     def _GetSmsIncomingLog(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
         limit = int(params.get("limit", 100))
         return _answer("OK", rows=self.inbox[-limit:])
@@ -205,12 +292,34 @@ class FakeYemot:
         return _answer("OK", rows=rows)
 
 
+def recording(number: int, phone: str, date: str, folder: str = "/5") -> dict[str, Any]:
+    """Return a message file as GetIVR2DirStats describes it (`minFile` / `maxFile`, seed 003)."""
+    name = f"{number:03d}.wav"
+    return {
+        "exists": True,
+        "name": name,
+        "uniqueId": f"u-{folder}-{name}-{date}",
+        "what": f"ivr2:{folder}/{name}",
+        "fileType": "AUDIO",
+        "size": 48044,
+        "mtime": date,
+        "duration": 0.1,
+        "durationStr": "00:06",
+        "customerDid": SYSTEM_NUMBER,
+        "meta": "{}",
+        "date": date,
+        "source": "record",
+        "phone": phone,
+        "ip": "",
+    }
+
+
 def _iso_date(server_date: str) -> str:
     """`22:40:54 2024-07-30` (GetSmsIncomingLog) as `2024-07-30 22:40:54` (GetIncomingSms)."""
     clock, _, day = server_date.partition(" ")
     return f"{day} {clock}"
 
 
-def _answer(status: str, **fields: Any) -> web.Response:
-    body = {"responseStatus": status, "yAfastVersion": "6.6.20", **fields}
+def _answer(response_status: str, **fields: Any) -> web.Response:
+    body = {"responseStatus": response_status, "yAfastVersion": "6.6.20", **fields}
     return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/json")

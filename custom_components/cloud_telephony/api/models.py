@@ -20,6 +20,7 @@ class EventType(StrEnum):
     SMS_STATUS = "sms_status"
     CALL_STATUS = "call_status"
     CALL_RECORD = "call_record"
+    VOICEMAIL_RECEIVED = "voicemail_received"
 
 
 class Direction(StrEnum):
@@ -227,6 +228,79 @@ class SipPhone:
     contact: str | None = None
     """Where calls to the phone go (the registration's URI)."""
     registration_expires: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueCaller:
+    """A caller waiting in a call queue."""
+
+    call_id: str | None
+    """The PBX's id of the call: what kicking the caller out names."""
+    number: str | None
+    """As the PBX gave it (its national form)."""
+    wait: int | None = None
+    """Seconds waited so far."""
+    position: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueAgent:
+    """A member (agent) of a call queue."""
+
+    name: str
+    """As the PBX names it, and as pausing it takes it."""
+    paused: bool | None = None
+    status: str | None = None
+    calls_taken: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallQueue:
+    """A call queue now: who waits, who answers."""
+
+    path: str
+    callers: tuple[QueueCaller, ...] = ()
+    """In queue order."""
+    agents: tuple[QueueAgent, ...] = ()
+    completed: int | None = None
+    abandoned: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredMessage:
+    """A message callers left in a folder of the PBX (a voicemail box)."""
+
+    name: str
+    """The file's name in its folder."""
+    path: str
+    """The file's path, as downloading it takes it."""
+    identity: str
+    """Stable for as long as the file exists, and new for a new message."""
+    received_at: datetime | None = None
+    caller: str | None = None
+    """The number that left it, as the PBX gave it."""
+    duration: int | None = None
+    """Seconds."""
+    size: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    """The provider's description of the file, as parsed."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageFolder:
+    """A voicemail box: how many messages it holds, and its newest."""
+
+    path: str
+    messages: int | None = None
+    newest: StoredMessage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """A file fetched from the provider's API."""
+
+    content: bytes
+    content_type: str
 
 
 @dataclass(frozen=True, slots=True)

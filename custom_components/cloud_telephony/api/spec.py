@@ -20,8 +20,11 @@ import aiohttp
 from .models import (
     AudioFile,
     Balance,
+    CallQueue,
     Campaign,
+    Download,
     EventType,
+    MessageFolder,
     PlacedCalls,
     PushSignature,
     SentMessage,
@@ -149,6 +152,41 @@ class PhonesClient(TelephonyClient, Protocol):
         """Return every SIP account; raise FeatureUnavailableError where the PBX has no SIP."""
 
 
+class QueuesClient(TelephonyClient, Protocol):
+    """A client that shows a PBX's call queues live and manages them."""
+
+    async def async_get_queue(self, path: str) -> CallQueue:
+        """Return who waits in the queue and its agents; raise ProviderError for a path that is not one."""
+
+    async def async_kick_queue_callers(
+        self, path: str, call_ids: Sequence[str], target: str | None = None
+    ) -> dict[str, str]:
+        """Take waiting calls out of the queue (to a folder, if given); return each call's outcome."""
+
+    async def async_set_agent_paused(self, path: str, agent: str, paused: bool) -> None:
+        """Pause an agent of the queue, or let them take calls again."""
+
+
+class VoicemailClient(TelephonyClient, Protocol):
+    """A client that reads a PBX's folders where callers leave messages, and fetches the recordings."""
+
+    async def async_get_message_folder(self, path: str) -> MessageFolder:
+        """Return how many messages the folder holds and the newest one."""
+
+    async def async_download_message(self, path: str) -> Download:
+        """Return a message's recording (its `StoredMessage.path`)."""
+
+
+class DirectoryListingClient(TelephonyClient, Protocol):
+    """A client whose account can be listed in the provider's public directory of numbers."""
+
+    async def async_get_directory_listing(self) -> bool:
+        """Return whether the account is listed; raise FeatureUnavailableError without the service."""
+
+    async def async_set_directory_listing(self, listed: bool) -> None:
+        """List the account, or take it off the directory."""
+
+
 class Capability[ClientT: TelephonyClient]:
     """Something a provider's client can do, with the protocol the client then follows.
 
@@ -180,9 +218,15 @@ CAMPAIGN: Final = Capability("campaign", CampaignClient)
 INBOX: Final = Capability("inbox", InboxClient)
 """Incoming SMS are read from an inbox at an interval the options set, not pushed."""
 DELIVERY_POLLING: Final = Capability("delivery_polling", DeliveryPollingClient)
+"""The outcomes of sent SMS are asked for at the inbox's interval, not pushed."""
 PHONES: Final = Capability("phones", PhonesClient)
 """The PBX's SIP phones, polled: one device each, with its registration."""
-"""The outcomes of sent SMS are asked for at the inbox's interval, not pushed."""
+QUEUES: Final = Capability("queues", QueuesClient)
+"""Call queues the user names, polled: callers waiting, agents paused, callers kicked out."""
+VOICEMAIL: Final = Capability("voicemail", VoicemailClient)
+"""Folders the user names, polled: messages counted, a new one an event."""
+DIRECTORY_LISTING: Final = Capability("directory_listing", DirectoryListingClient)
+"""A switch for the account's entry in the provider's directory, where the account has the service."""
 
 
 class FieldKind(StrEnum):
@@ -281,6 +325,8 @@ class ProviderSpec:
     """Checks the provider's own signature on a push, given the entry's data and the webhook URL."""
     upgrade_data: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     """Rewrites what an older version stored (entries of minor version 1) in today's terms."""
+    normalize_path: Callable[[str], str] = str.strip
+    """With QUEUES or VOICEMAIL: one spelling of a queue's or folder's path, as the options keep it."""
 
     @property
     def notify_channels(self) -> tuple[str, ...]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import aiohttp
 
-from .models import ProviderConnectionError
+from .models import ProviderConnectionError, ProviderError
 
 
 class Answer(NamedTuple):
@@ -14,6 +16,14 @@ class Answer(NamedTuple):
 
     status: int
     text: str
+
+
+class Fetched(NamedTuple):
+    """A file the provider answered with: the status, the content type and the bytes."""
+
+    status: int
+    content_type: str
+    content: bytes
 
 
 class Transport:
@@ -40,11 +50,32 @@ class Transport:
         The errors are built here, never from aiohttp's own messages: those carry the URL, and
         with it the credentials some providers take in the query.
         """
-        try:
+        with self._connection_errors():
             async with self._session.request(
                 method, self.base_url + path, timeout=self._timeout, **kwargs
             ) as response:
                 return Answer(response.status, await response.text())
+
+    async def fetch(self, method: str, path: str, *, max_bytes: int, **kwargs: Any) -> Fetched:
+        """Download a file; one larger than `max_bytes` is refused before it is read whole."""
+        with self._connection_errors():
+            async with self._session.request(
+                method, self.base_url + path, timeout=self._timeout, **kwargs
+            ) as response:
+                too_large = ProviderError(f"the file {self._brand} offered is larger than {max_bytes} bytes")
+                if response.content_length is not None and response.content_length > max_bytes:
+                    raise too_large
+                content = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    content += chunk
+                    if len(content) > max_bytes:
+                        raise too_large
+                return Fetched(response.status, response.content_type, bytes(content))
+
+    @contextmanager
+    def _connection_errors(self) -> Iterator[None]:
+        try:
+            yield
         except TimeoutError as err:
             raise ProviderConnectionError(f"{self._brand} did not answer in time") from err
         except aiohttp.ClientError as err:

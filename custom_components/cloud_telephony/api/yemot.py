@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 import hashlib
 import re
@@ -15,18 +15,24 @@ import aiohttp
 from .models import (
     AuthError,
     Balance,
+    CallQueue,
     Campaign,
     Direction,
+    Download,
     EventType,
     FeatureUnavailableError,
     InvalidNumberError,
+    MessageFolder,
     PayloadError,
     PlacedCalls,
     ProviderError,
+    QueueAgent,
+    QueueCaller,
     RequestValidationError,
     SentMessage,
     SipPhone,
     SmsOptions,
+    StoredMessage,
     TelephonyEvent,
     VoiceCode,
     VoiceMessage,
@@ -46,13 +52,16 @@ from .payload import (
 from .spec import (
     BALANCE,
     CAMPAIGN,
+    DIRECTORY_LISTING,
     INBOX,
     PHONES,
+    QUEUES,
     RING,
     SETTING_BASE_URL,
     SMS,
     VOICE_CODE,
     VOICE_MESSAGE,
+    VOICEMAIL,
     Field,
     FieldKind,
     ProviderSpec,
@@ -71,6 +80,9 @@ JERUSALEM: Final = ZoneInfo("Asia/Jerusalem")
 MAX_CAMPAIGN_NUMBERS: Final = 500
 MAX_BRIDGE_TIMEOUT: Final = 35
 INBOX_LIMIT: Final = 100
+# Voicemail recordings are short: a few MB at most (8 kHz WAV is about 1 MB a minute).
+MAX_RECORDING_BYTES: Final = 20 * 1024 * 1024
+RECORDING_TYPES: Final = ("audio/", "application/octet-stream")
 
 # How Yemot says a session token is no longer good (then: log in again, once): its two
 # documented messages, the codes current clients log in again on, and any ERROR or FORBIDDEN
@@ -81,7 +93,7 @@ _NAMES_THE_TOKEN: Final = re.compile(r"\btoken\b", re.IGNORECASE)
 _MFA_REQUIRED: Final = "MFA_REQUIRED"
 _MFA_REASON: Final = "this system requires two-factor login; use a token instead"
 
-EVENT_TYPES: Final = frozenset({EventType.SMS_RECEIVED})
+EVENT_TYPES: Final = frozenset({EventType.SMS_RECEIVED, EventType.VOICEMAIL_RECEIVED})
 
 
 def israeli_number(number: str) -> str:
@@ -311,21 +323,133 @@ class YemotClient:
             )
         return phones
 
+    # ---- call queues -------------------------------------------------------------------------
+
+    async def async_get_queue(self, path: str) -> CallQueue:
+        """Return the queue's waiting callers and agents (GetQueueRealTime).
+
+        The command and its fields are not in Yemot's document; they are as Yemot's web clients
+        read them: `queueData` (Completed, Abandoned, …), `members` (agent, Status, Paused,
+        CallsTaken) and `entries` (phone, Wait, Position, CallId).
+        """
+        answer = await self._command("GetQueueRealTime", {"queuePath": ivr_path(path)})
+        totals = as_object(answer.get("queueData"))
+        callers = [
+            QueueCaller(
+                call_id=_pick(row, "CallId", "callId"),
+                number=_pick(row, "phone", "Phone"),
+                wait=int_or_none(row.get("Wait", row.get("wait"))),
+                position=int_or_none(row.get("Position", row.get("position"))),
+            )
+            for row in _rows(answer, "entries")
+        ]
+        agents = [
+            QueueAgent(
+                name=name,
+                paused=_flag(row.get("Paused", row.get("paused"))),
+                status=_pick(row, "Status", "status"),
+                calls_taken=int_or_none(row.get("CallsTaken")),
+            )
+            for row in _rows(answer, "members")
+            if (name := _pick(row, "agent", "Agent")) is not None
+        ]
+        return CallQueue(
+            path=path,
+            callers=tuple(sorted(callers, key=lambda caller: caller.position or 0)),
+            agents=tuple(agents),
+            completed=int_or_none(totals.get("Completed")),
+            abandoned=int_or_none(totals.get("Abandoned")),
+        )
+
+    async def async_kick_queue_callers(
+        self, path: str, call_ids: Sequence[str], target: str | None = None
+    ) -> dict[str, str]:
+        """Take waiting calls out of the queue, into `target` (a folder) if given (QueueManagement kick)."""
+        body: dict[str, Any] = {"queuePath": ivr_path(path), "callIds": list(call_ids), "action": "kick"}
+        if target:
+            body["moreData"] = f"GOTO:/{canonical_path(target)}"
+        answer = await self._command("QueueManagement", body, as_json=True)
+        # Per call: "OK", or why not (the seed's "Call not found").
+        return {str(call_id): str(status) for call_id, status in as_object(answer.get("status")).items()}
+
+    async def async_set_agent_paused(self, path: str, agent: str, paused: bool) -> None:
+        """Pause an agent, or let them take calls again (QueueManagement pause / unpause)."""
+        body = {"queuePath": ivr_path(path), "action": "pause" if paused else "unpause", "agent": agent}
+        await self._command("QueueManagement", body, as_json=True)
+
+    # ---- voicemail boxes ---------------------------------------------------------------------
+
+    async def async_get_message_folder(self, path: str) -> MessageFolder:
+        """Return the folder's count of recordings and its newest (GetIVR2DirStats).
+
+        Yemot numbers the messages a folder records (000, 001, …): the highest file is the newest.
+        """
+        answer = await self._command("GetIVR2DirStats", {"path": ivr_path(path)})
+        count = answer.get("contentFilesCount", answer.get("filesCount"))
+        return MessageFolder(
+            path=path,
+            messages=int_or_none(count),
+            newest=_stored_message(as_object(answer.get("maxFile")), path),
+        )
+
+    async def async_download_message(self, path: str) -> Download:
+        """Return a recording (DownloadFile); Yemot answers a refusal as its JSON envelope."""
+
+        async def fetch(token: str) -> Download:
+            fetched = await self._api.fetch(
+                "POST",
+                f"/{self._server}/api/DownloadFile",
+                max_bytes=MAX_RECORDING_BYTES,
+                data={"token": token, "path": ivr_path(path)},
+            )
+            if fetched.content_type == "application/json" or fetched.status >= 400:
+                _envelope(json_answer(fetched.content.decode(errors="replace"), fetched.status, "Yemot"))
+            if not fetched.content_type.startswith(RECORDING_TYPES):
+                raise ProviderError(f"Yemot answered {fetched.content_type} instead of a recording")
+            return Download(fetched.content, fetched.content_type)
+
+        return await self._with_token(fetch)
+
+    # ---- directory listing (PirsumPhone) -------------------------------------------------------
+
+    async def async_get_directory_listing(self) -> bool:
+        """Return whether the system is registered with PirsumPhone.
+
+        How Yemot answers a system without the service is not documented: any refusal counts as
+        that (FeatureUnavailableError); the switch then is not offered.
+        """
+        try:
+            answer = await self._command("PirsumPhoneManagement", {"action": "GetRegistrationStatus"})
+        except ProviderError as err:
+            raise FeatureUnavailableError(f"PirsumPhone is not available: {err}", err.code) from err
+        return _flag(answer.get("registrationStatus")) is True
+
+    async def async_set_directory_listing(self, listed: bool) -> None:
+        """Register the system with PirsumPhone, or take it off."""
+        action = "Registration" if listed else "UnRegistration"
+        await self._command("PirsumPhoneManagement", {"action": action})
+
     # ---- transport -------------------------------------------------------------------------
 
     async def _command(
         self, command: str, params: dict[str, Any], *, as_json: bool = False
     ) -> dict[str, Any]:
+        return await self._with_token(
+            lambda token: self._call(command, {**params, "token": token}, as_json=as_json)
+        )
+
+    async def _with_token[T](self, send: Callable[[str], Awaitable[T]]) -> T:
+        """Send with the token; log in again once when Yemot says the session token expired."""
         token = await self._token()
         try:
-            return await self._call(command, {**params, "token": token}, as_json=as_json)
+            return await send(token)
         except _ExpiredTokenError:
             if self._password is None:
                 raise AuthError("Yemot refused the token") from None
             self._session_token = None
             token = await self._token()
             try:
-                return await self._call(command, {**params, "token": token}, as_json=as_json)
+                return await send(token)
             except _ExpiredTokenError as err:
                 raise AuthError("Yemot refused the new session token") from err
 
@@ -397,6 +521,65 @@ def _flag(value: JsonValue) -> bool | None:
         return value
     text = (text_or_none(value) or "").lower()
     return True if text in ("true", "1", "yes") else False if text in ("false", "0", "no") else None
+
+
+def canonical_path(path: str) -> str:
+    """Return a folder's path as the options keep it: `1/2` for `ivr2:/1/2`, `/1/2/` or `1/2`."""
+    text = path.strip()
+    if text.lower().startswith("ivr2:"):
+        text = text[5:]
+    return "/".join(part for part in text.split("/") if part)
+
+
+def ivr_path(path: str) -> str:
+    """Return a folder's path as Yemot's commands take it (`ivr2:/1/2`; the main menu `ivr2:/`)."""
+    return f"ivr2:/{canonical_path(path)}"
+
+
+def _pick(row: dict[str, JsonValue], *names: str) -> str | None:
+    """Return the first of the field's spellings that has a value, as text."""
+    return next((text for name in names if (text := text_or_none(row.get(name))) is not None), None)
+
+
+def _stored_message(row: dict[str, JsonValue], folder: str) -> StoredMessage | None:
+    """Read a file object of GetIVR2DirStats (`minFile` / `maxFile`); None when there is none."""
+    name = text_or_none(row.get("name"))
+    if name is None or _flag(row.get("exists")) is False:
+        return None
+    received = _file_time(text_or_none(row.get("date")) or text_or_none(row.get("mtime")))
+    unique = text_or_none(row.get("uniqueId"))
+    return StoredMessage(
+        name=name,
+        path=_pick(row, "what", "path") or f"{canonical_path(folder)}/{name}",
+        identity=unique or f"{name}@{received.isoformat() if received else ''}",
+        received_at=received,
+        caller=text_or_none(row.get("phone")),
+        duration=_seconds(text_or_none(row.get("durationStr")), row.get("duration")),
+        size=int_or_none(row.get("size")),
+        raw=row,
+    )
+
+
+def _file_time(text: str | None) -> datetime | None:
+    """Read a file's `dd/mm/yyyy hh:mm` (seconds where given), in Israel time."""
+    for pattern in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"):
+        try:
+            return datetime.strptime((text or "").strip(), pattern).replace(tzinfo=JERUSALEM)
+        except ValueError:
+            continue
+    return None
+
+
+def _seconds(clock: str | None, minutes: JsonValue) -> int | None:
+    """Return a length from `mm:ss` (or `hh:mm:ss`), else from the count of minutes the seed documents."""
+    if clock is not None and all(part.isdigit() for part in clock.split(":")):
+        total = 0
+        for part in clock.split(":"):
+            total = total * 60 + int(part)
+        return total
+    if isinstance(minutes, int | float) and not isinstance(minutes, bool) and 0 <= minutes < 10**6:
+        return round(minutes * 60)
+    return None
 
 
 def _phones(numbers: Sequence[str]) -> str:
@@ -524,7 +707,22 @@ SPEC: Final = ProviderSpec(
     event_types=EVENT_TYPES,
     parse_webhook=parse_webhook,
     create_client=_client,
-    capabilities=frozenset({BALANCE, SMS, VOICE_MESSAGE, VOICE_CODE, RING, CAMPAIGN, INBOX, PHONES}),
+    capabilities=frozenset(
+        {
+            BALANCE,
+            SMS,
+            VOICE_MESSAGE,
+            VOICE_CODE,
+            RING,
+            CAMPAIGN,
+            INBOX,
+            PHONES,
+            QUEUES,
+            VOICEMAIL,
+            DIRECTORY_LISTING,
+        }
+    ),
+    normalize_path=canonical_path,
     secret_key=PASSWORD,
     other_secret_keys=(TOKEN,),
     form_errors=_form_errors,
