@@ -26,6 +26,7 @@ _PHRASES: dict[EventType, str] = {
     EventType.SMS_STATUS: "SMS to {callee}: {status}",
     EventType.CALL_STATUS: "call to {callee}: {status}",
     EventType.CALL_RECORD: "billing record for the call to {callee}",
+    EventType.VOICEMAIL_RECEIVED: "received a voicemail from {caller}",
 }
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import aiohttp
+from aiohttp import web
 import pytest
 
 from custom_components.cloud_telephony.api import (
     AuthError,
     Balance,
     EventType,
+    FeatureUnavailableError,
     InvalidNumberError,
     IysFilter,
     PayloadError,
@@ -26,7 +28,9 @@ from custom_components.cloud_telephony.api import (
 from custom_components.cloud_telephony.api.yemot import (
     JERUSALEM,
     YemotClient,
+    canonical_path,
     israeli_number,
+    ivr_path,
     parse_webhook,
     spoken_code,
 )
@@ -407,3 +411,92 @@ async def test_a_word_that_only_starts_like_token_is_no_expiry(fake_yemot: fake.
             await client.async_validate()
     assert not isinstance(caught.value, AuthError)
     assert fake_yemot.logins == 1
+
+
+@pytest.mark.parametrize(
+    ("written", "kept", "sent"),
+    [
+        ("2", "2", "ivr2:/2"),
+        (" /1/3/ ", "1/3", "ivr2:/1/3"),
+        ("ivr2:/5", "5", "ivr2:/5"),
+        ("IVR2:1//3", "1/3", "ivr2:/1/3"),
+        ("/", "", "ivr2:/"),
+    ],
+)
+def test_folder_paths(written: str, kept: str, sent: str) -> None:
+    assert canonical_path(written) == kept
+    assert ivr_path(written) == sent
+
+
+async def test_a_queue_with_other_spellings_and_unknown_fields(fake_yemot: fake.FakeYemot) -> None:
+    """Lower-case names, flags as text, fields nobody knows, a member without a name: all tolerated."""
+    fake_yemot.queues["ivr2:/2"] = {
+        "entries": [
+            {"phone": "0527654321", "wait": "30", "position": "2", "callId": "b", "Channel": "SIP/x"},
+            {"Phone": "0537654321", "Wait": 95, "Position": 1, "CallId": "a"},
+        ],
+        "members": [{"Agent": "201", "paused": "1", "Status": 2, "Interface": "SIP/201"}, {"Status": "1"}],
+    }
+    async with aiohttp.ClientSession() as session:
+        queue = await _client(session).async_get_queue("2")
+    assert [(caller.call_id, caller.number, caller.wait) for caller in queue.callers] == [
+        ("a", "0537654321", 95),
+        ("b", "0527654321", 30),
+    ]
+    assert [(agent.name, agent.paused, agent.status) for agent in queue.agents] == [("201", True, "2")]
+    assert (queue.completed, queue.abandoned) == (12, 3)
+
+
+async def test_a_folder_without_messages_and_a_file_without_details(fake_yemot: fake.FakeYemot) -> None:
+    fake_yemot.folders["ivr2:/5"] = []
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        empty = await client.async_get_message_folder("5")
+        fake_yemot.folders["ivr2:/5"] = [{"exists": True, "name": "003.wav", "duration": 1.5}]
+        bare = await client.async_get_message_folder("5")
+    assert (empty.messages, empty.newest) == (0, None)
+    newest = bare.newest
+    assert newest is not None
+    # No durationStr: the seed's minutes; no date: no time; the path built from the folder.
+    assert (newest.duration, newest.received_at, newest.path, newest.caller) == (90, None, "5/003.wav", None)
+    assert newest.identity == "003.wav@"
+
+
+async def test_a_file_time_in_israel(fake_yemot: fake.FakeYemot) -> None:
+    fake_yemot.folders["ivr2:/5"] = [fake.recording(0, "0527654321", "15/07/2026 18:30")]
+    async with aiohttp.ClientSession() as session:
+        folder = await _client(session).async_get_message_folder("5")
+    assert folder.newest is not None
+    # Summer time, +03:00.
+    assert folder.newest.received_at == datetime(2026, 7, 15, 15, 30, tzinfo=UTC)
+    assert folder.newest.received_at.tzinfo == JERUSALEM
+
+
+async def test_a_download_refused_as_an_expired_session_logs_in_again(fake_yemot: fake.FakeYemot) -> None:
+    fake_yemot.recordings["ivr2:/5/000.wav"] = b"RIFF"
+    async with aiohttp.ClientSession() as session:
+        client = _client(session)
+        await client.async_get_balance()
+        fake_yemot.expire_sessions()
+        download = await client.async_download_message("5/000.wav")
+    assert download.content == b"RIFF"
+    assert fake_yemot.logins == 2
+
+
+async def test_a_download_that_is_no_recording(
+    fake_yemot: fake.FakeYemot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def html(self: fake.FakeYemot, params: dict[str, object]) -> web.Response:
+        return web.Response(text="<html>login</html>", content_type="text/html")
+
+    monkeypatch.setattr(fake.FakeYemot, "_DownloadFile", html)
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ProviderError, match="text/html instead of a recording"):
+            await _client(session).async_download_message("5/000.wav")
+
+
+async def test_pirsumphone_refused_is_no_service(fake_yemot: fake.FakeYemot) -> None:
+    fake_yemot.pirsum_registered = None
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(FeatureUnavailableError, match="PirsumPhone is not available"):
+            await _client(session).async_get_directory_listing()
