@@ -71,7 +71,8 @@ async def test_entities(
     phone = {f"{platform}.phone_200_{key}" for platform, key in PHONE_ENTITIES}
     listing = "switch.yemot_0773137770_pirsumphone_registration"
     voicemail = "event.yemot_0773137770_voicemail"
-    assert entities == {BALANCE, LAST_SMS, MESSAGES, CALL_IMMA, SMS_IMMA, listing, voicemail, *phone}
+    files = "event.yemot_0773137770_stored_files"
+    assert entities == {BALANCE, LAST_SMS, MESSAGES, CALL_IMMA, SMS_IMMA, listing, voicemail, files, *phone}
     assert hass.states.get(BALANCE).state == "1234.5"
     assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "units"
     # The message that was in the inbox before setup is not news.
@@ -406,6 +407,9 @@ async def test_reauth_reconfigure_options(hass: HomeAssistant, yemot_entry: Mock
         "queues_interval",
         "voicemail_boxes",
         "voicemail_interval",
+        "media_folder",
+        "retention_days",
+        "retention_count",
     ]
 
 

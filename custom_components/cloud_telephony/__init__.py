@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_HOMEASSISTANT_FINAL_WRITE, Platform
@@ -18,6 +19,7 @@ from .api import (
     BALANCE,
     DELIVERY_POLLING,
     INBOX,
+    MEDIA,
     PROVIDERS,
     RESULT_POLLING,
     TelephonyClient,
@@ -26,6 +28,7 @@ from .api import (
 from .calls import CallTracker
 from .const import (
     CONF_CLOUDHOOK_URL,
+    CONF_MEDIA_FOLDER,
     CONF_POLL_INTERVAL,
     CONF_PROVIDER,
     DEFAULT_INBOX_INTERVAL,
@@ -35,9 +38,11 @@ from .const import (
 from .coordinator import BalanceCoordinator
 from .data import TelephonyConfigEntry, TelephonyData, client_with
 from .deliveries import DeliveryPoller
+from .downloads import MediaDownloader
 from .errors import provider_errors
 from .hub import DATA_HUB, TelephonyHub
 from .inbox import InboxPoller
+from .media import MediaLibrary, default_folder
 from .pbx import async_start_pbx
 from .pipeline import async_accept_events, async_fire_in_doubt
 from .public_url import async_delete_cloudhook, async_delete_public_url_issue
@@ -143,6 +148,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
         entry.runtime_data.deliveries = deliveries
         await deliveries.async_start()
     await async_start_pbx(hass, entry, client, record)
+    if (media_client := client_with(provider, client, MEDIA)) is not None:
+        folder = entry.options.get(CONF_MEDIA_FOLDER) or default_folder(hass, entry.entry_id)
+        library = MediaLibrary(hass, Path(folder))
+        entry.runtime_data.media = MediaDownloader(hass, entry, media_client, library, record)
+        entry.runtime_data.media.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change(entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

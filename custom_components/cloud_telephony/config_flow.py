@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from homeassistant.components import webhook
@@ -36,7 +37,18 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import INBOX, PHONES, PROVIDERS, QUEUES, VOICEMAIL, Field, FieldKind, ProviderSpec, TelephonyError
+from .api import (
+    INBOX,
+    MEDIA,
+    PHONES,
+    PROVIDERS,
+    QUEUES,
+    VOICEMAIL,
+    Field,
+    FieldKind,
+    ProviderSpec,
+    TelephonyError,
+)
 from .compat import vol
 from .const import (
     CONF_ACCOUNT_NAME,
@@ -44,11 +56,14 @@ from .const import (
     CONF_BASIC_AUTH_USERNAME,
     CONF_CLOUDHOOK_URL,
     CONF_COUNTRY,
+    CONF_MEDIA_FOLDER,
     CONF_PHONES_INTERVAL,
     CONF_POLL_INTERVAL,
     CONF_PROVIDER,
     CONF_QUEUES,
     CONF_QUEUES_INTERVAL,
+    CONF_RETENTION_COUNT,
+    CONF_RETENTION_DAYS,
     CONF_STRICT_SIGNATURE,
     CONF_VOICEMAIL_BOXES,
     CONF_VOICEMAIL_INTERVAL,
@@ -63,6 +78,7 @@ from .const import (
 )
 from .data import TelephonyConfigEntry, configured_paths
 from .errors import error_key
+from .media import DEFAULT_RETENTION_COUNT, DEFAULT_RETENTION_DAYS, media_dir_of
 from .public_url import (
     async_create_cloudhook,
     async_entry_webhook_url,
@@ -358,6 +374,17 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+MEDIA_FIELDS: dict[vol.Marker, Any] = {
+    vol.Optional(CONF_MEDIA_FOLDER): TEXT,
+    vol.Optional(CONF_RETENTION_DAYS, default=DEFAULT_RETENTION_DAYS): NumberSelector(
+        NumberSelectorConfig(min=1, max=3650, step=1, unit_of_measurement="d", mode=NumberSelectorMode.BOX)
+    ),
+    vol.Optional(CONF_RETENTION_COUNT, default=DEFAULT_RETENTION_COUNT): NumberSelector(
+        NumberSelectorConfig(min=1, max=10000, step=1, mode=NumberSelectorMode.BOX)
+    ),
+}
+
+
 def _pbx_fields(provider: ProviderSpec) -> dict[vol.Marker, Any]:
     """Return the options of a PBX's state: polling intervals, and the queues and boxes to show."""
     fields: dict[vol.Marker, Any] = {}
@@ -378,13 +405,24 @@ def _pbx_fields(provider: ProviderSpec) -> dict[vol.Marker, Any]:
 class CloudTelephonyOptionsFlow(OptionsFlow):
     """Country for numbers, contacts for caller names, notify recipients, webhook basic auth."""
 
+    def _media_folder_errors(self, user_input: dict[str, Any]) -> dict[str, str]:
+        """Refuse a folder outside Home Assistant's media folders: its files could not be played."""
+        folder = (user_input.get(CONF_MEDIA_FOLDER) or "").strip()
+        if not folder:
+            user_input.pop(CONF_MEDIA_FOLDER, None)
+            return {}
+        user_input[CONF_MEDIA_FOLDER] = folder
+        if not Path(folder).is_absolute() or media_dir_of(self.hass, Path(folder)) is None:
+            return {CONF_MEDIA_FOLDER: "media_folder_outside"}
+        return {}
+
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options, with the webhook URL to paste into the provider's panel."""
         provider = PROVIDERS[self.config_entry.data[CONF_PROVIDER]]
         errors: dict[str, str] = {}
         placeholders = {"webhook_url": async_entry_webhook_url(self.hass, self.config_entry)}
         if user_input is not None:
-            errors = _basic_auth_errors(user_input)
+            errors = _basic_auth_errors(user_input) | self._media_folder_errors(user_input)
             if not errors:
                 for key in (CONF_QUEUES, CONF_VOICEMAIL_BOXES):
                     if key in user_input:
@@ -399,6 +437,8 @@ class CloudTelephonyOptionsFlow(OptionsFlow):
             default = DEFAULT_INBOX_INTERVAL.total_seconds()
             fields[vol.Optional(CONF_POLL_INTERVAL, default=default)] = _interval_selector(15)
         fields.update(_pbx_fields(provider))
+        if provider.can(MEDIA):
+            fields.update(MEDIA_FIELDS)
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

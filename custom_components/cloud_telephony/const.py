@@ -51,3 +51,8 @@ CONF_VOICEMAIL_INTERVAL: Final = "voicemail_interval"
 DEFAULT_PHONES_INTERVAL: Final = timedelta(seconds=60)
 DEFAULT_QUEUES_INTERVAL: Final = timedelta(seconds=15)
 DEFAULT_VOICEMAIL_INTERVAL: Final = timedelta(seconds=60)
+
+# Stored faxes, recordings and voicemail: where, and for how long.
+CONF_MEDIA_FOLDER: Final = "media_folder"
+CONF_RETENTION_DAYS: Final = "retention_days"
+CONF_RETENTION_COUNT: Final = "retention_count"

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .calls import CallTracker
     from .coordinator import BalanceCoordinator
     from .deliveries import DeliveryPoller
+    from .downloads import MediaDownloader
     from .hub import TelephonyHub
     from .inbox import InboxPoller
     from .listing import DirectoryListingCoordinator
@@ -115,6 +116,7 @@ class TelephonyData:
     queues: QueuesCoordinator | None = None
     voicemail: VoicemailCoordinator | None = None
     listing: DirectoryListingCoordinator | None = None
+    media: MediaDownloader | None = None
 
     def client_with[ClientT: TelephonyClient](self, capability: Capability[ClientT]) -> ClientT | None:
         """Return the client, typed for the capability, when the provider declares it."""

@@ -45,6 +45,7 @@ EVENT_DESCRIPTIONS: tuple[EventEntityDescription, ...] = (
     _description("call_records", EventType.CALL_RECORD),
     _description("messages", EventType.SMS_RECEIVED, EventType.SMS_STATUS),
     _description("voicemail", EventType.VOICEMAIL_RECEIVED),
+    _description("media", EventType.MEDIA_SAVED),
 )
 
 

@@ -27,6 +27,7 @@ _PHRASES: dict[EventType, str] = {
     EventType.CALL_STATUS: "call to {callee}: {status}",
     EventType.CALL_RECORD: "billing record for the call to {callee}",
     EventType.VOICEMAIL_RECEIVED: "received a voicemail from {caller}",
+    EventType.MEDIA_SAVED: "stored a file from {caller}",
 }
 
 

@@ -21,6 +21,7 @@ class EventType(StrEnum):
     CALL_STATUS = "call_status"
     CALL_RECORD = "call_record"
     VOICEMAIL_RECEIVED = "voicemail_received"
+    MEDIA_SAVED = "media_saved"
 
 
 class Direction(StrEnum):
@@ -293,6 +294,23 @@ class MessageFolder:
     path: str
     messages: int | None = None
     newest: StoredMessage | None = None
+
+
+class MediaKind(StrEnum):
+    """What a stored file is; also its folder in the media library."""
+
+    FAX = "faxes"
+    RECORDING = "recordings"
+    VOICEMAIL = "voicemail"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """A file an event announces, as the provider's own API fetches it (never a URL from a body)."""
+
+    kind: MediaKind
+    item_id: str
+    """What the client's download takes: a fax id, a recording's call id, a file path."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from .models import (
     Campaign,
     Download,
     EventType,
+    MediaRef,
     MessageFolder,
     PlacedCalls,
     PushSignature,
@@ -177,6 +178,16 @@ class VoicemailClient(TelephonyClient, Protocol):
         """Return a message's recording (its `StoredMessage.path`)."""
 
 
+class MediaClient(TelephonyClient, Protocol):
+    """A client that fetches the files its events announce (faxes, recordings, voicemail)."""
+
+    def media_of(self, event: Mapping[str, Any]) -> MediaRef | None:
+        """Return the file an accepted event's data announces, or None."""
+
+    async def async_download_media(self, ref: MediaRef) -> Download:
+        """Fetch the file from the provider's API (its content type and size checked)."""
+
+
 class DirectoryListingClient(TelephonyClient, Protocol):
     """A client whose account can be listed in the provider's public directory of numbers."""
 
@@ -225,6 +236,8 @@ QUEUES: Final = Capability("queues", QueuesClient)
 """Call queues the user names, polled: callers waiting, agents paused, callers kicked out."""
 VOICEMAIL: Final = Capability("voicemail", VoicemailClient)
 """Folders the user names, polled: messages counted, a new one an event."""
+MEDIA: Final = Capability("media", MediaClient)
+"""Files its events announce are fetched in the background, stored and offered as media."""
 DIRECTORY_LISTING: Final = Capability("directory_listing", DirectoryListingClient)
 """A switch for the account's entry in the provider's directory, where the account has the service."""
 

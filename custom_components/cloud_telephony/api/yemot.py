@@ -22,6 +22,8 @@ from .models import (
     EventType,
     FeatureUnavailableError,
     InvalidNumberError,
+    MediaKind,
+    MediaRef,
     MessageFolder,
     PayloadError,
     PlacedCalls,
@@ -54,6 +56,7 @@ from .spec import (
     CAMPAIGN,
     DIRECTORY_LISTING,
     INBOX,
+    MEDIA,
     PHONES,
     QUEUES,
     RING,
@@ -93,7 +96,7 @@ _NAMES_THE_TOKEN: Final = re.compile(r"\btoken\b", re.IGNORECASE)
 _MFA_REQUIRED: Final = "MFA_REQUIRED"
 _MFA_REASON: Final = "this system requires two-factor login; use a token instead"
 
-EVENT_TYPES: Final = frozenset({EventType.SMS_RECEIVED, EventType.VOICEMAIL_RECEIVED})
+EVENT_TYPES: Final = frozenset({EventType.SMS_RECEIVED, EventType.VOICEMAIL_RECEIVED, EventType.MEDIA_SAVED})
 
 
 def israeli_number(number: str) -> str:
@@ -410,6 +413,19 @@ class YemotClient:
 
         return await self._with_token(fetch)
 
+    def media_of(self, event: Mapping[str, Any]) -> MediaRef | None:
+        """Return the recording a `voicemail_received` event announces (its file path)."""
+        path = event.get("file_path")
+        if event.get("type") == EventType.VOICEMAIL_RECEIVED and isinstance(path, str) and path:
+            return MediaRef(MediaKind.VOICEMAIL, path)
+        return None
+
+    async def async_download_media(self, ref: MediaRef) -> Download:
+        """Fetch a voicemail recording."""
+        if ref.kind is not MediaKind.VOICEMAIL:
+            raise FeatureUnavailableError(f"Yemot keeps no {ref.kind}")
+        return await self.async_download_message(ref.item_id)
+
     # ---- directory listing (PirsumPhone) -------------------------------------------------------
 
     async def async_get_directory_listing(self) -> bool:
@@ -719,6 +735,7 @@ SPEC: Final = ProviderSpec(
             PHONES,
             QUEUES,
             VOICEMAIL,
+            MEDIA,
             DIRECTORY_LISTING,
         }
     ),
