@@ -303,7 +303,8 @@ async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) 
     new_options[CONF_BASIC_AUTH_PASSWORD] = "password"
     result = await hass.config_entries.options.async_configure(result["flow_id"], new_options)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options == new_options
+    # The retention options get their defaults (90 days, 200 files of each kind).
+    assert mock_config_entry.options == {**new_options, "retention_days": 90, "retention_count": 200}
     # From 2025.8 the options flow reloads the entry: let that finish within the test.
     await hass.async_block_till_done()
 

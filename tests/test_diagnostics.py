@@ -55,7 +55,7 @@ async def test_diagnostics_are_redacted(
     assert diagnostics["provider"] == {
         "id": "bulutfon",
         "api_access": True,
-        "event_types": ["call_ended", "call_started", "incoming_fax", "missed_call"],
+        "event_types": ["call_ended", "call_started", "incoming_fax", "media_saved", "missed_call"],
         "contacts": 2,
         "recipients": 0,
     }

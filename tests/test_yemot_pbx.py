@@ -77,7 +77,7 @@ async def test_a_queue_shows_who_waits(
     assert hass.states.get(AGENT_202).state == "on"
     devices = _devices(device_registry)
     queue = devices[f"{YEMOT_ENTRY_ID}_queue_2"]
-    assert queue.name == "Queue 2"
+    assert (queue.name, queue.manufacturer) == ("Queue 2", "Yemot HaMashiach")
     assert queue.via_device_id == devices[YEMOT_ENTRY_ID].id
     # What was sent: the path as Yemot's commands take it.
     assert ("GetQueueRealTime", {"queuePath": "ivr2:/2", "token": "session-1"}, False) in pbx.requests
@@ -153,9 +153,11 @@ async def test_kicking_nobody_is_refused(hass: HomeAssistant, pbx: fake.FakeYemo
             DOMAIN, "kick_queue_callers", {**base, "numbers": ["0500000000"]}, blocking=True
         )
     assert caught.value.translation_key == "nobody_waiting"
-    with pytest.raises(ServiceValidationError) as caught:
-        await hass.services.async_call(DOMAIN, "kick_queue_callers", base, blocking=True)
-    assert caught.value.translation_key == "queue_callers_missing"
+    # Also a blank line, as the action editor sends for a list left empty.
+    for empty in ({}, {"numbers": [""]}, {"call_ids": [" "]}):
+        with pytest.raises(ServiceValidationError) as caught:
+            await hass.services.async_call(DOMAIN, "kick_queue_callers", {**base, **empty}, blocking=True)
+        assert caught.value.translation_key == "queue_callers_missing"
     with pytest.raises(HomeAssistantError, match="queue not found"):
         await hass.services.async_call(
             DOMAIN, "kick_queue_callers", {**base, "queue": "9", "call_ids": ["c-1"]}, blocking=True

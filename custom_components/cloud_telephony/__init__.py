@@ -54,6 +54,7 @@ from .webhook import async_register_webhook, async_unregister_webhook
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.EVENT,
+    Platform.IMAGE,
     Platform.NOTIFY,
     Platform.SENSOR,
     Platform.SWITCH,

@@ -59,10 +59,14 @@ class TelephonyEventListener(TelephonyEntity):
     _attr_should_poll = False
 
     def __init__(
-        self, entry: TelephonyConfigEntry, description: EntityDescription, event_types: Iterable[str]
+        self,
+        entry: TelephonyConfigEntry,
+        description: EntityDescription,
+        event_types: Iterable[str],
+        **kwargs: Any,
     ) -> None:
-        """React to the entry's events of these types."""
-        super().__init__(entry, description)
+        """React to the entry's events of these types; `kwargs` go to the next base (the platform's)."""
+        super().__init__(entry, description, **kwargs)
         self._listened_event_types = tuple(event_types)
 
     async def async_added_to_hass(self) -> None:

@@ -56,6 +56,9 @@ async def async_setup_entry(
 ) -> None:
     """Add the event entities whose events this provider can produce."""
     produced = entry.runtime_data.provider.event_types
+    if entry.runtime_data.media is None:
+        # Files are stored (and announced) only where the client can fetch them (an API token).
+        produced = produced - {EventType.MEDIA_SAVED}
     async_add_entities(
         TelephonyEventEntity(entry, description, [t for t in description.event_types or [] if t in produced])
         for description in EVENT_DESCRIPTIONS

@@ -173,7 +173,8 @@ class ItemEntity[ItemT](CoordinatorEntity[ItemsCoordinator[ItemT]]):
         self._attr_unique_id = f"{entry.entry_id}_{coordinator.kind}_{key}_{description.key}{unique_suffix}"
         device = coordinator.device_details(key)
         device["identifiers"] = {coordinator.device_identifier(key)}
-        device["manufacturer"] = entry.runtime_data.provider.brand
+        # A phone has its own maker (its user agent says the model); a queue or box is the provider's.
+        device.setdefault("manufacturer", entry.runtime_data.provider.brand)
         device.update(via_device(entry.runtime_data.device_id, (DOMAIN, entry.entry_id)))
         self._attr_device_info = device
 

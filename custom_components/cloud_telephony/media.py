@@ -158,15 +158,15 @@ class MediaLibrary:
         return sorted(found, key=lambda item: item.sort_key, reverse=True)
 
     async def async_prune(self, max_age: timedelta, max_count: int) -> int:
-        """Delete files older than `max_age` (by when they happened), and beyond the newest `max_count`."""
+        """Delete files stored longer than `max_age` ago, and beyond the newest `max_count` of a kind."""
         return await self._hass.async_add_executor_job(self._prune, dt_util.utcnow() - max_age, max_count)
 
     def _prune(self, cutoff: datetime, max_count: int) -> int:
         removed = 0
         for kind in MediaKind:
             for index, item in enumerate(self._list(kind)):
-                moment = dt_util.parse_datetime(item.sort_key)
-                if index >= max_count or (moment is not None and moment < cutoff):
+                saved = dt_util.parse_datetime(item.saved_at)
+                if index >= max_count or (saved is not None and saved < cutoff):
                     path = self.file_path(kind, item.name)
                     path.with_suffix(".json").unlink(missing_ok=True)
                     path.unlink(missing_ok=True)

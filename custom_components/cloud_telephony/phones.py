@@ -42,6 +42,7 @@ class PhonesCoordinator(ItemsCoordinator[SipPhone]):
         """Name the phone after its extension; its model is the phone's user agent."""
         phone = (self.data or {}).get(key)
         return DeviceInfo(
+            manufacturer=None,
             model=(phone.user_agent if phone else None) or "SIP",
             translation_key="sip_phone",
             translation_placeholders={"name": (phone.extension if phone else None) or key},

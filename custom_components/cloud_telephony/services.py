@@ -458,17 +458,19 @@ async def _kick_queue_callers(call: ServiceCall) -> ServiceResponse:
     entry = loaded_entry(call)
     client = client_for(entry, QUEUES, SERVICE_KICK_QUEUE_CALLERS)
     path = entry.runtime_data.provider.normalize_path(call.data[ATTR_QUEUE])
-    call_ids = list(call.data.get(ATTR_CALL_IDS, []))
-    if not call_ids and not call.data.get(ATTR_NUMBERS):
+    # The action editor sends an empty line for a list field left blank.
+    call_ids = [call_id for call_id in call.data.get(ATTR_CALL_IDS, []) if call_id.strip()]
+    numbers = [number for number in call.data.get(ATTR_NUMBERS, []) if number.strip()]
+    if not call_ids and not numbers:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="queue_callers_missing")
-    if numbers := call.data.get(ATTR_NUMBERS):
+    if numbers:
         queue = await async_call_provider(call.hass, entry, client.async_get_queue(path))
         call_ids += call_ids_of(queue, entry.runtime_data.settings(call.hass, entry), numbers)
     if not call_ids:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="nobody_waiting",
-            translation_placeholders={"queue": path, "numbers": ", ".join(numbers or [])},
+            translation_placeholders={"queue": path, "numbers": ", ".join(numbers)},
         )
     outcomes = await async_call_provider(
         call.hass, entry, client.async_kick_queue_callers(path, call_ids, call.data.get(ATTR_TARGET))

@@ -30,11 +30,32 @@ class FakeBulutfon:
     def __init__(self) -> None:
         self.requests: list[web.Request] = []
         self.slow_seconds = 5.0
+        # Files by uuid, with the content type served: `GET /incoming-faxes/<uuid>` (TIFF, the
+        # documents say) and `GET /call-records/<uuid>`.
+        self.faxes: dict[str, tuple[bytes, str]] = {}
+        self.call_records: dict[str, tuple[bytes, str]] = {}
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/me.json", self.me)
+        app.router.add_get("/incoming-faxes/{uuid}", self.incoming_fax)
+        app.router.add_get("/call-records/{uuid}", self.call_record)
         return app
+
+    async def incoming_fax(self, request: web.Request) -> web.Response:
+        return self._file(request, self.faxes)
+
+    async def call_record(self, request: web.Request) -> web.Response:
+        return self._file(request, self.call_records)
+
+    def _file(self, request: web.Request, files: dict[str, tuple[bytes, str]]) -> web.Response:
+        self.requests.append(request)
+        if request.query.get("access_token") != VALID_TOKEN:
+            return web.json_response({"error": "invalid_token"}, status=401)
+        if (found := files.get(request.match_info["uuid"])) is None:
+            return web.json_response({"error": "Not found"}, status=404)
+        content, content_type = found
+        return web.Response(body=content, content_type=content_type)
 
     async def me(self, request: web.Request) -> web.Response:
         self.requests.append(request)

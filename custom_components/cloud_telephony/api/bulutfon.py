@@ -7,13 +7,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 import json
 from typing import Any, Final
+from urllib.parse import quote
 
 import aiohttp
 
 from .models import (
     AuthError,
     Direction,
+    Download,
     EventType,
+    FeatureUnavailableError,
+    MediaKind,
+    MediaRef,
     PayloadError,
     ProviderConnectionError,
     ProviderError,
@@ -23,12 +28,16 @@ from .models import (
 )
 from .numbers import normalize_number
 from .payload import JsonValue, as_items, as_object, decode_body, decode_json, int_or_none, text_or_none
-from .spec import SETTING_BASE_URL, Field, FieldKind, ProviderSpec
-from .transport import Transport
+from .spec import MEDIA, SETTING_BASE_URL, Field, FieldKind, ProviderSpec
+from .transport import Transport, sniffed_type
 
 PROVIDER: Final = "bulutfon"
 API_URL: Final = "https://api.bulutfon.com"
 REQUEST_TIMEOUT: Final = 15
+# A fax of a few dozen pages, or a long call recorded as WAV, stays well under this.
+MAX_FILE_BYTES: Final = 50 * 1024 * 1024
+FAX_TYPES: Final = ("image/tiff", "application/pdf")
+RECORDING_TYPES: Final = ("audio/",)
 
 # Every spelling Bulutfon has used for "a call reached the PBX / an extension / a group / a menu".
 _CALL_STARTED_STAGES: Final = {
@@ -46,9 +55,11 @@ _EVENT_TYPES: Final = {
     "missing_call": EventType.MISSED_CALL,
     "fax_init": EventType.INCOMING_FAX,
 }
+# Files are fetched for faxes and recorded calls, and announced when stored.
+_MEDIA_EVENTS: Final = frozenset({EventType.MEDIA_SAVED})
 _DIRECTIONS: Final = {"IN": Direction.INBOUND, "OUT": Direction.OUTBOUND}
 
-EVENT_TYPES: Final = frozenset(_EVENT_TYPES.values())
+EVENT_TYPES: Final = frozenset(_EVENT_TYPES.values()) | _MEDIA_EVENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +97,39 @@ class BulutfonClient:
             balance=text_or_none(credit.get("balance")),
         )
 
+    def media_of(self, event: Mapping[str, Any]) -> MediaRef | None:
+        """Return the fax a `fax_init` announces, or the recording of a recorded call's hang-up."""
+        call_id = event.get("call_id")
+        if not isinstance(call_id, str) or not call_id:
+            return None
+        if event.get("type") == EventType.INCOMING_FAX:
+            return MediaRef(MediaKind.FAX, call_id)
+        if event.get("type") == EventType.CALL_ENDED and event.get("recorded"):
+            return MediaRef(MediaKind.RECORDING, call_id)
+        return None
+
+    async def async_download_media(self, ref: MediaRef) -> Download:
+        """Fetch a fax (`GET /incoming-faxes/<uuid>`: TIFF) or a recording (`GET /call-records/<uuid>`)."""
+        folder = {MediaKind.FAX: "incoming-faxes", MediaKind.RECORDING: "call-records"}.get(ref.kind)
+        if folder is None:
+            raise FeatureUnavailableError(f"Bulutfon keeps no {ref.kind}")
+        fetched = await self._api.fetch(
+            "GET",
+            f"/{folder}/{quote(ref.item_id, safe='')}",
+            max_bytes=MAX_FILE_BYTES,
+            params={"access_token": self._token},
+        )
+        if fetched.status >= 400:
+            _raise_for_status(fetched.status, fetched.content.decode(errors="replace"))
+        content_type = sniffed_type(fetched.content) or fetched.content_type
+        wanted = FAX_TYPES if ref.kind is MediaKind.FAX else RECORDING_TYPES
+        if not content_type.startswith(wanted):
+            raise ProviderError(f"Bulutfon answered {content_type} instead of a {ref.kind.rstrip('s')}")
+        return Download(fetched.content, content_type)
+
     async def _get(self, path: str) -> dict[str, Any]:
         status, text = await self._api.request("GET", path, params={"access_token": self._token})
-        if status in (401, 403):
-            raise AuthError(_error_text(text) or "Bulutfon refused the API token")
-        if status == 429:
-            raise RateLimitedError("Bulutfon's request limit was reached; try again later", "429")
-        if status >= 500:
-            raise ProviderConnectionError(f"Bulutfon answered HTTP {status}")
-        if status >= 400:
-            raise ProviderError(_error_text(text) or f"Bulutfon answered HTTP {status}")
+        _raise_for_status(status, text)
         try:
             body = json.loads(text)
         except (ValueError, RecursionError) as err:
@@ -103,6 +137,18 @@ class BulutfonClient:
         if not isinstance(body, dict):
             raise ProviderError("Bulutfon answered with an unexpected JSON document")
         return body
+
+
+def _raise_for_status(status: int, text: str) -> None:
+    """Raise for an HTTP error of Bulutfon's, with its reason where the body gives one."""
+    if status in (401, 403):
+        raise AuthError(_error_text(text) or "Bulutfon refused the API token")
+    if status == 429:
+        raise RateLimitedError("Bulutfon's request limit was reached; try again later", "429")
+    if status >= 500:
+        raise ProviderConnectionError(f"Bulutfon answered HTTP {status}")
+    if status >= 400:
+        raise ProviderError(_error_text(text) or f"Bulutfon answered HTTP {status}")
 
 
 def _error_text(text: str) -> str | None:
@@ -231,6 +277,8 @@ def _hangup_details(item: dict[str, JsonValue], cdr: dict[str, JsonValue]) -> di
         "call_time": call_time.isoformat() if call_time else None,
         "answer_time": answer_time.isoformat() if answer_time else None,
         "recording_url": recording if recording and recording.startswith("http") else None,
+        # `call_record`: false, or true / a link when the call was recorded (then it can be fetched).
+        "recorded": bool(call_record) if "call_record" in cdr else None,
         "cdr_url": text_or_none(item.get("cdr_url")),
         "cdr_api_url": text_or_none(item.get("cdr_api_url")),
     }
@@ -294,6 +342,7 @@ SPEC: Final = ProviderSpec(
     event_types=EVENT_TYPES,
     parse_webhook=parse_webhook,
     create_client=_client,
+    capabilities=frozenset({MEDIA}),
     secret_key=API_TOKEN,
     account_id=_account_id,
     webhook_basic_auth=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import aiohttp
 
@@ -97,3 +97,23 @@ def connection_problem(brand: str, err: aiohttp.ClientError) -> str:
     if isinstance(err, aiohttp.ClientConnectorError):
         return f"no connection to {brand} (network unreachable)"
     return f"the request to {brand} failed"
+
+
+# The first bytes of the files providers send, for when their content type is vague.
+_SIGNATURES: Final = (
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"ID3", "audio/mpeg"),
+    (b"OggS", "audio/ogg"),
+)
+
+
+def sniffed_type(content: bytes) -> str | None:
+    """Return a file's content type from its first bytes (TIFF, PDF, PNG, WAV, MP3, Ogg), else None."""
+    if content[:4] == b"RIFF" and content[8:12] == b"WAVE":
+        return "audio/wav"
+    if content[:2] == b"\xff\xfb" or content[:2] == b"\xff\xf3":
+        return "audio/mpeg"
+    return next((kind for magic, kind in _SIGNATURES if content.startswith(magic)), None)

@@ -1,0 +1,169 @@
+"""Bulutfon faxes and call recordings: a `fax_init` post plus the API gives a stored fax and a picture."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+import pytest
+
+from homeassistant.components.media_source import URI_SCHEME, async_browse_media
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.cloud_telephony import downloads
+from custom_components.cloud_telephony.api import bulutfon as bulutfon_api
+from custom_components.cloud_telephony.const import DOMAIN
+from tests.conftest import ENTRY_ID, FIXTURES, WEBHOOK_PATH, SetupEntry, entry_variant
+from tests.fakes import bulutfon as fake
+
+FAX_POST = (FIXTURES / "bulutfon" / "seed_fax_init.json").read_bytes()
+FAX_UUID = json.loads(FAX_POST)["uuid"]
+HANGUP = json.loads((FIXTURES / "bulutfon" / "seed_call_hangup.json").read_bytes())
+IMAGE = "image.office_pbx_last_fax"
+WAV = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00"
+
+
+def fax_page(kind: str) -> bytes:
+    """Return a two-page fax as a fax machine sends it: 1728 dots wide, 1-bit (TIFF G4) or a PDF."""
+    pages = [Image.new("1", (1728, 2200), color=1) for _ in range(2)]
+    pages[0].paste(0, (100, 100, 900, 300))
+    output = io.BytesIO()
+    if kind == "tiff":
+        pages[0].save(output, "TIFF", compression="group4", save_all=True, append_images=pages[1:])
+    else:
+        pages[0].save(output, "PDF", save_all=True, append_images=pages[1:], resolution=200)
+    return output.getvalue()
+
+
+@pytest.fixture
+async def bulutfon(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    fake_bulutfon: tuple[fake.FakeBulutfon, str],
+    setup_entry: SetupEntry,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> fake.FakeBulutfon:
+    """Set up a Bulutfon account with an API token against the fake API, with a media folder."""
+    server, url = fake_bulutfon
+    monkeypatch.setattr(downloads, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+    hass.config.media_dirs = {"local": str(tmp_path / "media")}
+    assert await async_setup_component(hass, "media_source", {})
+    entry = entry_variant(mock_config_entry, data={bulutfon_api.API_TOKEN: fake.VALID_TOKEN, "base_url": url})
+    await setup_entry(entry)
+    assert entry.state is ConfigEntryState.LOADED
+    return server
+
+
+async def _saved(hass: HomeAssistant, events: list[Any], count: int = 1) -> None:
+    for _ in range(300):
+        if len(events) >= count:
+            break
+        await asyncio.sleep(0.01)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _image(hass_client: ClientSessionGenerator) -> Image.Image:
+    client = await hass_client()
+    response = await client.get(f"/api/image_proxy/{IMAGE}")
+    assert response.status == 200
+    assert response.content_type == "image/png"
+    return Image.open(io.BytesIO(await response.read()))
+
+
+@pytest.mark.parametrize("kind", ["tiff", "pdf"])
+async def test_a_fax_is_stored_and_shown(
+    hass: HomeAssistant,
+    bulutfon: fake.FakeBulutfon,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_client: ClientSessionGenerator,
+    kind: str,
+) -> None:
+    saved = async_capture_events(hass, "cloud_telephony_media_saved")
+    # Served as a bare octet stream: what the file is comes from its first bytes.
+    bulutfon.faxes[FAX_UUID] = (fax_page(kind), "application/octet-stream")
+    webhook = await hass_client_no_auth()
+    response = await webhook.post(WEBHOOK_PATH, data=FAX_POST, headers={"Content-Type": "application/json"})
+    assert response.status == 200
+    await _saved(hass, saved)
+    assert len(saved) == 1
+    data = saved[0].data
+    content_type = "image/tiff" if kind == "tiff" else "application/pdf"
+    assert (data["kind"], data["content_type"], data["call_id"]) == ("faxes", content_type, FAX_UUID)
+    assert (data["caller"], data["original_type"]) == ("+905326200000", "incoming_fax")
+    asked = [request for request in bulutfon.requests if request.path.startswith("/incoming-faxes/")]
+    assert [request.path for request in asked] == [f"/incoming-faxes/{FAX_UUID}"]
+    # The picture: page 1 as PNG, scaled to 1000 dots wide, the black box top left.
+    assert hass.states.get(IMAGE).attributes["caller"] == "+905326200000"
+    page = await _image(hass_client)
+    assert page.width == 1000
+    assert 1200 < page.height < 1300
+    assert page.convert("L").getpixel((200, 100)) < 64
+    assert page.convert("L").getpixel((800, 800)) > 192
+    faxes = await async_browse_media(hass, f"{URI_SCHEME}{DOMAIN}/{ENTRY_ID}/faxes")
+    assert [child.media_content_type for child in faxes.children] == [content_type]
+
+
+async def test_a_recorded_call_is_stored(
+    hass: HomeAssistant, bulutfon: fake.FakeBulutfon, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    saved = async_capture_events(hass, "cloud_telephony_media_saved")
+    webhook = await hass_client_no_auth()
+    # The seed's hang-up was not recorded: nothing is asked for.
+    assert (await webhook.post(WEBHOOK_PATH, json=HANGUP)).status == 200
+    recorded = {**HANGUP, "uuid": "r-1", "cdr": {**HANGUP["cdr"], "uuid": "r-1", "call_record": True}}
+    bulutfon.call_records["r-1"] = (WAV, "audio/x-wav")
+    assert (await webhook.post(WEBHOOK_PATH, json=recorded)).status == 200
+    await _saved(hass, saved)
+    assert [(event.data["kind"], event.data["call_id"]) for event in saved] == [("recordings", "r-1")]
+    assert saved[0].data["content_type"] == "audio/wav"
+    assert [request.path for request in bulutfon.requests if "call-records" in request.path] == [
+        "/call-records/r-1"
+    ]
+
+
+async def test_a_refused_token_is_not_retried(
+    hass: HomeAssistant,
+    bulutfon: fake.FakeBulutfon,
+    hass_client_no_auth: ClientSessionGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(fake, "VALID_TOKEN", "another")
+    webhook = await hass_client_no_auth()
+    await webhook.post(WEBHOOK_PATH, data=FAX_POST, headers={"Content-Type": "application/json"})
+    for _ in range(100):
+        if "refused the faxes file" in caplog.text:
+            break
+        await asyncio.sleep(0.01)
+    assert "Bulutfon refused the faxes file of Office PBX: invalid_token" in caplog.text
+    assert len([request for request in bulutfon.requests if "faxes" in request.path]) == 1
+    ours = [record.getMessage() for record in caplog.records if record.name.startswith("custom_components")]
+    assert not [message for message in ours if "valid-master-token" in message]
+
+
+async def test_something_that_is_no_fax_is_refused(
+    hass: HomeAssistant,
+    bulutfon: fake.FakeBulutfon,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    saved = async_capture_events(hass, "cloud_telephony_media_saved")
+    bulutfon.faxes[FAX_UUID] = (b"<html>login</html>", "text/html")
+    webhook = await hass_client_no_auth()
+    await webhook.post(WEBHOOK_PATH, data=FAX_POST, headers={"Content-Type": "application/json"})
+    for _ in range(200):
+        if "after 4 attempts" in caplog.text:
+            break
+        await asyncio.sleep(0.01)
+    assert "Bulutfon answered text/html instead of a fax" in caplog.text
+    assert saved == []
+    assert hass.states.get(IMAGE).state == "unknown"
