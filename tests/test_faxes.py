@@ -14,6 +14,7 @@ import pytest
 from homeassistant.components.media_source import URI_SCHEME, async_browse_media
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -167,3 +168,163 @@ async def test_something_that_is_no_fax_is_refused(
     assert "Bulutfon answered text/html instead of a fax" in caplog.text
     assert saved == []
     assert hass.states.get(IMAGE).state == "unknown"
+
+
+# ---- API v2 and call back ----------------------------------------------------------------------
+
+
+@pytest.fixture
+async def bulutfon_v2(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    fake_bulutfon: tuple[fake.FakeBulutfon, str],
+    setup_entry: SetupEntry,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[fake.FakeBulutfon, str, MockConfigEntry]:
+    """Set up a Bulutfon account with an API v2 key (an API user's) against the fake API."""
+    server, url = fake_bulutfon
+    monkeypatch.setattr(downloads, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+    hass.config.media_dirs = {"local": str(tmp_path / "media")}
+    assert await async_setup_component(hass, "media_source", {})
+    entry = entry_variant(mock_config_entry, data={bulutfon_api.API_TOKEN: fake.V2_KEY, "base_url": url})
+    await setup_entry(entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.client.api_version == "v2"
+    return server, url, entry
+
+
+async def test_a_v2_key_passes_the_check(
+    hass: HomeAssistant, fake_bulutfon: tuple[fake.FakeBulutfon, str]
+) -> None:
+    """Both credentials Bulutfon issues are accepted; anything else is refused by both APIs."""
+    import aiohttp
+
+    server, url = fake_bulutfon
+    async with aiohttp.ClientSession() as session:
+        v1 = bulutfon_api.BulutfonClient(session, fake.VALID_TOKEN, base_url=url)
+        assert (await v1.async_validate()).api_version == "v1"
+        v2 = bulutfon_api.BulutfonClient(session, fake.V2_KEY, base_url=url)
+        assert (await v2.async_validate()).api_version == "v2"
+        with pytest.raises(bulutfon_api.AuthError, match=r"as an API v1 token .* and as an API v2 key"):
+            await bulutfon_api.BulutfonClient(session, "nope", base_url=url).async_validate()
+    paths = [(request.path, dict(request.query)) for request in server.requests]
+    assert ("/v2/cdr/list", {"limit": "1", "apikey": fake.V2_KEY}) in paths
+
+
+async def test_a_v2_fax_is_found_by_sender_and_time(
+    hass: HomeAssistant,
+    bulutfon_v2: tuple[fake.FakeBulutfon, str, MockConfigEntry],
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    server, _url, _entry = bulutfon_v2
+    saved = async_capture_events(hass, "cloud_telephony_media_saved")
+    # The seed's fax arrived at 2015-12-18 17:10:20 UTC; v2 lists faxes by its own ids.
+    server.v2_faxes = [
+        {
+            "id": 58902,
+            "sender": "905326200000",
+            "receiver": "908508850000",
+            "created_at": "2015-12-17T20:10:20+03:00",
+        },
+        {
+            "id": 58903,
+            "sender": "905326200000",
+            "receiver": "908508850000",
+            "created_at": "2015-12-18T20:10:31+03:00",
+        },
+        {
+            "id": 58904,
+            "sender": "902120000000",
+            "receiver": "908508850000",
+            "created_at": "2015-12-18T20:10:21+03:00",
+        },
+    ]
+    server.v2_fax_files["58903"] = (fax_page("pdf"), "application/pdf")
+    webhook = await hass_client_no_auth()
+    await webhook.post(WEBHOOK_PATH, data=FAX_POST, headers={"Content-Type": "application/json"})
+    await _saved(hass, saved)
+    assert [(event.data["kind"], event.data["content_type"]) for event in saved] == [
+        ("faxes", "application/pdf")
+    ]
+    asked = [request.path for request in server.requests if request.path.startswith("/v2/fax/")]
+    assert asked == ["/v2/fax/incoming-faxes", "/v2/fax/incoming-faxes/58903/download"]
+
+
+async def test_a_v2_recording_comes_from_the_call_details(
+    hass: HomeAssistant,
+    bulutfon_v2: tuple[fake.FakeBulutfon, str, MockConfigEntry],
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    server, url, _entry = bulutfon_v2
+    saved = async_capture_events(hass, "cloud_telephony_media_saved")
+    hangup = json.loads((FIXTURES / "bulutfon" / "v2021_call_hangup.json").read_bytes())
+    uuid = hangup["uuid"]
+    server.v2_cdrs[uuid] = {
+        "uuid": uuid,
+        "caller": "90532000000",
+        "call_record": f"{url}/v2/recordings/{uuid}.wav",
+    }
+    server.v2_recordings[f"{uuid}.wav"] = (WAV, "audio/wav")
+    # A call whose details say it was not recorded, and one whose details point elsewhere.
+    server.v2_cdrs["n-1"] = {"uuid": "n-1", "call_record": "NO"}
+    server.v2_cdrs["x-1"] = {"uuid": "x-1", "call_record": "https://elsewhere.example.com/x-1.wav"}
+    webhook = await hass_client_no_auth()
+    for call in (
+        hangup,
+        {**hangup, "uuid": "n-1", "cdr_api_url": hangup["cdr_api_url"].replace(uuid, "n-1")},
+        {**hangup, "uuid": "x-1", "cdr_api_url": hangup["cdr_api_url"].replace(uuid, "x-1")},
+    ):
+        assert (await webhook.post(WEBHOOK_PATH, json=call)).status == 200
+    await _saved(hass, saved)
+    await asyncio.sleep(0.1)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [(event.data["kind"], event.data["call_id"]) for event in saved] == [("recordings", uuid)]
+    # The details are read at the API's own address, whatever host the post named.
+    assert f"/v2/cdr/2021/02/25/{uuid}" in [request.path for request in server.requests]
+    assert not [request for request in server.requests if "x-1.wav" in request.path]
+
+
+async def test_call_back_with_v2(
+    hass: HomeAssistant, bulutfon_v2: tuple[fake.FakeBulutfon, str, MockConfigEntry]
+) -> None:
+    server, _url, entry = bulutfon_v2
+    response = await hass.services.async_call(
+        DOMAIN,
+        "call_back",
+        {"config_entry_id": entry.entry_id, "extension": "1001", "to": "0532 620 00 00"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response == {"message": "Arama başlatıldı", "to": "+905326200000"}
+    assert server.bridged == [{"apikey": fake.V2_KEY, "extension": "1001", "destination": "+905326200000"}]
+
+
+async def test_call_back_with_v1(hass: HomeAssistant, bulutfon: fake.FakeBulutfon) -> None:
+    data = {"config_entry_id": ENTRY_ID, "extension": "1001", "to": "+905326200000"}
+    with pytest.raises(ServiceValidationError, match="needs the PBX number to call from"):
+        await hass.services.async_call(DOMAIN, "call_back", data, blocking=True)
+    response = await hass.services.async_call(
+        DOMAIN, "call_back", {**data, "caller_id": "908508850000"}, blocking=True, return_response=True
+    )
+    assert response == {"message": "Arama başarıyla başlatıldı.", "to": "+905326200000"}
+    assert bulutfon.bridged == [
+        {
+            "caller": "908508850000",
+            "callee": "+905326200000",
+            "destination": "1001",
+            "access_token": fake.VALID_TOKEN,
+        }
+    ]
+
+
+async def test_call_back_is_refused_without_a_token(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    with pytest.raises(ServiceValidationError, match="Bulutfon accounts cannot do call_back"):
+        await hass.services.async_call(
+            DOMAIN,
+            "call_back",
+            {"config_entry_id": ENTRY_ID, "extension": "1001", "to": "+905326200000"},
+            blocking=True,
+        )

@@ -159,6 +159,7 @@ async def test_every_action_is_described(hass: HomeAssistant) -> None:
         "ring",
         "start_campaign",
         "kick_queue_callers",
+        "call_back",
     }
     for name, description in descriptions.items():
         assert "config_entry_id" in description["fields"], name

@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     AUDIO_LIBRARY,
+    CALL_BACK,
     CAMPAIGN,
     QUEUES,
     RESULT_POLLING,
@@ -60,6 +61,7 @@ SERVICE_LIST_AUDIO: Final = "list_audio"
 SERVICE_RING: Final = "ring"
 SERVICE_START_CAMPAIGN: Final = "start_campaign"
 SERVICE_KICK_QUEUE_CALLERS: Final = "kick_queue_callers"
+SERVICE_CALL_BACK: Final = "call_back"
 
 ATTR_TO: Final = "to"
 ATTR_MESSAGE: Final = "message"
@@ -95,6 +97,7 @@ ATTR_QUEUE: Final = "queue"
 ATTR_NUMBERS: Final = "numbers"
 ATTR_CALL_IDS: Final = "call_ids"
 ATTR_TARGET: Final = "target"
+ATTR_EXTENSION: Final = "extension"
 
 # More recipients than this belong in a provider's bulk campaign tool, not an automation.
 MAX_RECIPIENTS: Final = 100
@@ -191,6 +194,14 @@ KICK_QUEUE_CALLERS_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_NUMBERS): RECIPIENTS,
         vol.Optional(ATTR_CALL_IDS): vol.All(cv.ensure_list_csv, [cv.string]),
         vol.Optional(ATTR_TARGET): cv.string,
+    }
+)
+CALL_BACK_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_EXTENSION): vol.All(vol.Coerce(str), vol.Match(r"^\d{2,6}$")),
+        vol.Required(ATTR_TO): cv.string,
+        vol.Optional(ATTR_CALLER_ID): cv.string,
     }
 )
 LIST_AUDIO_SCHEMA: Final = vol.Schema(
@@ -480,6 +491,19 @@ async def _kick_queue_callers(call: ServiceCall) -> ServiceResponse:
     return {"results": dict(outcomes.items())}
 
 
+async def _call_back(call: ServiceCall) -> ServiceResponse:
+    """Ring one of the PBX's extensions and connect it to the number (a missed call's "call back")."""
+    entry = loaded_entry(call)
+    client = client_for(entry, CALL_BACK, SERVICE_CALL_BACK)
+    number = normalized(call.hass, entry, [call.data[ATTR_TO]])[0]
+    message = await async_call_provider(
+        call.hass,
+        entry,
+        client.async_call_back(call.data[ATTR_EXTENSION], number, call.data.get(ATTR_CALLER_ID)),
+    )
+    return {"message": message, "to": number}
+
+
 ACTIONS: Final = (
     (SERVICE_SEND_SMS, _send_sms, SEND_SMS_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_SEND_VOICE_MESSAGE, _send_voice_message, SEND_VOICE_MESSAGE_SCHEMA, SupportsResponse.OPTIONAL),
@@ -491,6 +515,7 @@ ACTIONS: Final = (
     (SERVICE_RING, _ring, RING_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_START_CAMPAIGN, _start_campaign, START_CAMPAIGN_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_KICK_QUEUE_CALLERS, _kick_queue_callers, KICK_QUEUE_CALLERS_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_CALL_BACK, _call_back, CALL_BACK_SCHEMA, SupportsResponse.OPTIONAL),
 )
 
 

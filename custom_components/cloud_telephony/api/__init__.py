@@ -50,6 +50,7 @@ from .models import (
 from .spec import (
     AUDIO_LIBRARY,
     BALANCE,
+    CALL_BACK,
     CAMPAIGN,
     DELIVERY_POLLING,
     DIRECTORY_LISTING,
@@ -68,6 +69,7 @@ from .spec import (
     VOICEMAIL,
     AudioLibraryClient,
     BalanceClient,
+    CallBackClient,
     CampaignClient,
     Capability,
     DeliveryPollingClient,
@@ -92,6 +94,7 @@ from .spec import (
 __all__ = [
     "AUDIO_LIBRARY",
     "BALANCE",
+    "CALL_BACK",
     "CAMPAIGN",
     "DELIVERY_POLLING",
     "DIRECTORY_LISTING",
@@ -114,6 +117,7 @@ __all__ = [
     "AuthError",
     "Balance",
     "BalanceClient",
+    "CallBackClient",
     "CallQueue",
     "CallStatus",
     "Campaign",

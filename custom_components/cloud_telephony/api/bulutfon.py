@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import json
+import re
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 
@@ -23,12 +24,13 @@ from .models import (
     ProviderConnectionError,
     ProviderError,
     RateLimitedError,
+    RequestValidationError,
     TelephonyEvent,
     WebhookRequest,
 )
-from .numbers import normalize_number
+from .numbers import match_key, normalize_number
 from .payload import JsonValue, as_items, as_object, decode_body, decode_json, int_or_none, text_or_none
-from .spec import MEDIA, SETTING_BASE_URL, Field, FieldKind, ProviderSpec
+from .spec import CALL_BACK, MEDIA, SETTING_BASE_URL, Field, FieldKind, ProviderSpec
 from .transport import Transport, sniffed_type
 
 PROVIDER: Final = "bulutfon"
@@ -38,6 +40,9 @@ REQUEST_TIMEOUT: Final = 15
 MAX_FILE_BYTES: Final = 50 * 1024 * 1024
 FAX_TYPES: Final = ("image/tiff", "application/pdf")
 RECORDING_TYPES: Final = ("audio/",)
+# A fax listed by v2 within this many seconds of its `fax_init` is the one it announced.
+FAX_MATCH_SECONDS: Final = 600
+_CDR_PATH: Final = re.compile(r"/v2/cdr/\d{4}/\d{2}/\d{2}/[A-Za-z0-9-]{1,64}")
 
 # Every spelling Bulutfon has used for "a call reached the PBX / an extension / a group / a menu".
 _CALL_STARTED_STAGES: Final = {
@@ -72,10 +77,15 @@ class BulutfonAccount:
     pbx_url: str | None
     pbx_state: str | None
     balance: str | None
+    api_version: str = "v1"
 
 
 class BulutfonClient:
-    """Bulutfon API v1 with a master token (`access_token`); the session is injected."""
+    """Bulutfon's API with either credential it issues: a v1 master token or a v2 API user's key.
+
+    The two are not interchangeable (Bulutfon says so); which one was given is found out by the
+    check (`async_validate`): v1's `GET /me.json` first, then v2's `GET /v2/cdr/list`.
+    """
 
     def __init__(self, session: aiohttp.ClientSession, token: str, *, base_url: str | None = None) -> None:
         """Keep the session and the token; nothing is sent yet."""
@@ -83,10 +93,23 @@ class BulutfonClient:
             session, brand="Bulutfon", api_url=API_URL, base_url=base_url, timeout=REQUEST_TIMEOUT
         )
         self._token = token
+        self.api_version: str | None = None
+        """`v1` or `v2` once the check found out; None before."""
 
     async def async_validate(self) -> BulutfonAccount:
-        """Check the token with `GET /me.json` and return the account it belongs to."""
-        body = await self._get("/me.json")
+        """Check the token as a v1 master token, else as a v2 API key; return the account."""
+        try:
+            body = await self._get("/me.json")
+        except AuthError as v1_refusal:
+            try:
+                await self._get("/v2/cdr/list", limit=1)
+            except AuthError as err:
+                reason = f"as an API v1 token ({v1_refusal}) and as an API v2 key ({err})"
+                raise AuthError(f"Bulutfon refused the token {reason}") from err
+            self.api_version = "v2"
+            # v2 has no account document; the account is the one the key belongs to.
+            return BulutfonAccount(None, None, None, None, None, None, api_version="v2")
+        self.api_version = "v1"
         user, pbx, credit = (as_object(body.get(key)) for key in ("user", "pbx", "credit"))
         return BulutfonAccount(
             user_name=text_or_none(user.get("name")),
@@ -97,28 +120,78 @@ class BulutfonClient:
             balance=text_or_none(credit.get("balance")),
         )
 
+    # ---- files ---------------------------------------------------------------------------------
+
     def media_of(self, event: Mapping[str, Any]) -> MediaRef | None:
-        """Return the fax a `fax_init` announces, or the recording of a recorded call's hang-up."""
+        """Return the fax a `fax_init` announces, or the recording a hang-up may have.
+
+        With v1, a hang-up whose call details say it was recorded; with v2, any hang-up that names
+        its call details on Bulutfon's API (`cdr_api_url`), which tell whether it was recorded.
+        """
         call_id = event.get("call_id")
         if not isinstance(call_id, str) or not call_id:
             return None
+        occurred = event.get("occurred_at")
+        when = datetime.fromisoformat(occurred) if isinstance(occurred, str) else None
         if event.get("type") == EventType.INCOMING_FAX:
-            return MediaRef(MediaKind.FAX, call_id)
-        if event.get("type") == EventType.CALL_ENDED and event.get("recorded"):
-            return MediaRef(MediaKind.RECORDING, call_id)
-        return None
+            return MediaRef(MediaKind.FAX, call_id, caller=event.get("caller"), occurred_at=when)
+        if event.get("type") != EventType.CALL_ENDED:
+            return None
+        if self.api_version == "v2":
+            cdr_path = _cdr_path(event.get("cdr_api_url"))
+            return MediaRef(MediaKind.RECORDING, cdr_path) if cdr_path else None
+        return MediaRef(MediaKind.RECORDING, call_id) if event.get("recorded") else None
 
     async def async_download_media(self, ref: MediaRef) -> Download:
-        """Fetch a fax (`GET /incoming-faxes/<uuid>`: TIFF) or a recording (`GET /call-records/<uuid>`)."""
-        folder = {MediaKind.FAX: "incoming-faxes", MediaKind.RECORDING: "call-records"}.get(ref.kind)
-        if folder is None:
+        """Fetch a fax or a call recording with whichever API the token belongs to."""
+        if ref.kind not in (MediaKind.FAX, MediaKind.RECORDING):
             raise FeatureUnavailableError(f"Bulutfon keeps no {ref.kind}")
-        fetched = await self._api.fetch(
-            "GET",
-            f"/{folder}/{quote(ref.item_id, safe='')}",
-            max_bytes=MAX_FILE_BYTES,
-            params={"access_token": self._token},
-        )
+        if self.api_version == "v2":
+            if ref.kind is MediaKind.FAX:
+                return await self._fetch(f"/v2/fax/incoming-faxes/{await self._v2_fax_id(ref)}/download", ref)
+            return await self._fetch(await self._v2_recording_path(ref), ref)
+        folder = "incoming-faxes" if ref.kind is MediaKind.FAX else "call-records"
+        return await self._fetch(f"/{folder}/{quote(ref.item_id, safe='')}", ref)
+
+    async def _v2_fax_id(self, ref: MediaRef) -> str:
+        """Find the v2 fax of a `fax_init` (whose uuid is not the fax's v2 id): same sender, nearest time."""
+        faxes = _rows(await self._get("/v2/fax/incoming-faxes"))
+        sender = match_key(ref.caller or "")
+        candidates = []
+        for fax in faxes:
+            fax_id, created = text_or_none(fax.get("id")), _iso(fax.get("created_at"))
+            if fax_id is None or (sender and match_key(text_or_none(fax.get("sender")) or "") != sender):
+                continue
+            distance = (
+                abs((created - ref.occurred_at).total_seconds()) if created and ref.occurred_at else 0.0
+            )
+            if distance <= FAX_MATCH_SECONDS:
+                candidates.append((distance, fax_id))
+        if not candidates:
+            raise ProviderError("Bulutfon does not list the fax yet")
+        return min(candidates)[1]
+
+    async def _v2_recording_path(self, ref: MediaRef) -> str:
+        """Read the call's details (`cdr_api_url`); return where its recording is, on Bulutfon's hosts."""
+        details = await self._get(ref.item_id)
+        record = as_object(details.get("data")) or details
+        link = text_or_none(record.get("call_record"))
+        if not link or link.upper() == "NO" or not link.startswith("http"):
+            raise FeatureUnavailableError("the call was not recorded")
+        path = self._own_path(link)
+        if path is None:
+            raise ProviderError("Bulutfon's recording link points away from its own servers")
+        return path
+
+    def _own_path(self, link: str) -> str | None:
+        """Return a link's path and query when it is on the API's own host (else None: not fetched)."""
+        parsed = urlsplit(link)
+        if parsed.scheme not in ("http", "https") or parsed.hostname != urlsplit(self._api.base_url).hostname:
+            return None
+        return parsed.path + (f"?{parsed.query}" if parsed.query else "")
+
+    async def _fetch(self, path: str, ref: MediaRef) -> Download:
+        fetched = await self._api.fetch("GET", path, max_bytes=MAX_FILE_BYTES, params=self._credential())
         if fetched.status >= 400:
             _raise_for_status(fetched.status, fetched.content.decode(errors="replace"))
         content_type = sniffed_type(fetched.content) or fetched.content_type
@@ -127,16 +200,68 @@ class BulutfonClient:
             raise ProviderError(f"Bulutfon answered {content_type} instead of a {ref.kind.rstrip('s')}")
         return Download(fetched.content, content_type)
 
-    async def _get(self, path: str) -> dict[str, Any]:
-        status, text = await self._api.request("GET", path, params={"access_token": self._token})
+    # ---- call back -----------------------------------------------------------------------------
+
+    async def async_call_back(self, extension: str, number: str, caller_id: str | None = None) -> str:
+        """Ring one of the PBX's extensions, then connect it to a number; return Bulutfon's message.
+
+        v2: `POST /v2/pbx/call-and-bridge` (extension, destination). v1: `POST /call_and_bridge.json`
+        with the PBX number to call from (`caller`), the number (`callee`) and the extension.
+        """
+        if self.api_version == "v2":
+            form = {"apikey": self._token, "extension": extension, "destination": number}
+            status, text = await self._api.request("POST", "/v2/pbx/call-and-bridge", data=form)
+        else:
+            if not caller_id:
+                raise RequestValidationError(
+                    "Bulutfon's API v1 needs the PBX number to call from (caller ID)"
+                )
+            query = {
+                "access_token": self._token,
+                "caller": caller_id,
+                "callee": number,
+                "destination": extension,
+            }
+            status, text = await self._api.request("POST", "/call_and_bridge.json", params=query)
         _raise_for_status(status, text)
-        try:
-            body = json.loads(text)
-        except (ValueError, RecursionError) as err:
-            raise ProviderError("Bulutfon answered with something that is not JSON") from err
-        if not isinstance(body, dict):
-            raise ProviderError("Bulutfon answered with an unexpected JSON document")
-        return body
+        body = _json_object(text) if text.strip() else {}
+        if body.get("success") is False:
+            raise ProviderError(_error_text(text) or "Bulutfon did not start the call")
+        return text_or_none(body.get("message")) or "OK"
+
+    # ---- transport -----------------------------------------------------------------------------
+
+    def _credential(self) -> dict[str, str]:
+        return {"apikey" if self.api_version == "v2" else "access_token": self._token}
+
+    async def _get(self, path: str, **params: Any) -> dict[str, Any]:
+        credential = {"apikey": self._token} if path.startswith("/v2/") else {"access_token": self._token}
+        status, text = await self._api.request("GET", path, params={**params, **credential})
+        _raise_for_status(status, text)
+        return _json_object(text)
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise ProviderError("Bulutfon answered with something that is not JSON") from err
+    if not isinstance(body, dict):
+        raise ProviderError("Bulutfon answered with an unexpected JSON document")
+    return body
+
+
+def _rows(body: dict[str, Any]) -> list[dict[str, JsonValue]]:
+    rows = body.get("data")
+    return [as_object(row) for row in rows] if isinstance(rows, list) else []
+
+
+def _cdr_path(link: Any) -> str | None:
+    """Return the path of a hang-up's `cdr_api_url` (`/v2/cdr/YYYY/MM/DD/<uuid>`), whatever its host."""
+    if not isinstance(link, str):
+        return None
+    path = urlsplit(link).path
+    return path if _CDR_PATH.fullmatch(path) else None
 
 
 def _raise_for_status(status: int, text: str) -> None:
@@ -342,7 +467,7 @@ SPEC: Final = ProviderSpec(
     event_types=EVENT_TYPES,
     parse_webhook=parse_webhook,
     create_client=_client,
-    capabilities=frozenset({MEDIA}),
+    capabilities=frozenset({MEDIA, CALL_BACK}),
     secret_key=API_TOKEN,
     account_id=_account_id,
     webhook_basic_auth=True,

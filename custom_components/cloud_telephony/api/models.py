@@ -311,6 +311,9 @@ class MediaRef:
     kind: MediaKind
     item_id: str
     """What the client's download takes: a fax id, a recording's call id, a file path."""
+    caller: str | None = None
+    occurred_at: datetime | None = None
+    """What the event says of the file, where the provider lists files by them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -188,6 +188,13 @@ class MediaClient(TelephonyClient, Protocol):
         """Fetch the file from the provider's API (its content type and size checked)."""
 
 
+class CallBackClient(TelephonyClient, Protocol):
+    """A client that rings one of the PBX's extensions and connects it to a number."""
+
+    async def async_call_back(self, extension: str, number: str, caller_id: str | None = None) -> str:
+        """Start the call; return the provider's message."""
+
+
 class DirectoryListingClient(TelephonyClient, Protocol):
     """A client whose account can be listed in the provider's public directory of numbers."""
 
@@ -238,6 +245,8 @@ VOICEMAIL: Final = Capability("voicemail", VoicemailClient)
 """Folders the user names, polled: messages counted, a new one an event."""
 MEDIA: Final = Capability("media", MediaClient)
 """Files its events announce are fetched in the background, stored and offered as media."""
+CALL_BACK: Final = Capability("call_back", CallBackClient)
+"""An extension of the PBX is rung and connected to a number (a missed call's "call back")."""
 DIRECTORY_LISTING: Final = Capability("directory_listing", DirectoryListingClient)
 """A switch for the account's entry in the provider's directory, where the account has the service."""
 
