@@ -66,19 +66,19 @@ class FakeBulutfon:
         return None
 
     async def v2_cdr_list(self, request: web.Request) -> web.Response:
-        if refused := self._v2_refused(request):
+        if (refused := self._v2_refused(request)) is not None:
             return refused
         return web.json_response({"data": [], "pagination": {"page": 1, "total_pages": 0}})
 
     async def v2_cdr(self, request: web.Request) -> web.Response:
-        if refused := self._v2_refused(request):
+        if (refused := self._v2_refused(request)) is not None:
             return refused
         if (cdr := self.v2_cdrs.get(request.match_info["uuid"])) is None:
             return web.json_response({"error": "Not found"}, status=404)
         return web.json_response({"data": cdr})
 
     async def v2_fax_list(self, request: web.Request) -> web.Response:
-        if refused := self._v2_refused(request):
+        if (refused := self._v2_refused(request)) is not None:
             return refused
         return web.json_response({"data": self.v2_faxes})
 
@@ -89,7 +89,7 @@ class FakeBulutfon:
         return self._v2_file(request, self.v2_recordings, request.match_info["name"])
 
     def _v2_file(self, request: web.Request, files: dict[str, tuple[bytes, str]], key: str) -> web.Response:
-        if refused := self._v2_refused(request):
+        if (refused := self._v2_refused(request)) is not None:
             return refused
         if (found := files.get(key)) is None:
             return web.json_response({"error": "Not found"}, status=404)
@@ -97,7 +97,7 @@ class FakeBulutfon:
 
     async def call_and_bridge_v2(self, request: web.Request) -> web.Response:
         form = {key: str(value) for key, value in (await request.post()).items()}
-        if refused := self._v2_refused(request, form.get("apikey")):
+        if (refused := self._v2_refused(request, form.get("apikey"))) is not None:
             return refused
         if not form.get("extension") or not form.get("destination"):
             return web.json_response({"error": "extension and destination are required"}, status=422)
