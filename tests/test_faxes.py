@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+import pypdfium2
 import pytest
 
-from homeassistant.components.media_source import URI_SCHEME, async_browse_media
+from homeassistant.components.media_source import URI_SCHEME, async_browse_media, async_resolve_media
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -109,8 +110,19 @@ async def test_a_fax_is_stored_and_shown(
     assert 1200 < page.height < 1300
     assert page.convert("L").getpixel((200, 100)) < 64
     assert page.convert("L").getpixel((800, 800)) > 192
+    # The media browser shows faxes as PDF: a TIFF one gets a PDF copy (every page) beside it.
     faxes = await async_browse_media(hass, f"{URI_SCHEME}{DOMAIN}/{ENTRY_ID}/faxes")
-    assert [child.media_content_type for child in faxes.children] == [content_type]
+    assert [child.media_content_type for child in faxes.children] == ["application/pdf"]
+    shown = await async_resolve_media(hass, data["media_content_id"], None)
+    assert shown.mime_type == "application/pdf"
+    assert shown.url.split("?")[0] == data["view_url"]
+    assert data["view_url"].endswith(".pdf")
+    assert data["local_url"].endswith(".tiff" if kind == "tiff" else ".pdf")
+    folder = Path(hass.config.media_dirs["local"]) / "cloud_telephony" / ENTRY_ID / "faxes"
+    pdf = folder / data["view_url"].rsplit("/", 1)[1]
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    # Both pages made it into the copy.
+    assert len(pypdfium2.PdfDocument(pdf.read_bytes())) == 2
 
 
 async def test_a_recorded_call_is_stored(

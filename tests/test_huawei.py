@@ -71,7 +71,8 @@ async def test_entities(
     entities = {
         entry.entity_id for entry in er.async_entries_for_config_entry(entity_registry, HUAWEI_ENTRY_ID)
     }
-    assert entities == {CALL_RESULTS, CALL_RECORDS, LAST_CALL_STATUS}
+    stored = "event.huawei_cloud_8653159511234_stored_files"
+    assert entities == {CALL_RESULTS, CALL_RECORDS, LAST_CALL_STATUS, stored}
     assert huawei.calls == []  # setting up placed no call
 
 
@@ -453,7 +454,13 @@ async def test_reauth_reconfigure_and_options(hass: HomeAssistant, huawei_entry:
         await hass.async_block_till_done()
     assert (entry.data["pre_tone"], entry.data["post_tone"]) == ("new-tone.wav", "after.wav")
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert [str(key) for key in result["data_schema"].schema] == ["country", "strict_signature"]
+    assert [str(key) for key in result["data_schema"].schema] == [
+        "country",
+        "strict_signature",
+        "media_folder",
+        "retention_days",
+        "retention_count",
+    ]
 
 
 async def test_without_public_url_a_repair_issue_says_results_cannot_arrive(

@@ -99,6 +99,7 @@ async def test_entities(
         NOTIFY_MOM_SMS,
         MESSAGES,
         LAST_SMS,
+        "event.netgsm_8500000000_stored_files",
     }
     assert hass.states.get(BALANCE).state == "34.02"
     assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "TRY"

@@ -117,6 +117,8 @@ class MediaDownloader:
                 "kind": str(stored.kind),
                 "media_content_id": f"media-source://{DOMAIN}/{self._entry.entry_id}/{stored.kind}/{stored.name}",
                 "local_url": self.library.media_url(stored.kind, stored.name),
+                # A fax as PDF where it came as TIFF, which browsers and phones do not show.
+                "view_url": self.library.media_url(stored.kind, stored.viewed[0]),
                 "content_type": stored.content_type,
                 "size": stored.size,
                 "original_type": data.get("type"),

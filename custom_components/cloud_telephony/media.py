@@ -8,7 +8,7 @@ runs in the executor.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 import hashlib
 import json
@@ -21,7 +21,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .api import Download, MediaKind, MediaRef
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
+from .rendering import tiff_to_pdf
 
 # Extensions for the content types providers answer with (mimetypes knows some only loosely).
 _EXTENSIONS: Final = {
@@ -52,6 +53,13 @@ class StoredMedia:
     caller_name: str | None = None
     duration: int | None = None
     call_id: str | None = None
+    view_name: str | None = None
+    """A copy browsers can show (a TIFF fax as PDF), beside the original."""
+
+    @property
+    def viewed(self) -> tuple[str, str]:
+        """Return the file (name, content type) to play or show: the copy where there is one."""
+        return (self.view_name, "application/pdf") if self.view_name else (self.name, self.content_type)
 
     @property
     def sort_key(self) -> str:
@@ -125,21 +133,30 @@ class MediaLibrary:
             duration=event.get("duration"),
             call_id=event.get("call_id"),
         )
-        saved = await self._hass.async_add_executor_job(self._write, stored, download.content)
-        return stored if saved else None
+        if ref.kind is MediaKind.FAX and content_type == "image/tiff":
+            stored = replace(stored, view_name=f"{digest}.pdf")
+        return await self._hass.async_add_executor_job(self._write, stored, download.content)
 
-    def _write(self, stored: StoredMedia, content: bytes) -> bool:
+    def _write(self, stored: StoredMedia, content: bytes) -> StoredMedia | None:
         path = self.file_path(stored.kind, stored.name)
         sidecar = path.with_suffix(".json")
         if sidecar.exists():
-            return False
+            return None
         path.parent.mkdir(parents=True, exist_ok=True)
-        # File first, sidecar last, each renamed into place: a listed file is always complete.
-        for target, data in ((path, content), (sidecar, json.dumps(asdict(stored)).encode())):
+        files = [(path, content)]
+        if stored.view_name:
+            try:
+                files.append((self.file_path(stored.kind, stored.view_name), tiff_to_pdf(content)))
+            except (OSError, ValueError) as err:
+                # The original is kept all the same; it is offered as it is.
+                LOGGER.warning("Could not make a PDF of the fax %s: %s", stored.name, err)
+                stored = replace(stored, view_name=None)
+        # Files first, sidecar last, each renamed into place: a listed file is always complete.
+        for target, data in (*files, (sidecar, json.dumps(asdict(stored)).encode())):
             partial = target.with_name(f".{target.name}.part")
             partial.write_bytes(data)
             os.replace(partial, target)
-        return True
+        return stored
 
     async def async_list(self, kind: MediaKind) -> list[StoredMedia]:
         """Return the stored files of a kind, newest first."""
@@ -170,5 +187,7 @@ class MediaLibrary:
                     path = self.file_path(kind, item.name)
                     path.with_suffix(".json").unlink(missing_ok=True)
                     path.unlink(missing_ok=True)
+                    if item.view_name:
+                        self.file_path(kind, item.view_name).unlink(missing_ok=True)
                     removed += 1
         return removed

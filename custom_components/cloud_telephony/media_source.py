@@ -76,10 +76,12 @@ class TelephonyMediaSource(MediaSource):
             stored = {media.name: media for media in await library.async_list(kind)}.get(name)
         except ValueError as err:
             raise Unresolvable(str(err)) from err
-        url = library.media_url(kind, name) if stored else None
-        if stored is None or url is None:
+        if stored is None:
             raise Unresolvable(f"No stored file {item.identifier}")
-        return PlayMedia(url, stored.content_type)
+        shown, content_type = stored.viewed
+        if (url := library.media_url(kind, shown)) is None:
+            raise Unresolvable(f"No stored file {item.identifier}")
+        return PlayMedia(url, content_type)
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         """Return the accounts, an account's kinds, or a kind's files."""
@@ -119,7 +121,7 @@ def _file(entry_id: str, media: StoredMedia) -> BrowseMediaSource:
         domain=DOMAIN,
         identifier=f"{entry_id}/{media.kind}/{media.name}",
         media_class=_KIND_CLASSES[media.kind],
-        media_content_type=media.content_type,
+        media_content_type=media.viewed[1],
         title=title_of(media),
         can_play=True,
         can_expand=False,

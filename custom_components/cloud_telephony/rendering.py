@@ -1,4 +1,4 @@
-"""A fax's first page as PNG, for a dashboard: TIFF through Pillow, PDF through PDFium.
+"""Faxes for people: the first page as PNG (TIFF through Pillow, PDF through PDFium), TIFF as PDF.
 
 Blocking (file access, decoding): run in the executor. Pillow comes with Home Assistant.
 """
@@ -38,4 +38,17 @@ def first_page_png(path: Path) -> bytes:
         image = image.resize((MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)))
     output = io.BytesIO()
     image.save(output, format="PNG", optimize=True)
+    return output.getvalue()
+
+
+def tiff_to_pdf(content: bytes) -> bytes:
+    """Return a TIFF fax (every page) as PDF, which browsers show; TIFF they do not."""
+    with Image.open(io.BytesIO(content)) as tiff:
+        pages = []
+        for index in range(getattr(tiff, "n_frames", 1)):
+            tiff.seek(index)
+            pages.append(tiff.convert("L") if tiff.mode == "1" else tiff.convert("RGB"))
+    output = io.BytesIO()
+    resolution = 200.0
+    pages[0].save(output, format="PDF", save_all=True, append_images=pages[1:], resolution=resolution)
     return output.getvalue()

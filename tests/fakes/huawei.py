@@ -41,13 +41,35 @@ class FakeHuawei:
         self.stop_reply: dict[str, Any] = {"resultcode": "1010002", "resultdesc": "Invalid request."}
         # The 2026-01 documents: Created in Beijing time (UTC+8), still written with a Z.
         self.beijing_time = False
+        # Recordings by file name (recordObjectName), served from "object storage" after the
+        # documented 301 of /rest/provision/voice/record/v1.0.
+        self.recordings: dict[str, bytes] = {}
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/rest/httpsessions/callVerify/v1.0", self.call_verify)
         app.router.add_post("/rest/httpsessions/callStop/v2.0", self.call_stop)
         app.router.add_post("/rest/httpsessions/callnotify/v2.0", self.call_notify)
+        app.router.add_get("/rest/provision/voice/record/v1.0", self.record_location)
+        app.router.add_get("/obs/{name}", self.record_file)
         return app
+
+    async def record_location(self, request: web.Request) -> web.Response:
+        """Answer as documented: 301 with the file's address in Location (valid 7 days)."""
+        if (refused := self._auth_failure(request)) is not None:
+            return refused
+        name = request.query.get("fileName", "")
+        if name not in self.recordings or not request.query.get("recordDomain"):
+            # How an unknown file is refused is not documented: the generic "invalid request".
+            return web.json_response({"resultcode": "1010002", "resultdesc": "Invalid request."}, status=400)
+        location = str(request.url.with_path(f"/obs/{name}").with_query({"Expires": "604800"}))
+        return web.Response(status=301, headers={"Location": location})
+
+    async def record_file(self, request: web.Request) -> web.Response:
+        content = self.recordings.get(request.match_info["name"])
+        if content is None:
+            return web.Response(status=404, text="NoSuchKey")
+        return web.Response(body=content, content_type="audio/x-wav")
 
     def _auth_failure(self, request: web.Request) -> web.Response | None:
         self.headers.append(dict(request.headers))

@@ -55,10 +55,13 @@ class FakeNetgsm:
         # A result code the send answers with instead of sending (20, 50, 80, 85, …).
         self.sms_send_code: str | None = None
         self.next_sms_job = 17377215342
+        # Recorded answers by file name (served at /voicesms/records/<name>).
+        self.recordings: dict[str, bytes] = {}
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_post("/balance", self.balance)
+        app.router.add_get("/voicesms/records/{name}", self.record_file)
         app.router.add_post("/voicesms/send", self.send)
         app.router.add_get("/voicesms/edit", self.cancel)
         app.router.add_get("/voicesms/report/", self.report)
@@ -151,6 +154,13 @@ class FakeNetgsm:
     @staticmethod
     def _authorized(usercode: str | None, password: str | None) -> bool:
         return usercode == USERCODE and password == PASSWORD
+
+    async def record_file(self, request: web.Request) -> web.Response:
+        """Serve a callee's recorded answer, at the link a report's `record_link` gives."""
+        content = self.recordings.get(request.match_info["name"])
+        if content is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=content, content_type="audio/mpeg")
 
     async def balance(self, request: web.Request) -> web.Response:
         body = await request.json()

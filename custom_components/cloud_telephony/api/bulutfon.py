@@ -31,7 +31,7 @@ from .models import (
 from .numbers import match_key, normalize_number
 from .payload import JsonValue, as_items, as_object, decode_body, decode_json, int_or_none, text_or_none
 from .spec import CALL_BACK, MEDIA, SETTING_BASE_URL, Field, FieldKind, ProviderSpec
-from .transport import Transport, sniffed_type
+from .transport import Transport, as_download
 
 PROVIDER: Final = "bulutfon"
 API_URL: Final = "https://api.bulutfon.com"
@@ -194,11 +194,9 @@ class BulutfonClient:
         fetched = await self._api.fetch("GET", path, max_bytes=MAX_FILE_BYTES, params=self._credential())
         if fetched.status >= 400:
             _raise_for_status(fetched.status, fetched.content.decode(errors="replace"))
-        content_type = sniffed_type(fetched.content) or fetched.content_type
-        wanted = FAX_TYPES if ref.kind is MediaKind.FAX else RECORDING_TYPES
-        if not content_type.startswith(wanted):
-            raise ProviderError(f"Bulutfon answered {content_type} instead of a {ref.kind.rstrip('s')}")
-        return Download(fetched.content, content_type)
+        if ref.kind is MediaKind.FAX:
+            return as_download(fetched, "Bulutfon", FAX_TYPES, "a fax")
+        return as_download(fetched, "Bulutfon", RECORDING_TYPES, "a recording")
 
     # ---- call back -----------------------------------------------------------------------------
 

@@ -20,9 +20,13 @@ from .models import (
     AuthError,
     CallStatus,
     Direction,
+    Download,
     EventType,
+    FeatureUnavailableError,
     InsufficientBalanceError,
     InvalidNumberError,
+    MediaKind,
+    MediaRef,
     PayloadError,
     PlacedCalls,
     ProviderConnectionError,
@@ -45,8 +49,8 @@ from .payload import (
     json_answer,
     text_or_none,
 )
-from .spec import SETTING_BASE_URL, VOICE_CODE, VOICE_MESSAGE, Field, FieldKind, ProviderSpec
-from .transport import Transport
+from .spec import MEDIA, SETTING_BASE_URL, VOICE_CODE, VOICE_MESSAGE, Field, FieldKind, ProviderSpec
+from .transport import Transport, as_download
 
 PROVIDER: Final = "huawei"
 DEFAULT_BASE_URL: Final = "https://rtccall.cn-north-1.myhuaweicloud.cn:443"
@@ -95,7 +99,11 @@ _DISCONNECT: Final = {
     8100: CallStatus.INVALID_NUMBER,
 }
 
-EVENT_TYPES: Final = frozenset({EventType.CALL_STATUS, EventType.CALL_RECORD})
+EVENT_TYPES: Final = frozenset({EventType.CALL_STATUS, EventType.CALL_RECORD, EventType.MEDIA_SAVED})
+RECORD_PATH: Final = "/rest/provision/voice/record/v1.0"
+# Where recordings are stored: Huawei Cloud's own domains (object storage included).
+RECORDING_HOSTS: Final = ("myhuaweicloud.com", "huaweicloud.com", "myhuaweicloud.cn")
+MAX_RECORDING_BYTES: Final = 50 * 1024 * 1024
 
 
 def password_digest(app_secret: str, message: str) -> str:
@@ -233,6 +241,64 @@ class HuaweiClient:
         if session_id is None:
             raise ProviderError("Huawei accepted the call but returned no session id")
         return PlacedCalls(session_id)
+
+    # ---- recordings ----------------------------------------------------------------------------
+
+    def media_of(self, event: Mapping[str, Any]) -> MediaRef | None:
+        """Return the recording a fee record says its call has (`recordFlag` 1).
+
+        Only voice callback calls are recorded; a verification code or a voice notification never
+        is, so the calls this integration places have none.
+        """
+        raw = event.get("raw")
+        if event.get("type") != EventType.CALL_RECORD or not isinstance(raw, dict):
+            return None
+        if int_or_none(raw.get("recordFlag")) != 1:
+            return None
+        where = {
+            "file": text_or_none(raw.get("recordObjectName")),
+            "domain": text_or_none(raw.get("recordDomain")),
+            "url": text_or_none(raw.get("recordFileDownloadUrl")),
+        }
+        if not where["url"] and not (where["file"] and where["domain"]):
+            return None
+        return MediaRef(MediaKind.RECORDING, json.dumps(where, sort_keys=True))
+
+    async def async_download_media(self, ref: MediaRef) -> Download:
+        """Fetch a recording: ask `/rest/provision/voice/record/v1.0` where it is, then fetch it there.
+
+        Huawei answers 301 with the file's address (valid 7 days) in `Location`; without a storage
+        domain the fee record's `recordFileDownloadUrl` is the address. Either must be Huawei's.
+        """
+        if ref.kind is not MediaKind.RECORDING:
+            raise FeatureUnavailableError(f"Huawei keeps no {ref.kind}")
+        where = json.loads(ref.item_id)
+        link = where.get("url")
+        if where.get("file") and where.get("domain"):
+            nonce = uuid.uuid4().hex
+            created = self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            asked = await self._api.fetch(
+                "GET",
+                RECORD_PATH,
+                max_bytes=MAX_RECORDING_BYTES,
+                params={"fileName": where["file"], "recordDomain": where["domain"]},
+                headers=aksk_headers(self._app_key, self._app_secret, nonce, created),
+                allow_redirects=False,
+            )
+            if asked.status in (301, 302, 303, 307) and asked.location:
+                link = asked.location
+            elif asked.status == 200 and asked.content:
+                return as_download(asked, "Huawei", ("audio/",), "a recording")
+            else:
+                answer = json_answer(asked.content.decode(errors="replace"), asked.status, "Huawei")
+                code = text_or_none(answer.get("resultcode")) or str(asked.status)
+                raise result_error(code, text_or_none(answer.get("resultdesc")))
+        if not link:
+            raise FeatureUnavailableError("Huawei gave no address for the recording")
+        fetched = await self._api.fetch_link(link, hosts=RECORDING_HOSTS, max_bytes=MAX_RECORDING_BYTES)
+        if fetched.status >= 400:
+            raise ProviderError(f"Huawei's storage answered HTTP {fetched.status} for the recording")
+        return as_download(fetched, "Huawei", ("audio/",), "a recording")
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -520,7 +586,7 @@ SPEC: Final = ProviderSpec(
     event_types=EVENT_TYPES,
     parse_webhook=parse_webhook,
     create_client=_client,
-    capabilities=frozenset({VOICE_CODE, VOICE_MESSAGE}),
+    capabilities=frozenset({VOICE_CODE, VOICE_MESSAGE, MEDIA}),
     secret_key=APP_SECRET,
     callback_per_request=True,
     verify_webhook=verify_push,

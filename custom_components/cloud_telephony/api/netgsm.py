@@ -25,10 +25,13 @@ from .models import (
     Balance,
     CallStatus,
     Direction,
+    Download,
     EventType,
     FeatureUnavailableError,
     InvalidNumberError,
     IysFilter,
+    MediaKind,
+    MediaRef,
     PayloadError,
     PlacedCalls,
     Prompt,
@@ -60,6 +63,7 @@ from .spec import (
     BALANCE,
     DELIVERY_POLLING,
     INBOX,
+    MEDIA,
     RESULT_POLLING,
     SETTING_BASE_URL,
     SMS,
@@ -70,7 +74,7 @@ from .spec import (
     FieldKind,
     ProviderSpec,
 )
-from .transport import Transport
+from .transport import Transport, as_download
 
 PROVIDER: Final = "netgsm"
 API_URL: Final = "https://api.netgsm.com.tr"
@@ -180,7 +184,12 @@ _STATUSES: Final = {
 }
 _WAITING: Final = 0
 
-EVENT_TYPES: Final = frozenset({EventType.CALL_STATUS, EventType.SMS_RECEIVED, EventType.SMS_STATUS})
+EVENT_TYPES: Final = frozenset(
+    {EventType.CALL_STATUS, EventType.SMS_RECEIVED, EventType.SMS_STATUS, EventType.MEDIA_SAVED}
+)
+# Where the recordings of callees' answers are: Netgsm's own domain (any host of it).
+RECORDING_HOSTS: Final = ("netgsm.com.tr",)
+MAX_RECORDING_BYTES: Final = 20 * 1024 * 1024
 # Netgsm's codes of the İYS register checks: individuals, merchants.
 _IYS_CODES: Final = {IysFilter.INDIVIDUAL: "11", IysFilter.MERCHANT: "12"}
 
@@ -211,6 +220,30 @@ class NetgsmClient:
         self._rest_headers = {"Authorization": f"Basic {credentials}"}
         self._sms_header = sms_header
         self._clock = clock or (lambda: datetime.now(ISTANBUL))
+
+    # ---- recordings ----------------------------------------------------------------------------
+
+    def media_of(self, event: Mapping[str, Any]) -> MediaRef | None:
+        """Return the answer a callee recorded after a voice message (the report's `record_link`).
+
+        How a voice message asks for it is not documented (Netgsm's panel sets it up); whenever a
+        call's outcome carries the link, the recording is fetched, as voicemail.
+        """
+        link = event.get("recording_url")
+        if event.get("type") == EventType.CALL_STATUS and isinstance(link, str) and link.startswith("http"):
+            return MediaRef(MediaKind.VOICEMAIL, link)
+        return None
+
+    async def async_download_media(self, ref: MediaRef) -> Download:
+        """Fetch a recorded answer from Netgsm's own servers (a link elsewhere is refused)."""
+        if ref.kind is not MediaKind.VOICEMAIL:
+            raise FeatureUnavailableError(f"Netgsm keeps no {ref.kind}")
+        fetched = await self._api.fetch_link(
+            ref.item_id, hosts=RECORDING_HOSTS, max_bytes=MAX_RECORDING_BYTES
+        )
+        if fetched.status >= 400:
+            raise ProviderError(f"Netgsm answered HTTP {fetched.status} for the recording")
+        return as_download(fetched, "Netgsm", ("audio/",), "a recording")
 
     # ---- account ---------------------------------------------------------------------------
 
@@ -852,6 +885,7 @@ SPEC: Final = ProviderSpec(
     capabilities=frozenset(
         {
             BALANCE,
+            MEDIA,
             VOICE_MESSAGE,
             VOICE_CODE,
             VOICE_CANCEL,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Final, NamedTuple
+from urllib.parse import urlsplit
 
 import aiohttp
 
-from .models import ProviderConnectionError, ProviderError
+from .models import Download, ProviderConnectionError, ProviderError
 
 
 class Answer(NamedTuple):
@@ -24,6 +25,8 @@ class Fetched(NamedTuple):
     status: int
     content_type: str
     content: bytes
+    location: str | None = None
+    """Where a redirect points (the `Location` header), when redirects are not followed."""
 
 
 class Transport:
@@ -58,10 +61,29 @@ class Transport:
 
     async def fetch(self, method: str, path: str, *, max_bytes: int, **kwargs: Any) -> Fetched:
         """Download a file; one larger than `max_bytes` is refused before it is read whole."""
+        return await self._fetch(method, self.base_url + path, max_bytes=max_bytes, **kwargs)
+
+    async def fetch_link(
+        self, link: str, *, hosts: tuple[str, ...], max_bytes: int, **kwargs: Any
+    ) -> Fetched:
+        """Download a file a provider linked to, only from its own hosts (or this API's own).
+
+        `hosts` are domains: a link to one of them or a subdomain is fetched, any other refused.
+        """
+        parsed = urlsplit(link)
+        host = (parsed.hostname or "").lower()
+        # This API's own address counts with its port: another service on the same machine does not.
+        own = parsed.netloc.lower() == urlsplit(self.base_url).netloc.lower()
+        allowed = own or any(host == domain or host.endswith(f".{domain}") for domain in hosts)
+        if parsed.scheme not in ("http", "https") or not host or not allowed:
+            raise ProviderError(
+                f"{self._brand} linked to a file away from its own servers ({host or 'no host'})"
+            )
+        return await self._fetch("GET", link, max_bytes=max_bytes, **kwargs)
+
+    async def _fetch(self, method: str, url: str, *, max_bytes: int, **kwargs: Any) -> Fetched:
         with self._connection_errors():
-            async with self._session.request(
-                method, self.base_url + path, timeout=self._timeout, **kwargs
-            ) as response:
+            async with self._session.request(method, url, timeout=self._timeout, **kwargs) as response:
                 too_large = ProviderError(f"the file {self._brand} offered is larger than {max_bytes} bytes")
                 if response.content_length is not None and response.content_length > max_bytes:
                     raise too_large
@@ -70,7 +92,8 @@ class Transport:
                     content += chunk
                     if len(content) > max_bytes:
                         raise too_large
-                return Fetched(response.status, response.content_type, bytes(content))
+                location = response.headers.get("Location")
+                return Fetched(response.status, response.content_type, bytes(content), location)
 
     @contextmanager
     def _connection_errors(self) -> Iterator[None]:
@@ -117,3 +140,11 @@ def sniffed_type(content: bytes) -> str | None:
     if content[:2] == b"\xff\xfb" or content[:2] == b"\xff\xf3":
         return "audio/mpeg"
     return next((kind for magic, kind in _SIGNATURES if content.startswith(magic)), None)
+
+
+def as_download(fetched: Fetched, brand: str, wanted: tuple[str, ...], what: str) -> Download:
+    """Return a fetched file whose type (by its first bytes, else as declared) is one wanted."""
+    content_type = sniffed_type(fetched.content) or fetched.content_type
+    if not content_type.startswith(wanted):
+        raise ProviderError(f"{brand} answered {content_type} instead of {what}")
+    return Download(fetched.content, content_type)

@@ -69,7 +69,7 @@ from .spec import (
     FieldKind,
     ProviderSpec,
 )
-from .transport import Transport
+from .transport import Transport, as_download
 
 PROVIDER: Final = "yemot"
 # How often a voice code is read when the action does not say (Yemot's own default for repeatFile).
@@ -407,9 +407,7 @@ class YemotClient:
             )
             if fetched.content_type == "application/json" or fetched.status >= 400:
                 _envelope(json_answer(fetched.content.decode(errors="replace"), fetched.status, "Yemot"))
-            if not fetched.content_type.startswith(RECORDING_TYPES):
-                raise ProviderError(f"Yemot answered {fetched.content_type} instead of a recording")
-            return Download(fetched.content, fetched.content_type)
+            return as_download(fetched, "Yemot", RECORDING_TYPES, "a recording")
 
         return await self._with_token(fetch)
 
