@@ -267,6 +267,7 @@ async def test_a_v2_recording_comes_from_the_call_details(
     hass: HomeAssistant,
     bulutfon_v2: tuple[fake.FakeBulutfon, str, MockConfigEntry],
     hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     server, url, _entry = bulutfon_v2
     saved = async_capture_events(hass, "cloud_telephony_media_saved")
@@ -295,6 +296,9 @@ async def test_a_v2_recording_comes_from_the_call_details(
     # The details are read at the API's own address, whatever host the post named.
     assert f"/v2/cdr/2021/02/25/{uuid}" in [request.path for request in server.requests]
     assert not [request for request in server.requests if "x-1.wav" in request.path]
+    # A call that was not recorded is no warning (one per call would flood the log).
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert not [message for message in warnings if "not recorded" in message]
 
 
 async def test_call_back_with_v2(
@@ -340,3 +344,23 @@ async def test_call_back_is_refused_without_a_token(
             {"config_entry_id": ENTRY_ID, "extension": "1001", "to": "+905326200000"},
             blocking=True,
         )
+
+
+async def test_a_damaged_fax_is_no_picture_and_no_error(
+    hass: HomeAssistant,
+    bulutfon: fake.FakeBulutfon,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_client: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    saved = async_capture_events(hass, "cloud_telephony_media_saved")
+    bulutfon.faxes[FAX_UUID] = (b"%PDF-1.4\n" + b"\x00garbage" * 50, "application/pdf")
+    webhook = await hass_client_no_auth()
+    await webhook.post(WEBHOOK_PATH, data=FAX_POST, headers={"Content-Type": "application/json"})
+    await _saved(hass, saved)
+    assert len(saved) == 1
+    client = await hass_client()
+    response = await client.get(f"/api/image_proxy/{IMAGE}")
+    assert response.status != 200
+    assert "Cannot show the fax" in caplog.text
+    assert "Traceback" not in caplog.text

@@ -141,6 +141,41 @@ async def test_a_recording_never_offered_is_given_up(
     assert saved == []
 
 
+async def test_a_message_found_at_start_up_is_fetched_too(
+    hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
+) -> None:
+    """The first poll after a restart finds a new message: its recording is fetched as well."""
+    saved = async_capture_events(hass, "cloud_telephony_media_saved")
+    await hass.config_entries.async_unload(yemot_entry.entry_id)
+    yemot.folders["ivr2:/5"].append(fake.recording(1, "0549876543", "01/12/2026 10:01"))
+    yemot.recordings["ivr2:/5/001.wav"] = WAV
+    await hass.config_entries.async_setup(yemot_entry.entry_id)
+    await hass.async_block_till_done()
+    await _wait_for(saved, 1)
+    assert [event.data["kind"] for event in saved] == ["voicemail"]
+
+
+async def test_a_sidecar_naming_a_file_outside_is_passed_over(
+    hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry, media_dir: Path
+) -> None:
+    folder = media_dir / "cloud_telephony" / YEMOT_ENTRY_ID / "voicemail"
+    folder.mkdir(parents=True)
+    (folder / "evil.json").write_text(
+        json.dumps(
+            {
+                "kind": "voicemail",
+                "name": "../../../secrets.yaml",
+                "content_type": "audio/wav",
+                "size": 1,
+                "saved_at": "2026-12-01T00:00:00+00:00",
+            }
+        )
+    )
+    assert await yemot_entry.runtime_data.media.library.async_list(MediaKind.VOICEMAIL) == []
+    with pytest.raises(Unresolvable):
+        await async_resolve_media(hass, f"{URI_SCHEME}{DOMAIN}/{YEMOT_ENTRY_ID}/voicemail/..", None)
+
+
 async def test_the_same_file_is_stored_once(
     hass: HomeAssistant, yemot: fake.FakeYemot, yemot_entry: MockConfigEntry
 ) -> None:

@@ -47,6 +47,7 @@ async def test_a_netgsm_recorded_answer_is_voicemail(
     setup_entry: SetupEntry,
     netgsm_api_url: fake_netgsm_api.FakeNetgsm,
     hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await setup_entry(netgsm_entry)
     assert netgsm_entry.state is ConfigEntryState.LOADED
@@ -75,6 +76,36 @@ async def test_a_netgsm_recorded_answer_is_voicemail(
         ("voicemail", "1", "audio/mpeg")
     ]
     assert saved[0].data["original_type"] == "call_status"
+    assert "Netgsm linked to a file away from its own servers (records.example.com)" in caplog.text
+
+
+async def test_a_redirect_away_from_netgsm_is_not_followed(
+    hass: HomeAssistant,
+    netgsm_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    netgsm_api_url: fake_netgsm_api.FakeNetgsm,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await setup_entry(netgsm_entry)
+    saved = async_capture_events(hass, "cloud_telephony_media_saved")
+    base = netgsm_entry.runtime_data.client._api.base_url
+    netgsm_api_url.redirects["moved.mp3"] = "http://192.0.2.1/internal.mp3"
+    seed = json.loads(fixture_bytes("netgsm/seed_webhook.json"))
+    post = {
+        **seed,
+        "bulkid": 3,
+        "state": 1,
+        "detail": {**seed["detail"], "record_link": f"{base}/voicesms/records/moved.mp3"},
+    }
+    client = await hass_client_no_auth()
+    assert (await client.post(NETGSM_WEBHOOK_PATH, json=post)).status == 200
+    for _ in range(200):
+        if "away from its own servers" in caplog.text:
+            break
+        await asyncio.sleep(0.01)
+    assert "Netgsm linked to a file away from its own servers (192.0.2.1)" in caplog.text
+    assert saved == []
 
 
 async def test_a_huawei_recording_follows_the_documented_redirect(

@@ -114,6 +114,37 @@ async def test_agents_come_and_go(
     assert hass.states.get(AGENT_202).state == "on"
 
 
+async def test_a_failure_on_yemots_side_keeps_the_agents(
+    hass: HomeAssistant,
+    pbx: fake.FakeYemot,
+    yemot_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """An EXCEPTION answer is Yemot failing, not refusing the queue: no repair, no switch deleted."""
+    pbx.queue_exception = True
+    await _poll(hass, yemot_entry, "queues")
+    assert hass.states.get(WAITING).state == STATE_UNAVAILABLE
+    assert hass.states.get(AGENT_201).state == STATE_UNAVAILABLE
+    assert entity_registry.async_get(AGENT_201) is not None
+    assert issue_registry.async_get_issue(DOMAIN, f"{YEMOT_ENTRY_ID}_queue_2") is None
+    pbx.queue_exception = False
+    await _poll(hass, yemot_entry, "queues")
+    assert hass.states.get(AGENT_201).state == "off"
+
+
+async def test_a_queue_refused_later_keeps_its_agents_unavailable(
+    hass: HomeAssistant, pbx: fake.FakeYemot, yemot_entry: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    queue = pbx.queues.pop("ivr2:/2")
+    await _poll(hass, yemot_entry, "queues")
+    assert hass.states.get(AGENT_201).state == STATE_UNAVAILABLE
+    assert entity_registry.async_get(AGENT_201) is not None
+    pbx.queues["ivr2:/2"] = queue
+    await _poll(hass, yemot_entry, "queues")
+    assert hass.states.get(AGENT_201).state == "off"
+
+
 async def test_kicking_callers_by_number_and_by_call_id(hass: HomeAssistant, pbx: fake.FakeYemot) -> None:
     response = await hass.services.async_call(
         DOMAIN,

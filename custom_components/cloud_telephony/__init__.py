@@ -148,12 +148,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
         deliveries = DeliveryPoller(hass, entry, delivery_client, timedelta(seconds=seconds), record)
         entry.runtime_data.deliveries = deliveries
         await deliveries.async_start()
-    await async_start_pbx(hass, entry, client, record)
+    # Before the first polls: a message they find fetches its recording too.
     if (media_client := client_with(provider, client, MEDIA)) is not None:
         folder = entry.options.get(CONF_MEDIA_FOLDER) or default_folder(hass, entry.entry_id)
         library = MediaLibrary(hass, Path(folder))
         entry.runtime_data.media = MediaDownloader(hass, entry, media_client, library, record)
         entry.runtime_data.media.async_start()
+    await async_start_pbx(hass, entry, client, record)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change(entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

@@ -22,6 +22,7 @@ from .api import (
     FeatureUnavailableError,
     MediaClient,
     MediaRef,
+    NothingToFetchError,
     TelephonyError,
     TelephonyEvent,
 )
@@ -76,6 +77,9 @@ class MediaDownloader:
             await asyncio.sleep(delay)
             try:
                 download = await self._client.async_download_media(ref)
+            except NothingToFetchError as err:
+                LOGGER.debug("No %s file to fetch for %s: %s", ref.kind, self._entry.title, err)
+                return None
             except (AuthError, FeatureUnavailableError) as err:
                 LOGGER.warning("%s refused the %s file of %s: %s", brand, ref.kind, self._entry.title, err)
                 return None
@@ -85,7 +89,11 @@ class MediaDownloader:
                 )
                 last_error = err
                 continue
-            stored = await self.library.async_save(ref, download, data)
+            try:
+                stored = await self.library.async_save(ref, download, data)
+            except OSError as err:
+                LOGGER.warning("Could not store a %s file of %s: %s", ref.kind, self._entry.title, err)
+                return None
             if stored is not None:
                 await self._async_announce(stored, data)
                 await self._async_prune()

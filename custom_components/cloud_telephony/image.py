@@ -58,7 +58,9 @@ class LastFaxImage(TelephonyEventListener, ImageEntity):
         if data.get("kind") != MediaKind.FAX:
             return
         name = str(data.get("media_content_id", "")).rsplit("/", 1)[-1]
-        self.hass.async_create_task(self._async_show_stored(name))
+        self._entry.async_create_background_task(
+            self.hass, self._async_show_stored(name), f"{self.entity_id} show a new fax"
+        )
 
     async def _async_show_stored(self, name: str) -> None:
         faxes = await self._library.async_list(MediaKind.FAX)

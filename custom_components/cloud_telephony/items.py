@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
@@ -18,7 +18,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator, UpdateFailed
 
-from .api import ProviderError
+from .api import InsufficientBalanceError, ProviderError, ProviderFailedError, RateLimitedError
 from .compat import via_device
 from .const import DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
@@ -75,6 +75,11 @@ def async_remove_devices_except(
             registry.async_remove_device(device.id)
 
 
+# Answers that say the provider failed or is not serving now, not that it refuses the path: the
+# poll fails and is tried again, nothing is marked refused.
+_TRANSIENT_ERRORS: Final = (ProviderFailedError, RateLimitedError, InsufficientBalanceError)
+
+
 class PathsCoordinator[ItemT](ItemsCoordinator[ItemT]):
     """Polls parts the user names by path (queues, folders), each on its own.
 
@@ -114,7 +119,13 @@ class PathsCoordinator[ItemT](ItemsCoordinator[ItemT]):
                 try:
                     found[path] = await self._read(path)
                 except ProviderError as err:
+                    if isinstance(err, _TRANSIENT_ERRORS):
+                        raise
                     self._async_refused(path, str(err))
+                    # What it was stays known, so that its entities (a queue's agents) are kept,
+                    # unavailable, until the path is taken out of the options.
+                    if (known := (self.data or {}).get(path)) is not None:
+                        found[path] = known
                 else:
                     self._async_works(path)
         return found
@@ -185,8 +196,9 @@ class ItemEntity[ItemT](CoordinatorEntity[ItemsCoordinator[ItemT]]):
 
     @property
     def available(self) -> bool:
-        """Return whether the part exists and the last poll worked."""
-        return super().available and self.item is not None
+        """Return whether the part exists, the last poll worked and the provider showed the part."""
+        refused = getattr(self.coordinator, "refused", {})
+        return super().available and self.item is not None and self.key not in refused
 
 
 def async_add_item_entities[KeyT: Hashable](

@@ -168,9 +168,13 @@ class MediaLibrary:
             try:
                 fields = json.loads(sidecar.read_text(encoding="utf-8"))
                 item = StoredMedia(**{**fields, "kind": MediaKind(fields["kind"])})
+                present = self.file_path(kind, item.name).exists()
+                if item.view_name:
+                    self.file_path(kind, item.view_name)
             except (OSError, ValueError, TypeError, KeyError):
+                # A sidecar that is not ours, or whose names leave the folder, is passed over.
                 continue
-            if self.file_path(kind, item.name).exists():
+            if present:
                 found.append(item)
         return sorted(found, key=lambda item: item.sort_key, reverse=True)
 

@@ -299,6 +299,9 @@ class BalanceSensor(TelephonyEntity, CoordinatorEntity[BalanceCoordinator], Sens
 class ItemSensor[ItemT](ItemEntity[ItemT], SensorEntity):
     """A value of a polled part of the account, as the last poll saw it."""
 
+    # Who waits changes with every poll of a queue: kept out of the recorder's history.
+    _unrecorded_attributes = frozenset({"callers", "longest_wait"})
+
     entity_description: ItemSensorEntityDescription[ItemT]
 
     def __init__(

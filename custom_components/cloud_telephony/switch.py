@@ -6,6 +6,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -22,7 +23,9 @@ from .queues import QueuesCoordinator
 PARALLEL_UPDATES = 1
 
 AGENT_PAUSED = SwitchEntityDescription(key="agent_paused", translation_key="agent_paused")
-DIRECTORY_LISTING = SwitchEntityDescription(key="directory_listing", translation_key="directory_listing")
+DIRECTORY_LISTING = SwitchEntityDescription(
+    key="directory_listing", translation_key="directory_listing", entity_category=EntityCategory.CONFIG
+)
 
 
 async def async_setup_entry(

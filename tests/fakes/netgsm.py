@@ -57,6 +57,7 @@ class FakeNetgsm:
         self.next_sms_job = 17377215342
         # Recorded answers by file name (served at /voicesms/records/<name>).
         self.recordings: dict[str, bytes] = {}
+        self.redirects: dict[str, str] = {}
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024)
@@ -157,7 +158,10 @@ class FakeNetgsm:
 
     async def record_file(self, request: web.Request) -> web.Response:
         """Serve a callee's recorded answer, at the link a report's `record_link` gives."""
-        content = self.recordings.get(request.match_info["name"])
+        name = request.match_info["name"]
+        if name in self.redirects:
+            return web.Response(status=302, headers={"Location": self.redirects[name]})
+        content = self.recordings.get(name)
         if content is None:
             return web.Response(status=404, text="not found")
         return web.Response(body=content, content_type="audio/mpeg")

@@ -79,6 +79,8 @@ class FakeYemot:
             "ivr2:/5": [recording(0, "0527654321", "01/12/2026 09:15")]
         }
         self.recordings: dict[str, bytes] = {}
+        # A server-side failure of the queue command (Yemot's EXCEPTION envelope).
+        self.queue_exception = False
         # PirsumPhone: None for a system without the service.
         self.pirsum_registered: bool | None = False
 
@@ -208,6 +210,8 @@ class FakeYemot:
         return _answer("OK", contexts=[context])
 
     def _GetQueueRealTime(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+        if self.queue_exception:
+            return _answer("EXCEPTION", message="NullPointerException")
         queue = self.queues.get(str(params.get("queuePath")))
         if queue is None:
             return _answer("ERROR", message="queue not found")

@@ -20,6 +20,7 @@ from .models import (
     FeatureUnavailableError,
     MediaKind,
     MediaRef,
+    NothingToFetchError,
     PayloadError,
     ProviderConnectionError,
     ProviderError,
@@ -155,6 +156,8 @@ class BulutfonClient:
 
     async def _v2_fax_id(self, ref: MediaRef) -> str:
         """Find the v2 fax of a `fax_init` (whose uuid is not the fax's v2 id): same sender, nearest time."""
+        if ref.occurred_at is None:
+            raise FeatureUnavailableError("a fax without the time it arrived cannot be found in v2's list")
         faxes = _rows(await self._get("/v2/fax/incoming-faxes"))
         sender = match_key(ref.caller or "")
         candidates = []
@@ -177,7 +180,7 @@ class BulutfonClient:
         record = as_object(details.get("data")) or details
         link = text_or_none(record.get("call_record"))
         if not link or link.upper() == "NO" or not link.startswith("http"):
-            raise FeatureUnavailableError("the call was not recorded")
+            raise NothingToFetchError("the call was not recorded")
         path = self._own_path(link)
         if path is None:
             raise ProviderError("Bulutfon's recording link points away from its own servers")
@@ -401,10 +404,18 @@ def _hangup_details(item: dict[str, JsonValue], cdr: dict[str, JsonValue]) -> di
         "answer_time": answer_time.isoformat() if answer_time else None,
         "recording_url": recording if recording and recording.startswith("http") else None,
         # `call_record`: false, or true / a link when the call was recorded (then it can be fetched).
-        "recorded": bool(call_record) if "call_record" in cdr else None,
+        "recorded": _recorded(call_record) if "call_record" in cdr else None,
         "cdr_url": text_or_none(item.get("cdr_url")),
         "cdr_api_url": text_or_none(item.get("cdr_api_url")),
     }
+
+
+def _recorded(value: JsonValue) -> bool:
+    """Read `call_record`: true or a link when recorded; false, "NO", "false", "0" or empty when not."""
+    if isinstance(value, bool):
+        return value
+    text = (text_or_none(value) or "").lower()
+    return text.startswith("http") or text in ("true", "1", "yes")
 
 
 def _timestamp(value: JsonValue) -> datetime | None:

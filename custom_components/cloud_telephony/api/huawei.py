@@ -11,7 +11,7 @@ import hmac
 import json
 import re
 from typing import Any, Final
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 import uuid
 
 import aiohttp
@@ -248,53 +248,45 @@ class HuaweiClient:
         """Return the recording a fee record says its call has (`recordFlag` 1).
 
         Only voice callback calls are recorded; a verification code or a voice notification never
-        is, so the calls this integration places have none.
+        is, so the calls this integration places have none. The file is asked for by name through
+        the record API (signed by the application's key); the push's own download link is not
+        followed, as pushes are not always signed.
         """
         raw = event.get("raw")
         if event.get("type") != EventType.CALL_RECORD or not isinstance(raw, dict):
             return None
-        if int_or_none(raw.get("recordFlag")) != 1:
+        file_name, domain = text_or_none(raw.get("recordObjectName")), text_or_none(raw.get("recordDomain"))
+        if int_or_none(raw.get("recordFlag")) != 1 or not file_name or not domain:
             return None
-        where = {
-            "file": text_or_none(raw.get("recordObjectName")),
-            "domain": text_or_none(raw.get("recordDomain")),
-            "url": text_or_none(raw.get("recordFileDownloadUrl")),
-        }
-        if not where["url"] and not (where["file"] and where["domain"]):
-            return None
-        return MediaRef(MediaKind.RECORDING, json.dumps(where, sort_keys=True))
+        return MediaRef(
+            MediaKind.RECORDING, json.dumps({"file": file_name, "domain": domain}, sort_keys=True)
+        )
 
     async def async_download_media(self, ref: MediaRef) -> Download:
         """Fetch a recording: ask `/rest/provision/voice/record/v1.0` where it is, then fetch it there.
 
-        Huawei answers 301 with the file's address (valid 7 days) in `Location`; without a storage
-        domain the fee record's `recordFileDownloadUrl` is the address. Either must be Huawei's.
+        Huawei answers 301 with the file's address in its storage (valid 7 days) in `Location`.
         """
         if ref.kind is not MediaKind.RECORDING:
             raise FeatureUnavailableError(f"Huawei keeps no {ref.kind}")
         where = json.loads(ref.item_id)
-        link = where.get("url")
-        if where.get("file") and where.get("domain"):
-            nonce = uuid.uuid4().hex
-            created = self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            asked = await self._api.fetch(
-                "GET",
-                RECORD_PATH,
-                max_bytes=MAX_RECORDING_BYTES,
-                params={"fileName": where["file"], "recordDomain": where["domain"]},
-                headers=aksk_headers(self._app_key, self._app_secret, nonce, created),
-                allow_redirects=False,
-            )
-            if asked.status in (301, 302, 303, 307) and asked.location:
-                link = asked.location
-            elif asked.status == 200 and asked.content:
-                return as_download(asked, "Huawei", ("audio/",), "a recording")
-            else:
-                answer = json_answer(asked.content.decode(errors="replace"), asked.status, "Huawei")
-                code = text_or_none(answer.get("resultcode")) or str(asked.status)
-                raise result_error(code, text_or_none(answer.get("resultdesc")))
-        if not link:
-            raise FeatureUnavailableError("Huawei gave no address for the recording")
+        nonce = uuid.uuid4().hex
+        created = self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        asked = await self._api.fetch(
+            "GET",
+            RECORD_PATH,
+            max_bytes=MAX_RECORDING_BYTES,
+            params={"fileName": where["file"], "recordDomain": where["domain"]},
+            headers=aksk_headers(self._app_key, self._app_secret, nonce, created),
+            allow_redirects=False,
+        )
+        if asked.status == 200 and asked.content and not asked.content_type.endswith("json"):
+            return as_download(asked, "Huawei", ("audio/",), "a recording")
+        if asked.status not in (301, 302, 303, 307) or not asked.location:
+            answer = json_answer(asked.content.decode(errors="replace"), asked.status, "Huawei")
+            code = text_or_none(answer.get("resultcode")) or str(asked.status)
+            raise result_error(code, text_or_none(answer.get("resultdesc")))
+        link = urljoin(self._api.base_url, asked.location)
         fetched = await self._api.fetch_link(link, hosts=RECORDING_HOSTS, max_bytes=MAX_RECORDING_BYTES)
         if fetched.status >= 400:
             raise ProviderError(f"Huawei's storage answered HTTP {fetched.status} for the recording")

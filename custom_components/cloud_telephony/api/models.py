@@ -393,6 +393,14 @@ class FeatureUnavailableError(ProviderError):
     """The account (or its API user) may not use this part of the provider's API."""
 
 
+class ProviderFailedError(ProviderError):
+    """The provider failed on its side (an exception it reports), which a retry may not meet again."""
+
+
+class NothingToFetchError(ProviderError):
+    """The file an event may have had does not exist (a call that was not recorded): no error."""
+
+
 class InvalidNumberError(ProviderError):
     """The provider refused a phone number."""
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Final, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
 from .models import Download, ProviderConnectionError, ProviderError
+
+MAX_REDIRECTS: Final = 3
 
 
 class Answer(NamedTuple):
@@ -68,18 +70,30 @@ class Transport:
     ) -> Fetched:
         """Download a file a provider linked to, only from its own hosts (or this API's own).
 
-        `hosts` are domains: a link to one of them or a subdomain is fetched, any other refused.
+        `hosts` are domains: a link to one of them or a subdomain is fetched over HTTPS, any other
+        refused; a redirect is followed only to such a host again (three at most).
         """
+        for _hop in range(MAX_REDIRECTS + 1):
+            self._check_link(link, hosts)
+            fetched = await self._fetch("GET", link, max_bytes=max_bytes, allow_redirects=False, **kwargs)
+            if fetched.status not in (301, 302, 303, 307, 308) or not fetched.location:
+                return fetched
+            link = urljoin(link, fetched.location)
+        raise ProviderError(f"{self._brand} redirected the file more than {MAX_REDIRECTS} times")
+
+    def _check_link(self, link: str, hosts: tuple[str, ...]) -> None:
         parsed = urlsplit(link)
         host = (parsed.hostname or "").lower()
-        # This API's own address counts with its port: another service on the same machine does not.
+        # This API's own address counts with its port (and its scheme): another service on the
+        # same machine does not.
         own = parsed.netloc.lower() == urlsplit(self.base_url).netloc.lower()
-        allowed = own or any(host == domain or host.endswith(f".{domain}") for domain in hosts)
-        if parsed.scheme not in ("http", "https") or not host or not allowed:
+        theirs = parsed.scheme == "https" and any(
+            host == domain or host.endswith(f".{domain}") for domain in hosts
+        )
+        if not host or not (own or theirs):
             raise ProviderError(
                 f"{self._brand} linked to a file away from its own servers ({host or 'no host'})"
             )
-        return await self._fetch("GET", link, max_bytes=max_bytes, **kwargs)
 
     async def _fetch(self, method: str, url: str, *, max_bytes: int, **kwargs: Any) -> Fetched:
         with self._connection_errors():

@@ -28,6 +28,7 @@ from .models import (
     PayloadError,
     PlacedCalls,
     ProviderError,
+    ProviderFailedError,
     QueueAgent,
     QueueCaller,
     RequestValidationError,
@@ -429,12 +430,14 @@ class YemotClient:
     async def async_get_directory_listing(self) -> bool:
         """Return whether the system is registered with PirsumPhone.
 
-        How Yemot answers a system without the service is not documented: any refusal counts as
-        that (FeatureUnavailableError); the switch then is not offered.
+        How Yemot answers a system without the service is not documented: an ERROR answer counts as
+        that (FeatureUnavailableError; the switch then is not offered), an EXCEPTION does not.
         """
         try:
             answer = await self._command("PirsumPhoneManagement", {"action": "GetRegistrationStatus"})
         except ProviderError as err:
+            if err.code != "ERROR":
+                raise
             raise FeatureUnavailableError(f"PirsumPhone is not available: {err}", err.code) from err
         return _flag(answer.get("registrationStatus")) is True
 
@@ -520,6 +523,9 @@ def _envelope(answer: dict[str, Any]) -> dict[str, Any]:
         raise _ExpiredTokenError(reason, status)
     if status == "FORBIDDEN":
         raise AuthError(reason)
+    if status == "EXCEPTION":
+        # An exception on Yemot's side: not a refusal of what was asked.
+        raise ProviderFailedError(reason, return_code or status)
     raise ProviderError(reason, return_code or status or None)
 
 
