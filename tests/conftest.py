@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from contextlib import closing
 import json
@@ -448,3 +449,25 @@ async def init_integration(
     """Set up the Bulutfon entry without an API token."""
     await setup_entry(mock_config_entry)
     return mock_config_entry
+
+
+@pytest.fixture
+async def media_dir(hass: HomeAssistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Give Home Assistant a media folder and the media source; downloads retried a moment apart."""
+    from homeassistant.setup import async_setup_component
+
+    from custom_components.cloud_telephony import downloads
+
+    monkeypatch.setattr(downloads, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+    hass.config.media_dirs = {"local": str(tmp_path / "media")}
+    assert await async_setup_component(hass, "media_source", {})
+    return tmp_path / "media"
+
+
+async def wait_for_events(hass: HomeAssistant, events: list[Any], count: int = 1) -> None:
+    """Wait (up to 3 s) until `count` events were captured, then for the background work to settle."""
+    for _ in range(300):
+        if len(events) >= count:
+            break
+        await asyncio.sleep(0.01)
+    await hass.async_block_till_done(wait_background_tasks=True)

@@ -6,7 +6,6 @@ import asyncio
 import io
 import json
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 import pypdfium2
@@ -16,14 +15,12 @@ from homeassistant.components.media_source import URI_SCHEME, async_browse_media
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.cloud_telephony import downloads
 from custom_components.cloud_telephony.api import bulutfon as bulutfon_api
 from custom_components.cloud_telephony.const import DOMAIN
-from tests.conftest import ENTRY_ID, FIXTURES, WEBHOOK_PATH, SetupEntry, entry_variant
+from tests.conftest import ENTRY_ID, FIXTURES, WEBHOOK_PATH, SetupEntry, entry_variant, wait_for_events
 from tests.fakes import bulutfon as fake
 
 FAX_POST = (FIXTURES / "bulutfon" / "seed_fax_init.json").read_bytes()
@@ -51,26 +48,14 @@ async def bulutfon(
     mock_config_entry: MockConfigEntry,
     fake_bulutfon: tuple[fake.FakeBulutfon, str],
     setup_entry: SetupEntry,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    media_dir: Path,
 ) -> fake.FakeBulutfon:
     """Set up a Bulutfon account with an API token against the fake API, with a media folder."""
     server, url = fake_bulutfon
-    monkeypatch.setattr(downloads, "RETRY_DELAYS", (0.01, 0.01, 0.01))
-    hass.config.media_dirs = {"local": str(tmp_path / "media")}
-    assert await async_setup_component(hass, "media_source", {})
     entry = entry_variant(mock_config_entry, data={bulutfon_api.API_TOKEN: fake.VALID_TOKEN, "base_url": url})
     await setup_entry(entry)
     assert entry.state is ConfigEntryState.LOADED
     return server
-
-
-async def _saved(hass: HomeAssistant, events: list[Any], count: int = 1) -> None:
-    for _ in range(300):
-        if len(events) >= count:
-            break
-        await asyncio.sleep(0.01)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def _image(hass_client: ClientSessionGenerator) -> Image.Image:
@@ -95,7 +80,7 @@ async def test_a_fax_is_stored_and_shown(
     webhook = await hass_client_no_auth()
     response = await webhook.post(WEBHOOK_PATH, data=FAX_POST, headers={"Content-Type": "application/json"})
     assert response.status == 200
-    await _saved(hass, saved)
+    await wait_for_events(hass, saved)
     assert len(saved) == 1
     data = saved[0].data
     content_type = "image/tiff" if kind == "tiff" else "application/pdf"
@@ -135,7 +120,7 @@ async def test_a_recorded_call_is_stored(
     recorded = {**HANGUP, "uuid": "r-1", "cdr": {**HANGUP["cdr"], "uuid": "r-1", "call_record": True}}
     bulutfon.call_records["r-1"] = (WAV, "audio/x-wav")
     assert (await webhook.post(WEBHOOK_PATH, json=recorded)).status == 200
-    await _saved(hass, saved)
+    await wait_for_events(hass, saved)
     assert [(event.data["kind"], event.data["call_id"]) for event in saved] == [("recordings", "r-1")]
     assert saved[0].data["content_type"] == "audio/wav"
     assert [request.path for request in bulutfon.requests if "call-records" in request.path] == [
@@ -191,14 +176,10 @@ async def bulutfon_v2(
     mock_config_entry: MockConfigEntry,
     fake_bulutfon: tuple[fake.FakeBulutfon, str],
     setup_entry: SetupEntry,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    media_dir: Path,
 ) -> tuple[fake.FakeBulutfon, str, MockConfigEntry]:
     """Set up a Bulutfon account with an API v2 key (an API user's) against the fake API."""
     server, url = fake_bulutfon
-    monkeypatch.setattr(downloads, "RETRY_DELAYS", (0.01, 0.01, 0.01))
-    hass.config.media_dirs = {"local": str(tmp_path / "media")}
-    assert await async_setup_component(hass, "media_source", {})
     entry = entry_variant(mock_config_entry, data={bulutfon_api.API_TOKEN: fake.V2_KEY, "base_url": url})
     await setup_entry(entry)
     assert entry.state is ConfigEntryState.LOADED
@@ -255,7 +236,7 @@ async def test_a_v2_fax_is_found_by_sender_and_time(
     server.v2_fax_files["58903"] = (fax_page("pdf"), "application/pdf")
     webhook = await hass_client_no_auth()
     await webhook.post(WEBHOOK_PATH, data=FAX_POST, headers={"Content-Type": "application/json"})
-    await _saved(hass, saved)
+    await wait_for_events(hass, saved)
     assert [(event.data["kind"], event.data["content_type"]) for event in saved] == [
         ("faxes", "application/pdf")
     ]
@@ -289,7 +270,7 @@ async def test_a_v2_recording_comes_from_the_call_details(
         {**hangup, "uuid": "x-1", "cdr_api_url": hangup["cdr_api_url"].replace(uuid, "x-1")},
     ):
         assert (await webhook.post(WEBHOOK_PATH, json=call)).status == 200
-    await _saved(hass, saved)
+    await wait_for_events(hass, saved)
     await asyncio.sleep(0.1)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert [(event.data["kind"], event.data["call_id"]) for event in saved] == [("recordings", uuid)]
@@ -357,7 +338,7 @@ async def test_a_damaged_fax_is_no_picture_and_no_error(
     bulutfon.faxes[FAX_UUID] = (b"%PDF-1.4\n" + b"\x00garbage" * 50, "application/pdf")
     webhook = await hass_client_no_auth()
     await webhook.post(WEBHOOK_PATH, data=FAX_POST, headers={"Content-Type": "application/json"})
-    await _saved(hass, saved)
+    await wait_for_events(hass, saved)
     assert len(saved) == 1
     client = await hass_client()
     response = await client.get(f"/api/image_proxy/{IMAGE}")

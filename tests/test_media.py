@@ -18,10 +18,8 @@ from homeassistant.components.media_source import (
 )
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.cloud_telephony import downloads
 from custom_components.cloud_telephony.api import MediaKind
 from custom_components.cloud_telephony.const import DOMAIN
 from tests.conftest import YEMOT_ENTRY_ID, change_options
@@ -31,23 +29,13 @@ WAV = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00"
 
 
 @pytest.fixture
-async def media_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """Give Home Assistant a media folder and the media source."""
-    hass.config.media_dirs = {"local": str(tmp_path / "media")}
-    assert await async_setup_component(hass, "media_source", {})
-    return tmp_path / "media"
-
-
-@pytest.fixture
 async def yemot(
     hass: HomeAssistant,
     yemot_entry: MockConfigEntry,
     fake_yemot: fake.FakeYemot,
     media_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> fake.FakeYemot:
-    """Set up Yemot with voicemail box 5; retries a moment apart."""
-    monkeypatch.setattr(downloads, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+    """Set up Yemot with voicemail box 5, with a media folder."""
     yemot_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         yemot_entry, options={**yemot_entry.options, "voicemail_boxes": ["5"]}

@@ -4,74 +4,75 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.cloud_telephony import downloads
-from tests.conftest import HUAWEI_WEBHOOK_PATH, NETGSM_WEBHOOK_PATH, SetupEntry, fixture_bytes
+from tests.conftest import (
+    HUAWEI_WEBHOOK_PATH,
+    NETGSM_WEBHOOK_PATH,
+    SetupEntry,
+    fixture_bytes,
+    wait_for_events,
+)
 from tests.fakes import huawei as fake_huawei_api, netgsm as fake_netgsm_api
 
 MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\x00" * 32
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00"
 
 
-@pytest.fixture(autouse=True)
-async def media_dir(hass: HomeAssistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Give Home Assistant a media folder; retries a moment apart."""
-    monkeypatch.setattr(downloads, "RETRY_DELAYS", (0.01, 0.01, 0.01))
-    hass.config.media_dirs = {"local": str(tmp_path / "media")}
-    assert await async_setup_component(hass, "media_source", {})
-    return tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_dir")
 
 
-async def _settled(hass: HomeAssistant, events: list[Any], count: int) -> None:
-    for _ in range(300):
-        if len(events) >= count:
-            break
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-async def test_a_netgsm_recorded_answer_is_voicemail(
+@pytest.fixture
+async def netgsm(
     hass: HomeAssistant,
     netgsm_entry: MockConfigEntry,
     setup_entry: SetupEntry,
     netgsm_api_url: fake_netgsm_api.FakeNetgsm,
+) -> tuple[fake_netgsm_api.FakeNetgsm, str]:
+    """Set up Netgsm against the fake; return it and the address of its API."""
+    await setup_entry(netgsm_entry)
+    assert netgsm_entry.state is ConfigEntryState.LOADED
+    return netgsm_api_url, netgsm_entry.runtime_data.client._api.base_url
+
+
+def _outcome(bulkid: int, record_link: str) -> dict[str, Any]:
+    """Return the seed's call outcome, answered, with a recorded answer at `record_link`."""
+    seed = json.loads(fixture_bytes("netgsm/seed_webhook.json"))
+    return {**seed, "bulkid": bulkid, "state": 1, "detail": {**seed["detail"], "record_link": record_link}}
+
+
+async def _log_says(caplog: pytest.LogCaptureFixture, text: str) -> None:
+    for _ in range(200):
+        if text in caplog.text:
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_a_netgsm_recorded_answer_is_voicemail(
+    hass: HomeAssistant,
+    netgsm: tuple[fake_netgsm_api.FakeNetgsm, str],
     hass_client_no_auth: ClientSessionGenerator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await setup_entry(netgsm_entry)
-    assert netgsm_entry.state is ConfigEntryState.LOADED
+    server, base = netgsm
     saved = async_capture_events(hass, "cloud_telephony_media_saved")
-    netgsm_api_url.recordings["answer-1.mp3"] = MP3
-    base = netgsm_entry.runtime_data.client._api.base_url
-    # The seed's outcome, answered, with a link to Netgsm's own server; and one to somewhere else.
+    server.recordings["answer-1.mp3"] = MP3
     seed = json.loads(fixture_bytes("netgsm/seed_webhook.json"))
-    own = {
-        **seed,
-        "bulkid": 1,
-        "state": 1,
-        "detail": {**seed["detail"], "record_link": f"{base}/voicesms/records/answer-1.mp3"},
-    }
-    away = {
-        **seed,
-        "bulkid": 2,
-        "state": 1,
-        "detail": {**seed["detail"], "record_link": "https://records.example.com/a.mp3"},
-    }
+    # A link to Netgsm's own server, one to somewhere else, and the seed's (not a link: `htps://`).
+    own = _outcome(1, f"{base}/voicesms/records/answer-1.mp3")
+    away = _outcome(2, "https://records.example.com/a.mp3")
     client = await hass_client_no_auth()
     for post in (own, away, seed):
         assert (await client.post(NETGSM_WEBHOOK_PATH, json=post)).status == 200
-    await _settled(hass, saved, 1)
+    await wait_for_events(hass, saved)
+    await _log_says(caplog, "away from its own servers")
     assert [(event.data["kind"], event.data["call_id"], event.data["content_type"]) for event in saved] == [
         ("voicemail", "1", "audio/mpeg")
     ]
@@ -81,29 +82,17 @@ async def test_a_netgsm_recorded_answer_is_voicemail(
 
 async def test_a_redirect_away_from_netgsm_is_not_followed(
     hass: HomeAssistant,
-    netgsm_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    netgsm_api_url: fake_netgsm_api.FakeNetgsm,
+    netgsm: tuple[fake_netgsm_api.FakeNetgsm, str],
     hass_client_no_auth: ClientSessionGenerator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await setup_entry(netgsm_entry)
+    server, base = netgsm
     saved = async_capture_events(hass, "cloud_telephony_media_saved")
-    base = netgsm_entry.runtime_data.client._api.base_url
-    netgsm_api_url.redirects["moved.mp3"] = "http://192.0.2.1/internal.mp3"
-    seed = json.loads(fixture_bytes("netgsm/seed_webhook.json"))
-    post = {
-        **seed,
-        "bulkid": 3,
-        "state": 1,
-        "detail": {**seed["detail"], "record_link": f"{base}/voicesms/records/moved.mp3"},
-    }
+    server.redirects["moved.mp3"] = "http://192.0.2.1/internal.mp3"
     client = await hass_client_no_auth()
+    post = _outcome(3, f"{base}/voicesms/records/moved.mp3")
     assert (await client.post(NETGSM_WEBHOOK_PATH, json=post)).status == 200
-    for _ in range(200):
-        if "away from its own servers" in caplog.text:
-            break
-        await asyncio.sleep(0.01)
+    await _log_says(caplog, "away from its own servers")
     assert "Netgsm linked to a file away from its own servers (192.0.2.1)" in caplog.text
     assert saved == []
 
@@ -135,11 +124,8 @@ async def test_a_huawei_recording_follows_the_documented_redirect(
     # The seed's record (not recorded), a recorded one, one whose file the API does not know.
     for item in (record, recorded, missing):
         assert (await client.post(HUAWEI_WEBHOOK_PATH, json={**fee, "feeLst": [item]})).status == 200
-    await _settled(hass, saved, 1)
-    for _ in range(200):
-        if "after 4 attempts" in caplog.text:
-            break
-        await asyncio.sleep(0.01)
+    await wait_for_events(hass, saved)
+    await _log_says(caplog, "after 4 attempts")
     assert [(event.data["kind"], event.data["content_type"]) for event in saved] == [
         ("recordings", "audio/wav")
     ]
