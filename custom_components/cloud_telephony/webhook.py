@@ -131,7 +131,14 @@ async def _async_handle(hass: HomeAssistant, entry_id: str, request: Request) ->
     if nonce is not None:
         # Only a push that was taken uses its nonce up: a retry after a 503 is let in.
         hub.remember_nonce(entry_id, nonce)
-    LOGGER.debug("Webhook post for %s: %s accepted, %s duplicates", entry.title, accepted, duplicates)
+    LOGGER.debug(
+        "Webhook post for %s (%s bytes): %s items, %s accepted, %s duplicates",
+        entry.title,
+        len(body),
+        len(events),
+        accepted,
+        duplicates,
+    )
     body, content_type = provider.webhook_reply(accepted, duplicates)
     return Response(body=body, content_type=content_type)
 

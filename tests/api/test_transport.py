@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import logging
 import socket
 from typing import Any
 
@@ -97,3 +98,25 @@ async def test_a_name_that_does_not_resolve_is_said_so() -> None:
             ProviderConnectionError, match=r"^the name of Example's server could not be resolved"
         ):
             await transport.request("GET", "/")
+
+
+async def test_each_call_is_in_the_debug_log_without_its_query(
+    echo_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Operation, answer and time for troubleshooting; the query (credentials) never."""
+    async with aiohttp.ClientSession() as session:
+        transport = Transport(session, brand="Acme", api_url=echo_url, timeout=5)
+        with caplog.at_level(logging.DEBUG, logger="custom_components.cloud_telephony.api"):
+            await transport.request("GET", "/send", params={"access_token": "s3cret"})
+            await transport.fetch("GET", "/file?token=s3cret", max_bytes=1000)
+    lines = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "custom_components.cloud_telephony.api"
+    ]
+    assert len(lines) == 2
+    assert lines[0].startswith("Acme GET /send: HTTP 207 in ")
+    assert lines[1].startswith("Acme GET /api/file: HTTP 207 in ")
+    assert lines[1].endswith(" bytes")
+    # (The test server's own access log shows it; ours does not.)
+    assert not [line for line in lines if "s3cret" in line]

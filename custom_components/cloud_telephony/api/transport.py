@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+import logging
+import time
 from typing import Any, Final, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
@@ -12,6 +14,8 @@ import aiohttp
 from .models import Download, ProviderConnectionError, ProviderError
 
 MAX_REDIRECTS: Final = 3
+# A child of the integration's logger: Home Assistant's "enable debug logging" includes it.
+LOGGER: Final = logging.getLogger(__package__)
 
 
 class Answer(NamedTuple):
@@ -55,11 +59,14 @@ class Transport:
         The errors are built here, never from aiohttp's own messages: those carry the URL, and
         with it the credentials some providers take in the query.
         """
+        started = time.monotonic()
         with self._connection_errors():
             async with self._session.request(
                 method, self.base_url + path, timeout=self._timeout, **kwargs
             ) as response:
-                return Answer(response.status, await response.text())
+                answer = Answer(response.status, await response.text())
+        self._log(method, path, answer.status, started)
+        return answer
 
     async def fetch(self, method: str, path: str, *, max_bytes: int, **kwargs: Any) -> Fetched:
         """Download a file; one larger than `max_bytes` is refused before it is read whole."""
@@ -96,6 +103,7 @@ class Transport:
             )
 
     async def _fetch(self, method: str, url: str, *, max_bytes: int, **kwargs: Any) -> Fetched:
+        started = time.monotonic()
         with self._connection_errors():
             async with self._session.request(method, url, timeout=self._timeout, **kwargs) as response:
                 too_large = ProviderError(f"the file {self._brand} offered is larger than {max_bytes} bytes")
@@ -107,7 +115,19 @@ class Transport:
                     if len(content) > max_bytes:
                         raise too_large
                 location = response.headers.get("Location")
-                return Fetched(response.status, response.content_type, bytes(content), location)
+                fetched = Fetched(response.status, response.content_type, bytes(content), location)
+        self._log(method, urlsplit(url).path, fetched.status, started, len(fetched.content))
+        return fetched
+
+    def _log(self, method: str, path: str, status: int, started: float, size: int | None = None) -> None:
+        """Note each call (what, answer, time) for the debug log; never its query (credentials)."""
+        if LOGGER.isEnabledFor(logging.DEBUG):
+            elapsed = (time.monotonic() - started) * 1000
+            operation = path.split("?", maxsplit=1)[0]
+            extent = f", {size} bytes" if size is not None else ""
+            LOGGER.debug(
+                "%s %s %s: HTTP %s in %.0f ms%s", self._brand, method, operation, status, elapsed, extent
+            )
 
     @contextmanager
     def _connection_errors(self) -> Iterator[None]:
