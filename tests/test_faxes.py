@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 from PIL import Image
-import pypdfium2
 import pytest
 
 from homeassistant.components.media_source import URI_SCHEME, async_browse_media, async_resolve_media
@@ -26,17 +25,21 @@ from tests.fakes import bulutfon as fake
 FAX_POST = (FIXTURES / "bulutfon" / "seed_fax_init.json").read_bytes()
 FAX_UUID = json.loads(FAX_POST)["uuid"]
 HANGUP = json.loads((FIXTURES / "bulutfon" / "seed_call_hangup.json").read_bytes())
-IMAGE = "image.office_pbx_last_fax"
+IMAGE = "image.office_pbx_last_fax_page_1"
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00"
 
 
-def fax_page(kind: str) -> bytes:
-    """Return a two-page fax as a fax machine sends it: 1728 dots wide, 1-bit (TIFF G4) or a PDF."""
-    pages = [Image.new("1", (1728, 2200), color=1) for _ in range(2)]
-    pages[0].paste(0, (100, 100, 900, 300))
+def fax_page(kind: str, dpi: tuple[int, int] = (204, 196)) -> bytes:
+    """Return a two-page fax as a fax machine sends it: 1728 dots wide, 1-bit (TIFF G4) or a PDF.
+
+    Fine resolution (204 by 196 dpi) by default; standard resolution has half the lines.
+    """
+    height = round(2200 * dpi[1] / 196)
+    pages = [Image.new("1", (1728, height), color=1) for _ in range(2)]
+    pages[0].paste(0, (100, round(100 * dpi[1] / 196), 900, round(300 * dpi[1] / 196)))
     output = io.BytesIO()
     if kind == "tiff":
-        pages[0].save(output, "TIFF", compression="group4", save_all=True, append_images=pages[1:])
+        pages[0].save(output, "TIFF", compression="group4", save_all=True, append_images=pages[1:], dpi=dpi)
     else:
         pages[0].save(output, "PDF", save_all=True, append_images=pages[1:], resolution=200)
     return output.getvalue()
@@ -88,26 +91,27 @@ async def test_a_fax_is_stored_and_shown(
     assert (data["caller"], data["original_type"]) == ("+905326200000", "incoming_fax")
     asked = [request for request in bulutfon.requests if request.path.startswith("/incoming-faxes/")]
     assert [request.path for request in asked] == [f"/incoming-faxes/{FAX_UUID}"]
-    # The picture: page 1 as PNG, scaled to 1000 dots wide, the black box top left.
+    # The picture: page 1 as PNG, scaled to 1000 dots wide (square dots), the black box top left.
     assert hass.states.get(IMAGE).attributes["caller"] == "+905326200000"
     page = await _image(hass_client)
     assert page.width == 1000
-    assert 1200 < page.height < 1300
+    assert 1200 < page.height < 1350
     assert page.convert("L").getpixel((200, 100)) < 64
     assert page.convert("L").getpixel((800, 800)) > 192
-    # The media browser shows faxes as PDF: a TIFF one gets a PDF copy (every page) beside it.
+    # The media browser shows a fax as one picture of all its pages (Home Assistant's media view
+    # serves images, and browsers show no TIFF).
     faxes = await async_browse_media(hass, f"{URI_SCHEME}{DOMAIN}/{ENTRY_ID}/faxes")
-    assert [child.media_content_type for child in faxes.children] == ["application/pdf"]
+    assert [child.media_content_type for child in faxes.children] == ["image/png"]
     shown = await async_resolve_media(hass, data["media_content_id"], None)
-    assert shown.mime_type == "application/pdf"
+    assert shown.mime_type == "image/png"
     assert shown.url.split("?")[0] == data["view_url"]
-    assert data["view_url"].endswith(".pdf")
+    assert data["view_url"].endswith(".pages.png")
     assert data["local_url"].endswith(".tiff" if kind == "tiff" else ".pdf")
     folder = Path(hass.config.media_dirs["local"]) / "cloud_telephony" / ENTRY_ID / "faxes"
-    pdf = folder / data["view_url"].rsplit("/", 1)[1]
-    assert pdf.read_bytes().startswith(b"%PDF-")
-    # Both pages made it into the copy.
-    assert len(pypdfium2.PdfDocument(pdf.read_bytes())) == 2
+    pages = Image.open(folder / data["view_url"].rsplit("/", 1)[1])
+    # Both pages, one below the other.
+    assert pages.width == 1000
+    assert pages.height > 2 * 1200
 
 
 async def test_a_recorded_call_is_stored(
@@ -345,3 +349,21 @@ async def test_a_damaged_fax_is_no_picture_and_no_error(
     assert response.status != 200
     assert "Cannot show the fax" in caplog.text
     assert "Traceback" not in caplog.text
+
+
+async def test_a_standard_resolution_fax_keeps_its_proportions(
+    hass: HomeAssistant,
+    bulutfon: fake.FakeBulutfon,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """204 by 98 dpi: half the lines of a fine fax, each twice as tall; shown at its true height."""
+    saved = async_capture_events(hass, "cloud_telephony_media_saved")
+    bulutfon.faxes[FAX_UUID] = (fax_page("tiff", dpi=(204, 98)), "image/tiff")
+    webhook = await hass_client_no_auth()
+    await webhook.post(WEBHOOK_PATH, data=FAX_POST, headers={"Content-Type": "application/json"})
+    await wait_for_events(hass, saved)
+    page = await _image(hass_client)
+    assert page.width == 1000
+    # 1100 lines at 98 dpi are 11.2 in: 1000 dots across 8.47 in make about 1320 dots down.
+    assert 1250 < page.height < 1350

@@ -420,7 +420,10 @@ class CloudTelephonyOptionsFlow(OptionsFlow):
         """Show the options, with the webhook URL to paste into the provider's panel."""
         provider = PROVIDERS[self.config_entry.data[CONF_PROVIDER]]
         errors: dict[str, str] = {}
-        placeholders = {"webhook_url": async_entry_webhook_url(self.hass, self.config_entry)}
+        placeholders = {
+            "webhook_url": async_entry_webhook_url(self.hass, self.config_entry),
+            "media_dirs": ", ".join(self.hass.config.media_dirs.values()) or self.hass.config.path("media"),
+        }
         if user_input is not None:
             errors = _basic_auth_errors(user_input) | self._media_folder_errors(user_input)
             if not errors:

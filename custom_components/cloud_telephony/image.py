@@ -74,8 +74,7 @@ class LastFaxImage(TelephonyEventListener, ImageEntity):
         self._attr_extra_state_attributes = {
             "caller": fax.caller,
             "caller_name": fax.caller_name,
-            "received_at": fax.occurred_at,
-            "content_type": fax.content_type,
+            "occurred_at": fax.occurred_at,
         }
 
     async def async_image(self) -> bytes | None:

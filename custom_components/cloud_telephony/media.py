@@ -22,7 +22,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import Download, MediaKind, MediaRef
 from .const import DOMAIN, LOGGER
-from .rendering import tiff_to_pdf
+from .rendering import fax_pages_png
 
 # Extensions for the content types providers answer with (mimetypes knows some only loosely).
 _EXTENSIONS: Final = {
@@ -54,12 +54,12 @@ class StoredMedia:
     duration: int | None = None
     call_id: str | None = None
     view_name: str | None = None
-    """A copy browsers can show (a TIFF fax as PDF), beside the original."""
+    """A copy browsers can show (a fax's pages as one PNG), beside the original."""
 
     @property
     def viewed(self) -> tuple[str, str]:
         """Return the file (name, content type) to play or show: the copy where there is one."""
-        return (self.view_name, "application/pdf") if self.view_name else (self.name, self.content_type)
+        return (self.view_name, "image/png") if self.view_name else (self.name, self.content_type)
 
     @property
     def sort_key(self) -> str:
@@ -133,8 +133,8 @@ class MediaLibrary:
             duration=event.get("duration"),
             call_id=event.get("call_id"),
         )
-        if ref.kind is MediaKind.FAX and content_type == "image/tiff":
-            stored = replace(stored, view_name=f"{digest}.pdf")
+        if ref.kind is MediaKind.FAX:
+            stored = replace(stored, view_name=f"{digest}.pages.png")
         return await self._hass.async_add_executor_job(self._write, stored, download.content)
 
     def _write(self, stored: StoredMedia, content: bytes) -> StoredMedia | None:
@@ -146,10 +146,10 @@ class MediaLibrary:
         files = [(path, content)]
         if stored.view_name:
             try:
-                files.append((self.file_path(stored.kind, stored.view_name), tiff_to_pdf(content)))
-            except (OSError, ValueError) as err:
+                files.append((self.file_path(stored.kind, stored.view_name), fax_pages_png(content)))
+            except ValueError as err:
                 # The original is kept all the same; it is offered as it is.
-                LOGGER.warning("Could not make a PDF of the fax %s: %s", stored.name, err)
+                LOGGER.warning("Could not make a picture of the fax %s: %s", stored.name, err)
                 stored = replace(stored, view_name=None)
         # Files first, sidecar last, each renamed into place: a listed file is always complete.
         for target, data in (*files, (sidecar, json.dumps(asdict(stored)).encode())):

@@ -1,4 +1,4 @@
-"""Faxes for people: the first page as PNG (TIFF through Pillow, PDF through PDFium), TIFF as PDF.
+"""Faxes for people, as PNG: the first page, or all pages (TIFF through Pillow, PDF through PDFium).
 
 Blocking (file access, decoding): run in the executor. Pillow comes with Home Assistant.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import io
+from numbers import Real
 from pathlib import Path
 from typing import Any, Final
 
@@ -17,6 +18,9 @@ import pypdfium2
 MAX_WIDTH: Final = 1000
 # PDF pages are measured in points (1/72 in); twice that is about 144 dpi.
 PDF_SCALE: Final = 2.0
+# The media browser's copy of a fax: its pages one below the other, a grey gap between.
+MAX_PAGES: Final = 20
+PAGE_GAP: Final = 12
 
 
 # What a damaged file makes the decoders raise: reported as ValueError.
@@ -46,36 +50,69 @@ def _first_page_png(path: Path) -> bytes:
             image = _square_pixels(tiff.convert("L") if tiff.mode == "1" else tiff.copy(), tiff.info)
     else:
         raise ValueError(f"{path.name} is neither TIFF nor PDF")
-    if image.width > MAX_WIDTH:
-        image = image.resize((MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)))
     output = io.BytesIO()
-    image.save(output, format="PNG", optimize=True)
+    _fit(image).save(output, format="PNG", optimize=True)
     return output.getvalue()
 
 
-def tiff_to_pdf(content: bytes) -> bytes:
-    """Return a TIFF fax (every page) as PDF, which browsers show; TIFF they do not."""
+def fax_pages_png(content: bytes) -> bytes:
+    """Return every page of a TIFF or PDF fax, one below the other, as one PNG.
+
+    Home Assistant's media view serves images, not PDF, and browsers do not show TIFF: this is the
+    copy the media browser shows (at most MAX_PAGES pages).
+    """
     try:
-        with Image.open(io.BytesIO(content)) as tiff:
-            pages = []
-            for index in range(getattr(tiff, "n_frames", 1)):
-                tiff.seek(index)
-                page = tiff.convert("L") if tiff.mode == "1" else tiff.convert("RGB")
-                pages.append(_square_pixels(page, tiff.info))
-            horizontal = _dpi(tiff.info)[0]
-        output = io.BytesIO()
-        pages[0].save(output, format="PDF", save_all=True, append_images=pages[1:], resolution=horizontal)
+        pages = _pdf_pages(content) if content.startswith(b"%PDF-") else _tiff_pages(content)
     except _DECODE_ERRORS as err:
         raise ValueError(f"the fax cannot be read: {err}") from err
+    if not pages:
+        raise ValueError("the fax has no pages")
+    width = max(page.width for page in pages)
+    sheet = Image.new("L", (width, sum(page.height for page in pages) + PAGE_GAP * (len(pages) - 1)), 160)
+    top = 0
+    for page in pages:
+        sheet.paste(page.convert("L"), (0, top))
+        top += page.height + PAGE_GAP
+    output = io.BytesIO()
+    sheet.save(output, format="PNG", optimize=True)
     return output.getvalue()
+
+
+def _tiff_pages(content: bytes) -> list[Image.Image]:
+    pages = []
+    with Image.open(io.BytesIO(content)) as tiff:
+        for index in range(min(getattr(tiff, "n_frames", 1), MAX_PAGES)):
+            tiff.seek(index)
+            page = tiff.convert("L") if tiff.mode == "1" else tiff.convert("RGB")
+            pages.append(_fit(_square_pixels(page, tiff.info)))
+    return pages
+
+
+def _pdf_pages(content: bytes) -> list[Image.Image]:
+    document = pypdfium2.PdfDocument(content)
+    try:
+        return [
+            _fit(document[index].render(scale=PDF_SCALE).to_pil())
+            for index in range(min(len(document), MAX_PAGES))
+        ]
+    finally:
+        document.close()
+
+
+def _fit(image: Image.Image) -> Image.Image:
+    """Scale a page down to MAX_WIDTH dots wide."""
+    if image.width <= MAX_WIDTH:
+        return image
+    return image.resize((MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)))
 
 
 def _dpi(info: Mapping[Any, Any]) -> tuple[float, float]:
     dpi = info.get("dpi")
-    if isinstance(dpi, tuple) and len(dpi) == 2:
-        horizontal, vertical = dpi
-        if isinstance(horizontal, int | float) and isinstance(vertical, int | float) and min(dpi) > 0:
-            return float(horizontal), float(vertical)
+    # Pillow gives a TIFF's resolution as fractions (IFDRational), other formats as numbers.
+    if isinstance(dpi, tuple) and len(dpi) == 2 and all(isinstance(value, Real) for value in dpi):
+        horizontal, vertical = float(dpi[0]), float(dpi[1])
+        if horizontal > 0 and vertical > 0:
+            return horizontal, vertical
     return 200.0, 200.0
 
 
