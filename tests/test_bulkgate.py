@@ -192,7 +192,12 @@ async def test_partial_failure_is_reported_per_number(
             "BulkGate refused the phone number",
         ),
         ("low_credit", HomeAssistantError, "insufficient_balance", "has too little credit: Low credit"),
-        ("unknown", HomeAssistantError, "cannot_connect", "Could not reach BulkGate: Unknown error"),
+        (
+            "unknown",
+            HomeAssistantError,
+            "cannot_connect",
+            r"Could not reach BulkGate: its server reported an error \(HTTP 500\): Unknown error",
+        ),
         (
             "admin_not_found",
             HomeAssistantError,
@@ -229,7 +234,7 @@ async def test_refused_identity_starts_reauth(
 
 
 async def test_too_long_is_refused_before_sending(hass: HomeAssistant, bulkgate: fake.FakeBulkGate) -> None:
-    with pytest.raises(ServiceValidationError, match="BulkGate allows 268") as caught:
+    with pytest.raises(ServiceValidationError, match="at most 268 are allowed") as caught:
         await _send(hass, to=["+420603123456", "+420777888999"], message="ř" * 300)
     assert caught.value.translation_key == "invalid_request"
     assert bulkgate.sent == []

@@ -142,7 +142,7 @@ async def test_bulutfon_pbx_added_again_under_another_name(
     ("token", "error", "reason"),
     [
         ("wrong-token", "invalid_auth", "invalid_token"),
-        (fake.BROKEN_TOKEN, "cannot_connect", "Bulutfon answered HTTP 502"),
+        (fake.BROKEN_TOKEN, "cannot_connect", "its server reported an error (HTTP 502)"),
         (fake.RATE_LIMITED_TOKEN, "provider_error", "request limit"),
     ],
 )

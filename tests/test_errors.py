@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.translation import async_load_integrations
 
 from custom_components.cloud_telephony.api import (
     AuthError,
+    ConnectionProblem,
     InsufficientBalanceError,
     InvalidNumberError,
     ProviderConnectionError,
@@ -16,7 +22,9 @@ from custom_components.cloud_telephony.api import (
     RequestValidationError,
     TelephonyError,
 )
-from custom_components.cloud_telephony.errors import ERROR_KEYS, error_key, translated
+from custom_components.cloud_telephony.api.models import server_error
+from custom_components.cloud_telephony.const import DOMAIN
+from custom_components.cloud_telephony.errors import ERROR_KEYS, error_key, reason_of, translated
 from tests.test_translations import ENGLISH
 
 
@@ -27,22 +35,59 @@ from tests.test_translations import ENGLISH
         (InvalidNumberError("no such number", "45"), "invalid_number", ServiceValidationError),
         (AuthError("refused"), "invalid_auth", HomeAssistantError),
         (InsufficientBalanceError("no credit", "low_credit"), "insufficient_balance", HomeAssistantError),
-        (ProviderConnectionError("did not answer in time"), "cannot_connect", HomeAssistantError),
+        (
+            ProviderConnectionError("no answer in time", ConnectionProblem.TIMEOUT),
+            "cannot_connect",
+            HomeAssistantError,
+        ),
         (RateLimitedError("slow down", "429"), "provider_error", HomeAssistantError),
         (ProviderError("odd", "7"), "provider_error", HomeAssistantError),
     ],
 )
-def test_each_error_has_its_key_and_kind(
-    error: TelephonyError, key: str, raised_as: type[HomeAssistantError]
+async def test_each_error_has_its_key_and_kind(
+    hass: HomeAssistant, error: TelephonyError, key: str, raised_as: type[HomeAssistantError]
 ) -> None:
+    await async_load_integrations(hass, {DOMAIN})
     assert error_key(error) == key
-    raised = translated("Netgsm", error)
+    raised = translated(hass, "Netgsm", error)
     assert type(raised) is raised_as
     assert raised.translation_key == key
-    assert raised.translation_placeholders == {"provider": "Netgsm", "reason": str(error)}
+    # What the provider answered is passed on; a connection problem is said in translated words.
+    reason = "it did not answer in time" if key == "cannot_connect" else str(error)
+    assert raised.translation_placeholders == {"provider": "Netgsm", "reason": reason}
 
 
 @pytest.mark.parametrize("key", [key for _kind, key in ERROR_KEYS])
 def test_every_key_reads_in_a_form_and_in_an_action(key: str) -> None:
     assert f"config.error.{key}" in ENGLISH
     assert f"exceptions.{key}.message" in ENGLISH
+
+
+TRANSLATIONS = Path(__file__).parents[1] / "custom_components" / DOMAIN / "translations"
+
+
+@pytest.mark.parametrize("language", ["en", "tr", "cs", "he", "zh-Hans"])
+async def test_connection_problems_are_said_in_the_server_language(
+    hass: HomeAssistant, language: str
+) -> None:
+    """No class name, no second provider name, and the words of the server's language."""
+    hass.config.language = language
+    await async_load_integrations(hass, {DOMAIN})
+    strings = json.loads((TRANSLATIONS / f"{language}.json").read_text(encoding="utf-8"))["exceptions"]
+    for problem in ConnectionProblem:
+        said = reason_of(hass, ProviderConnectionError("English words for the log", problem, 503))
+        expected = strings[f"connection_{problem}"]["message"].replace("{status}", "503")
+        assert said == expected
+        assert "Error" not in said
+    # The provider's own words about its failure follow the translated ones.
+    detailed = ProviderConnectionError(
+        "the server answered HTTP 500", ConnectionProblem.SERVER_ERROR, 500, "Unknown"
+    )
+    assert reason_of(hass, detailed) == f"{strings['connection_server_error']['message']}: Unknown".replace(
+        "{status}", "500"
+    )
+    assert reason_of(hass, server_error(502)) == strings["connection_server_error"]["message"].replace(
+        "{status}", "502"
+    )
+    # What a provider answered is its own text.
+    assert reason_of(hass, ProviderError("Geçersiz numara")) == "Geçersiz numara"

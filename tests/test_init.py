@@ -58,7 +58,7 @@ async def test_unreachable_provider_retries(
     entry = entry_variant(token_entry, data={bulutfon_api.API_TOKEN: fake.BROKEN_TOKEN})
     await setup_entry(entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
-    assert "Bulutfon answered HTTP 502" in entry.reason
+    assert entry.reason == "Could not reach Bulutfon: its server reported an error (HTTP 502)"
 
 
 async def test_an_unloaded_entry_still_records_its_posts(

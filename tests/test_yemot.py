@@ -22,7 +22,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.cloud_telephony.api import AuthError, ProviderConnectionError
+from custom_components.cloud_telephony.api import AuthError
+from custom_components.cloud_telephony.api.models import server_error
 from custom_components.cloud_telephony.const import DEFAULT_INBOX_INTERVAL, DOMAIN
 from tests.conftest import YEMOT_ENTRY_ID, SetupEntry, entry_variant
 from tests.fakes import yemot as fake
@@ -332,10 +333,11 @@ async def test_sms_refusal_is_reported(hass: HomeAssistant, yemot: fake.FakeYemo
     response = await _action(hass, "send_sms", to=["054-9876543", "0510000000"], message="שלום")
     ok, refused = response["messages"]
     assert ok["status"] == "sent"
-    assert refused["error"] == "Yemot refused +972510000000: not Vaild" or refused["error"].startswith(
-        "Yemot refused"
-    )
-    with pytest.raises(ServiceValidationError, match="Yemot refused"):
+    assert refused["error"] == "+972510000000: not Vaild"
+    with pytest.raises(
+        ServiceValidationError,
+        match=r"^Yemot HaMashiach refused the phone number: \+972510000000: not Vaild$",
+    ):
         await _action(hass, "send_sms", to="0510000000", message="x")
 
 
@@ -444,15 +446,18 @@ async def test_inbox_failures(
     assert inbox is not None
     with patch(
         "custom_components.cloud_telephony.api.yemot.YemotClient.async_fetch_incoming_sms",
-        side_effect=ProviderConnectionError("Yemot answered HTTP 502"),
+        side_effect=server_error(502),
     ):
         assert await inbox.async_poll() is False
         assert await inbox.async_poll() is False
     assert inbox.last_poll_succeeded is False
     # An outage is logged once, and its end once.
-    failures = [record for record in caplog.records if "Could not read the inbox" in record.getMessage()]
+    failures = [record for record in caplog.records if "SMS inbox" in record.getMessage()]
     assert len(failures) == 1
-    assert "Yemot answered HTTP 502" in failures[0].getMessage()
+    assert failures[0].getMessage() == (
+        f"{yemot_entry.title}: Could not read the Yemot HaMashiach SMS inbox: "
+        "its server reported an error (HTTP 502)"
+    )
     assert await inbox.async_poll() is True
     assert f"Reading the inbox of {yemot_entry.title} works again" in caplog.text
     with patch(

@@ -103,7 +103,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
         balance = BalanceCoordinator(hass, entry, balance_client, provider.brand)
         await balance.async_config_entry_first_refresh()
     elif client is not None:
-        await _async_check_credentials(client, provider.brand)
+        await _async_check_credentials(hass, client, provider.brand)
     history = hub.history(entry.entry_id)
     calls = CallTracker(hass, history, lambda: hub.settings(entry).region)
     entry.runtime_data = TelephonyData(
@@ -160,8 +160,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
     return True
 
 
-async def _async_check_credentials(client: TelephonyClient, brand: str) -> None:
-    with provider_errors(brand, ConfigEntryNotReady, "cannot_connect"):
+async def _async_check_credentials(hass: HomeAssistant, client: TelephonyClient, brand: str) -> None:
+    with provider_errors(hass, brand, ConfigEntryNotReady, "cannot_connect"):
         await client.async_validate()
 
 

@@ -36,6 +36,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.translation import async_load_integrations
 
 from .api import (
     INBOX,
@@ -77,7 +78,7 @@ from .const import (
     SUBENTRY_RECIPIENT,
 )
 from .data import TelephonyConfigEntry, configured_paths
-from .errors import error_key
+from .errors import error_key, reason_of
 from .media import DEFAULT_RETENTION_COUNT, DEFAULT_RETENTION_DAYS, media_dir_of
 from .public_url import (
     async_create_cloudhook,
@@ -335,7 +336,9 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
                 return None, {}
             return await client.async_validate(), {}
         except TelephonyError as err:
-            self._reason = str(err)
+            # The flow may run before the integration is set up: its translations are loaded here.
+            await async_load_integrations(self.hass, {DOMAIN})
+            self._reason = reason_of(self.hass, err)
             return None, {"base": error_key(err)}
         except Exception:  # noqa: BLE001 - shown as "unknown" instead of a broken form
             LOGGER.exception("Unexpected error while checking the %s credentials", provider_id)

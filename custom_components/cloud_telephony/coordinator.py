@@ -37,7 +37,7 @@ class BalanceCoordinator(DataUpdateCoordinator[Balance]):
         self.brand = brand
 
     async def _async_update_data(self) -> Balance:
-        with provider_errors(self.brand, UpdateFailed, "balance_failed"):
+        with provider_errors(self.hass, self.brand, UpdateFailed, "balance_failed"):
             return await self.client.async_get_balance()
 
     @callback

@@ -49,7 +49,7 @@ class DeliveryPoller(IntervalPoller):
         if not pending:
             return
         region = runtime.settings(self._hass, self._entry).region
-        with provider_errors(runtime.provider.brand, failure, "delivery_report_failed"):
+        with provider_errors(self._hass, runtime.provider.brand, failure, "delivery_report_failed"):
             events = await self._client.async_poll_deliveries(pending, region)
         await self._sink(events)
         self._final.update(event.call_id for event in events if event.call_id is not None)

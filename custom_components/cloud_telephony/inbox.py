@@ -39,7 +39,7 @@ class InboxPoller(IntervalPoller):
     async def _async_read(self, failure: type[HomeAssistantError]) -> None:
         runtime = self._entry.runtime_data
         region = runtime.settings(self._hass, self._entry).region
-        with provider_errors(runtime.provider.brand, failure, "inbox_failed"):
+        with provider_errors(self._hass, runtime.provider.brand, failure, "inbox_failed"):
             events = await self._client.async_fetch_incoming_sms(region)
         history = runtime.history
         cursor = history.cursor

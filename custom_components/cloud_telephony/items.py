@@ -114,7 +114,7 @@ class PathsCoordinator[ItemT](ItemsCoordinator[ItemT]):
         brand = self.config_entry.runtime_data.provider.brand
         found: dict[str, ItemT] = {}
         # A refused credential or a connection failure fails the poll; a refusal of a path, the path.
-        with provider_errors(brand, UpdateFailed, f"{self.kind}_failed"):
+        with provider_errors(self.hass, brand, UpdateFailed, f"{self.kind}_failed"):
             for path in self.paths:
                 try:
                     found[path] = await self._read(path)

@@ -33,5 +33,5 @@ class DirectoryListingCoordinator(DataUpdateCoordinator[bool]):
 
     async def _async_update_data(self) -> bool:
         brand = self.config_entry.runtime_data.provider.brand
-        with provider_errors(brand, UpdateFailed, "listing_failed"):
+        with provider_errors(self.hass, brand, UpdateFailed, "listing_failed"):
             return await self.client.async_get_directory_listing()

@@ -26,15 +26,17 @@ from .api.numbers import match_key, normalize_number
 from .calls import results_of
 from .const import CONF_PROVIDER, DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
-from .errors import translated
+from .errors import reason_of, translated
 from .pipeline import loaded_runtime
 from .public_url import async_get_callback_url
 
 
-def translated_error(entry: TelephonyConfigEntry, err: TelephonyError) -> HomeAssistantError:
+def translated_error(
+    hass: HomeAssistant, entry: TelephonyConfigEntry, err: TelephonyError
+) -> HomeAssistantError:
     """Turn a provider error into the translated exception an automation sees."""
     # From the entry's data, not its runtime: the entry may have unloaded while the provider answered.
-    return translated(PROVIDERS[entry.data[CONF_PROVIDER]].brand, err)
+    return translated(hass, PROVIDERS[entry.data[CONF_PROVIDER]].brand, err)
 
 
 def client_for[ClientT: TelephonyClient](
@@ -60,7 +62,7 @@ async def async_call_provider[ResultT](
     except TelephonyError as err:
         if isinstance(err, AuthError):
             entry.async_start_reauth(hass)
-        raise translated_error(entry, err) from err
+        raise translated_error(hass, entry, err) from err
 
 
 async def async_place_calls(
@@ -141,14 +143,16 @@ async def async_send_sms(
         try:
             sent = await client.async_send_sms(number, text, options)
         except RequestValidationError as err:
-            raise translated_error(entry, err) from err
+            raise translated_error(hass, entry, err) from err
         except TelephonyError as err:
             if isinstance(err, AuthError):
                 entry.async_start_reauth(hass)
             # The reason may name the number; it goes back in the response, the log gets the kind.
             LOGGER.warning("%s could not send an SMS (%s)", runtime.provider.brand, type(err).__name__)
             failures.append(err)
-            results.append({"to": number, "error": str(err), "error_code": getattr(err, "code", None)})
+            results.append(
+                {"to": number, "error": reason_of(hass, err), "error_code": getattr(err, "code", None)}
+            )
             continue
         if (live := loaded_runtime(entry)) is not None:
             live.history.record_sent(
@@ -157,7 +161,7 @@ async def async_send_sms(
         results.append(_sent_result(sent))
         remaining_credit = sent.remaining_credit if sent.remaining_credit is not None else remaining_credit
     if failures and len(failures) == len(recipients):
-        raise translated_error(entry, failures[0]) from failures[0]
+        raise translated_error(hass, entry, failures[0]) from failures[0]
     live = loaded_runtime(entry)
     if remaining_credit is not None and live is not None and live.balance is not None:
         live.balance.async_set_remaining(remaining_credit)

@@ -98,7 +98,7 @@ class VoiceNotifyEntity(_RecipientNotifyEntity[VoiceMessageClient]):
         try:
             prompt = Prompt(text=self._text(message, title))
         except RequestValidationError as err:
-            raise translated_error(self._entry, err) from err
+            raise translated_error(self.hass, self._entry, err) from err
         voice = VoiceMessage(numbers=[self._number], prompts=[prompt])
 
         async def send(callback_url: str | None) -> PlacedCalls:

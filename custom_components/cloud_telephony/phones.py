@@ -30,7 +30,9 @@ class PhonesCoordinator(ItemsCoordinator[SipPhone]):
         self.client = client
 
     async def _async_update_data(self) -> dict[str, SipPhone]:
-        with provider_errors(self.config_entry.runtime_data.provider.brand, UpdateFailed, "phones_failed"):
+        with provider_errors(
+            self.hass, self.config_entry.runtime_data.provider.brand, UpdateFailed, "phones_failed"
+        ):
             phones = await self.client.async_get_phones()
         return {phone.account_id: phone for phone in phones}
 

@@ -88,7 +88,8 @@ class IntervalPoller(ABC):
             self.last_poll_succeeded = False
         except HomeAssistantError as err:
             if self.last_poll_succeeded:
-                LOGGER.warning("Could not read %s of %s: %s", self.subject, self._entry.title, err)
+                # The error says what could not be read, and why.
+                LOGGER.warning("%s: %s", self._entry.title, err)
             self.last_poll_succeeded = False
         else:
             if not self.last_poll_succeeded:

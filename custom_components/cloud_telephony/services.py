@@ -301,7 +301,7 @@ async def _send_voice_message(call: ServiceCall) -> ServiceResponse:
     try:
         message = _voice_message(dict(call.data), numbers)
     except RequestValidationError as err:
-        raise translated_error(entry, err) from err
+        raise translated_error(hass, entry, err) from err
 
     def send(callback_url: str | None) -> Awaitable[PlacedCalls]:
         return client.async_send_voice_message(replace(message, callback_url=callback_url))

@@ -152,7 +152,7 @@ async def test_every_error_type(
     async with aiohttp.ClientSession() as session:
         with pytest.raises(error) as caught:
             await _client(session, url).async_send_sms(f"+{number}", "hello")
-    assert str(caught.value) == fake.ERRORS[kind][1]
+    assert str(caught.value).endswith(fake.ERRORS[kind][1])
     if isinstance(caught.value, ProviderError):
         assert caught.value.code == kind
     assert fake.APPLICATION_TOKEN not in str(caught.value)
@@ -162,10 +162,10 @@ async def test_every_error_type(
     ("text", "options", "message"),
     [
         ("", None, "empty"),
-        ("a" * 613, None, "613 characters long; BulkGate allows 612"),
-        ("€" * 307, None, "614 characters long; BulkGate allows 612"),
-        ("ř" * 269, None, "269 characters long; BulkGate allows 268"),
-        ("a" * 269, SmsOptions(unicode=True), "269 characters long; BulkGate allows 268"),
+        ("a" * 613, None, "613 characters long; at most 612"),
+        ("€" * 307, None, "614 characters long; at most 612"),
+        ("ř" * 269, None, "269 characters long; at most 268"),
+        ("a" * 269, SmsOptions(unicode=True), "269 characters long; at most 268"),
     ],
 )
 async def test_limits_are_checked_before_sending(
@@ -183,7 +183,7 @@ async def test_limits_are_checked_before_sending(
 @pytest.mark.usefixtures("socket_enabled")
 async def test_unreachable() -> None:
     async with aiohttp.ClientSession() as session:
-        with pytest.raises(ProviderConnectionError, match="BulkGate refused the connection"):
+        with pytest.raises(ProviderConnectionError, match="the server refused the connection"):
             await _client(session, "http://127.0.0.1:9").async_get_balance()
 
 

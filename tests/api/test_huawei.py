@@ -256,7 +256,7 @@ async def test_odd_answers(fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
 @pytest.mark.usefixtures("socket_enabled")
 async def test_unreachable() -> None:
     async with aiohttp.ClientSession() as session:
-        with pytest.raises(ProviderConnectionError, match="Huawei refused the connection"):
+        with pytest.raises(ProviderConnectionError, match="the server refused the connection"):
             await _client(session, "http://127.0.0.1:9").async_send_voice_code(
                 VoiceCode(to="+8613500000001", code="1234")
             )

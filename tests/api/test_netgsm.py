@@ -459,7 +459,7 @@ async def test_http_errors(status: int, error: type[Exception], reason: str, soc
 @pytest.mark.usefixtures("socket_enabled")
 async def test_unreachable_hides_the_password() -> None:
     async with aiohttp.ClientSession() as session:
-        with pytest.raises(ProviderConnectionError, match="Netgsm refused the connection") as caught:
+        with pytest.raises(ProviderConnectionError, match="the server refused the connection") as caught:
             await _client(session, "http://127.0.0.1:9").async_cancel_voice_message("1")
     assert fake.PASSWORD not in str(caught.value)
 

@@ -14,7 +14,7 @@ import aiohttp.abc
 from aiohttp.test_utils import TestServer
 import pytest
 
-from custom_components.cloud_telephony.api import ProviderConnectionError
+from custom_components.cloud_telephony.api import ConnectionProblem, ProviderConnectionError
 from custom_components.cloud_telephony.api.transport import Answer, Transport
 
 
@@ -46,15 +46,16 @@ async def test_paths_go_after_the_base_url(echo_url: str) -> None:
     assert transport.base_url == echo_url.rstrip("/")
 
 
-async def test_a_slow_provider_is_a_connection_error_that_names_it(echo_url: str) -> None:
+async def test_a_slow_provider_is_a_connection_error_of_its_kind(echo_url: str) -> None:
     async with aiohttp.ClientSession() as session:
         transport = Transport(session, brand="Example", api_url=echo_url, timeout=0.2)
-        with pytest.raises(ProviderConnectionError, match=r"^Example did not answer in time$"):
+        with pytest.raises(ProviderConnectionError, match=r"^no answer in time$") as caught:
             await transport.request("GET", "/slow")
+    assert caught.value.problem is ConnectionProblem.TIMEOUT
 
 
 @pytest.mark.usefixtures("socket_enabled")
-async def test_a_refused_connection_names_the_provider_never_the_url() -> None:
+async def test_a_refused_connection_says_so_never_the_url() -> None:
     """Aiohttp's own message carries the URL, and with it credentials some providers take in the query."""
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
@@ -63,21 +64,23 @@ async def test_a_refused_connection_names_the_provider_never_the_url() -> None:
         transport = Transport(session, brand="Example", api_url=f"http://127.0.0.1:{port}", timeout=5)
         with pytest.raises(ProviderConnectionError) as caught:
             await transport.request("GET", "/report", params={"password": "secret"})
-    assert str(caught.value) == "Example refused the connection"
+    assert str(caught.value) == "the server refused the connection"
+    assert caught.value.problem is ConnectionProblem.REFUSED
 
 
 @pytest.mark.parametrize(
-    ("error", "words"),
+    ("error", "problem", "words"),
     [
-        (aiohttp.ServerDisconnectedError(), "Example closed the connection before answering"),
-        (aiohttp.ClientPayloadError("x"), "Example closed the connection before answering"),
-        (aiohttp.ClientResponseError(None, (), status=400), "the request to Example failed"),  # type: ignore[arg-type]
+        (aiohttp.ServerDisconnectedError(), "closed", "the server closed the connection before answering"),
+        (aiohttp.ClientPayloadError("x"), "closed", "the server closed the connection before answering"),
+        (aiohttp.ClientResponseError(None, (), status=400), "other", "the request failed"),  # type: ignore[arg-type]
     ],
 )
-def test_connection_problems_in_words(error: aiohttp.ClientError, words: str) -> None:
+def test_connection_problems_in_words(error: aiohttp.ClientError, problem: str, words: str) -> None:
     from custom_components.cloud_telephony.api.transport import connection_problem
 
-    assert connection_problem("Example", error) == words
+    found = connection_problem(error)
+    assert (found.problem, str(found)) == (problem, words)
 
 
 class _NoSuchName(aiohttp.abc.AbstractResolver):
@@ -94,9 +97,7 @@ async def test_a_name_that_does_not_resolve_is_said_so() -> None:
     connector = aiohttp.TCPConnector(resolver=_NoSuchName())
     async with aiohttp.ClientSession(connector=connector) as session:
         transport = Transport(session, brand="Example", api_url="http://api.example.invalid", timeout=5)
-        with pytest.raises(
-            ProviderConnectionError, match=r"^the name of Example's server could not be resolved"
-        ):
+        with pytest.raises(ProviderConnectionError, match=r"^the name of the server could not be resolved"):
             await transport.request("GET", "/")
 
 

@@ -14,6 +14,7 @@ import aiohttp
 from .models import (
     AuthError,
     Balance,
+    ConnectionProblem,
     Direction,
     EventType,
     InsufficientBalanceError,
@@ -136,13 +137,13 @@ class BulkGateClient:
         data = await self._post(INFO_PATH, {})
         credit = _float(data.get("credit"))
         if credit is None:
-            raise ProviderError("BulkGate's credit answer has no credit")
+            raise ProviderError("the credit answer has no credit")
         return Balance(amount=credit, unit=text_or_none(data.get("currency")) or "credits")
 
     async def async_send_sms(self, to: str, text: str, options: SmsOptions | None = None) -> SentMessage:
         """Send one transactional SMS; Unicode is chosen automatically unless forced."""
         options = options or SmsOptions()
-        refuse_turkish_sms_options(options, "BulkGate")
+        refuse_turkish_sms_options(options)
         if not text:
             raise RequestValidationError("the message is empty")
         gsm = gsm_length(text)
@@ -150,7 +151,9 @@ class BulkGateClient:
         limit = MAX_UNICODE_LENGTH if use_unicode else MAX_GSM_LENGTH
         length = len(text) if use_unicode or gsm is None else gsm
         if length > limit:
-            raise RequestValidationError(f"the message is {length} characters long; BulkGate allows {limit}")
+            raise RequestValidationError(
+                f"the message is {length} characters long; at most {limit} are allowed"
+            )
         number = to.lstrip("+")
         if not number:
             raise RequestValidationError("no phone number")
@@ -170,7 +173,7 @@ class BulkGateClient:
         data = await self._post(TRANSACTIONAL_PATH, body)
         message_id = text_or_none(data.get("sms_id"))
         if message_id is None:
-            raise ProviderError("BulkGate accepted the SMS but returned no id")
+            raise ProviderError("the SMS was accepted, but no id came back")
         # How a delivery report names the message is not documented: every id the answer
         # gives (its parts', a `message_id`) is remembered with it.
         parts = data.get("part_id")
@@ -187,12 +190,12 @@ class BulkGateClient:
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         status, text = await self._api.request("POST", path, json={**self._credentials, **body})
-        document = json_answer(text, status, "BulkGate")
+        document = json_answer(text, status)
         if "error" in document or "type" in document or status >= 400:
             raise _error(document, status)
         data = document.get("data")
         if not isinstance(data, dict):
-            raise ProviderError("BulkGate's answer has no data")
+            raise ProviderError("the answer has no data")
         return data
 
 
@@ -210,7 +213,9 @@ def _error(document: dict[str, Any], status: int) -> Exception:
     if kind in _NUMBER_ERRORS:
         return InvalidNumberError(reason, kind)
     if code >= 500:
-        return ProviderConnectionError(reason)
+        return ProviderConnectionError(
+            f"the server answered HTTP {code}", ConnectionProblem.SERVER_ERROR, code, reason
+        )
     return ProviderError(reason, kind)
 
 

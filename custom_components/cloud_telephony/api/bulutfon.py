@@ -22,12 +22,12 @@ from .models import (
     MediaRef,
     NothingToFetchError,
     PayloadError,
-    ProviderConnectionError,
     ProviderError,
     RateLimitedError,
     RequestValidationError,
     TelephonyEvent,
     WebhookRequest,
+    server_error,
 )
 from .numbers import match_key, normalize_number
 from .payload import JsonValue, as_items, as_object, decode_body, decode_json, int_or_none, text_or_none
@@ -105,8 +105,9 @@ class BulutfonClient:
             try:
                 await self._get("/v2/cdr/list", limit=1)
             except AuthError as err:
-                reason = f"as an API v1 token ({v1_refusal}) and as an API v2 key ({err})"
-                raise AuthError(f"Bulutfon refused the token {reason}") from err
+                raise AuthError(
+                    f"the token works neither for API v1 ({v1_refusal}) nor for API v2 ({err})"
+                ) from err
             self.api_version = "v2"
             # v2 has no account document; the account is the one the key belongs to.
             return BulutfonAccount(None, None, None, None, None, None, api_version="v2")
@@ -146,7 +147,7 @@ class BulutfonClient:
     async def async_download_media(self, ref: MediaRef) -> Download:
         """Fetch a fax or a call recording with whichever API the token belongs to."""
         if ref.kind not in (MediaKind.FAX, MediaKind.RECORDING):
-            raise FeatureUnavailableError(f"Bulutfon keeps no {ref.kind}")
+            raise FeatureUnavailableError(f"no {ref.kind} are kept")
         if self.api_version == "v2":
             if ref.kind is MediaKind.FAX:
                 return await self._fetch(f"/v2/fax/incoming-faxes/{await self._v2_fax_id(ref)}/download", ref)
@@ -171,7 +172,7 @@ class BulutfonClient:
             if distance <= FAX_MATCH_SECONDS:
                 candidates.append((distance, fax_id))
         if not candidates:
-            raise ProviderError("Bulutfon does not list the fax yet")
+            raise ProviderError("the fax is not listed yet")
         return min(candidates)[1]
 
     async def _v2_recording_path(self, ref: MediaRef) -> str:
@@ -183,7 +184,7 @@ class BulutfonClient:
             raise NothingToFetchError("the call was not recorded")
         path = self._own_path(link)
         if path is None:
-            raise ProviderError("Bulutfon's recording link points away from its own servers")
+            raise ProviderError("the recording link points away from the provider's servers")
         return path
 
     def _own_path(self, link: str) -> str | None:
@@ -214,9 +215,7 @@ class BulutfonClient:
             status, text = await self._api.request("POST", "/v2/pbx/call-and-bridge", data=form)
         else:
             if not caller_id:
-                raise RequestValidationError(
-                    "Bulutfon's API v1 needs the PBX number to call from (caller ID)"
-                )
+                raise RequestValidationError("API v1 needs the PBX number to call from (caller ID)")
             query = {
                 "access_token": self._token,
                 "caller": caller_id,
@@ -227,7 +226,7 @@ class BulutfonClient:
         _raise_for_status(status, text)
         body = _json_object(text) if text.strip() else {}
         if body.get("success") is False:
-            raise ProviderError(_error_text(text) or "Bulutfon did not start the call")
+            raise ProviderError(_error_text(text) or "the call was not started")
         return text_or_none(body.get("message")) or "OK"
 
     # ---- transport -----------------------------------------------------------------------------
@@ -246,9 +245,9 @@ def _json_object(text: str) -> dict[str, Any]:
     try:
         body = json.loads(text)
     except (ValueError, RecursionError) as err:
-        raise ProviderError("Bulutfon answered with something that is not JSON") from err
+        raise ProviderError("the answer is not JSON") from err
     if not isinstance(body, dict):
-        raise ProviderError("Bulutfon answered with an unexpected JSON document")
+        raise ProviderError("the answer is an unexpected JSON document")
     return body
 
 
@@ -268,13 +267,13 @@ def _cdr_path(link: Any) -> str | None:
 def _raise_for_status(status: int, text: str) -> None:
     """Raise for an HTTP error of Bulutfon's, with its reason where the body gives one."""
     if status in (401, 403):
-        raise AuthError(_error_text(text) or "Bulutfon refused the API token")
+        raise AuthError(_error_text(text) or "the API token was refused")
     if status == 429:
-        raise RateLimitedError("Bulutfon's request limit was reached; try again later", "429")
+        raise RateLimitedError("the request limit was reached; try again later", "429")
     if status >= 500:
-        raise ProviderConnectionError(f"Bulutfon answered HTTP {status}")
+        raise server_error(status)
     if status >= 400:
-        raise ProviderError(_error_text(text) or f"Bulutfon answered HTTP {status}")
+        raise ProviderError(_error_text(text) or f"the API answered HTTP {status}")
 
 
 def _error_text(text: str) -> str | None:

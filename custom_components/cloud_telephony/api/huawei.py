@@ -181,9 +181,9 @@ class HuaweiClient:
         """
         code, repeat = request.code, request.repeat
         if not is_ascii_number(code) or not 2 <= len(code) <= 8:
-            raise RequestValidationError("Huawei reads codes of 2 to 8 digits")
+            raise RequestValidationError("a code has 2 to 8 digits")
         if repeat is not None and not 0 <= repeat <= 9:
-            raise RequestValidationError("Huawei repeats a code 0 to 9 times (0: until hung up)")
+            raise RequestValidationError("a code is repeated 0 to 9 times (0: until hung up)")
         if not _E164.match(request.to):
             raise InvalidNumberError(f"{request.to} is not an international number (+ and country code)")
         chinese = (request.language or "").lower().startswith("zh")
@@ -218,7 +218,7 @@ class HuaweiClient:
                 # All texts fill one template, where the first of them stands.
                 play.append({"templateId": message.template_id, "templateParas": texts})
         if len(play) > MAX_NOTIFY_PARTS:
-            raise RequestValidationError(f"Huawei plays at most {MAX_NOTIFY_PARTS} parts in a notification")
+            raise RequestValidationError(f"a notification plays at most {MAX_NOTIFY_PARTS} parts")
         if message.keys:
             play[-1] |= {"collectInd": 1, "replayAfterCollection": "false"}
         body: dict[str, Any] = {
@@ -239,7 +239,7 @@ class HuaweiClient:
         answer = await self._post(path, body)
         session_id = text_or_none(answer.get("sessionId"))
         if session_id is None:
-            raise ProviderError("Huawei accepted the call but returned no session id")
+            raise ProviderError("the call was accepted, but no session id came back")
         return PlacedCalls(session_id)
 
     # ---- recordings ----------------------------------------------------------------------------
@@ -268,7 +268,7 @@ class HuaweiClient:
         Huawei answers 301 with the file's address in its storage (valid 7 days) in `Location`.
         """
         if ref.kind is not MediaKind.RECORDING:
-            raise FeatureUnavailableError(f"Huawei keeps no {ref.kind}")
+            raise FeatureUnavailableError(f"no {ref.kind} are kept")
         where = json.loads(ref.item_id)
         nonce = uuid.uuid4().hex
         created = self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -283,13 +283,13 @@ class HuaweiClient:
         if asked.status == 200 and asked.content and not asked.content_type.endswith("json"):
             return as_download(asked, "Huawei", ("audio/",), "a recording")
         if asked.status not in (301, 302, 303, 307) or not asked.location:
-            answer = json_answer(asked.content.decode(errors="replace"), asked.status, "Huawei")
+            answer = json_answer(asked.content.decode(errors="replace"), asked.status)
             code = text_or_none(answer.get("resultcode")) or str(asked.status)
             raise result_error(code, text_or_none(answer.get("resultdesc")))
         link = urljoin(self._api.base_url, asked.location)
         fetched = await self._api.fetch_link(link, hosts=RECORDING_HOSTS, max_bytes=MAX_RECORDING_BYTES)
         if fetched.status >= 400:
-            raise ProviderError(f"Huawei's storage answered HTTP {fetched.status} for the recording")
+            raise ProviderError(f"the recording storage answered HTTP {fetched.status}")
         return as_download(fetched, "Huawei", ("audio/",), "a recording")
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -311,12 +311,12 @@ class HuaweiClient:
             **aksk_headers(self._app_key, self._app_secret, nonce, created),
         }
         status, text = await self._api.request("POST", path, data=json.dumps(body), headers=headers)
-        answer = json_answer(text, status, "Huawei")
+        answer = json_answer(text, status)
         code = text_or_none(answer.get("resultcode"))
         if code == "0":
             return answer
         if code is None:
-            raise ProviderError(f"Huawei answered HTTP {status} without a result code")
+            raise ProviderError(f"the API answered HTTP {status} without a result code")
         raise result_error(code, text_or_none(answer.get("resultdesc")))
 
 
@@ -326,9 +326,9 @@ def result_error(code: str, description: str | None) -> Exception:
     if code in _AUTH_CODES:
         return AuthError(reason)
     if code == _ARREARS_CODE:
-        return InsufficientBalanceError(f"{reason}: the Huawei Cloud account is not active (arrears?)", code)
+        return InsufficientBalanceError(f"{reason}: the account is not active (arrears?)", code)
     if code in _RATE_CODES:
-        return RateLimitedError(f"{reason}: Huawei's flow control; try again later", code)
+        return RateLimitedError(f"{reason}: flow control; try again later", code)
     if code == _CLOCK_CODE:
         return ProviderError(
             f"{reason}: Huawei found the request's time too far from its own; check that Home Assistant's "
@@ -341,15 +341,15 @@ def result_error(code: str, description: str | None) -> Exception:
 def _check_notification(message: VoiceMessage) -> None:
     """Refuse what Huawei's voice notification cannot do, before anything is sent."""
     if len(message.numbers) != 1:
-        raise RequestValidationError("Huawei calls one number per notification")
+        raise RequestValidationError("a notification calls one number")
     if not _E164.match(message.numbers[0]):
         raise InvalidNumberError(f"{message.numbers[0]} is not an international number (+ and country code)")
     if not message.prompts:
         raise RequestValidationError("nothing to say: give an audio id, or texts with a template")
     if message.start is not None or message.end is not None:
-        raise RequestValidationError("Huawei calls at once; it takes no calling window")
+        raise RequestValidationError("calls start at once; there is no calling window")
     if message.iys_filter is not None or message.relation_id:
-        raise RequestValidationError("Huawei takes neither an İYS check nor a relation id")
+        raise RequestValidationError("there is neither an İYS check nor a relation id")
     texts = [prompt.text for prompt in message.prompts if prompt.text is not None]
     if message.template_id and not texts:
         raise RequestValidationError("a template needs texts for its variables")

@@ -115,12 +115,12 @@ class SmsOptions:
     """A one-time code: sent by the provider's fast route for codes, where it has one."""
 
 
-def refuse_turkish_sms_options(options: SmsOptions | None, brand: str) -> None:
+def refuse_turkish_sms_options(options: SmsOptions | None) -> None:
     """Refuse what only a Turkish provider's SMS do: the İYS check and a route for one-time codes."""
     if options is not None and options.iys_filter is not None:
-        raise RequestValidationError(f"{brand} has no İYS check (Turkey's commercial-message register)")
+        raise RequestValidationError("there is no İYS check (Turkey's commercial-message register)")
     if options is not None and options.otp:
-        raise RequestValidationError(f"{brand} has no separate route for one-time codes")
+        raise RequestValidationError("there is no separate route for one-time codes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,8 +368,42 @@ class AuthError(TelephonyError):
     """The provider refused the credentials."""
 
 
+class ConnectionProblem(StrEnum):
+    """What kept a request from the provider, so that it can be said in the user's language."""
+
+    TIMEOUT = "timeout"
+    DNS = "dns"
+    CERTIFICATE = "certificate"
+    TLS = "tls"
+    REFUSED = "refused"
+    CLOSED = "closed"
+    UNREACHABLE = "unreachable"
+    SERVER_ERROR = "server_error"
+    OTHER = "other"
+
+
 class ProviderConnectionError(TelephonyError):
     """The provider could not be reached, timed out, or answered with a server error."""
+
+    def __init__(
+        self,
+        message: str,
+        problem: ConnectionProblem = ConnectionProblem.OTHER,
+        status: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Keep what went wrong, the HTTP status of a server error and what the provider said of it."""
+        super().__init__(message if detail is None else f"{message}: {detail}")
+        self.problem = problem
+        self.status = status
+        self.detail = detail
+
+
+def server_error(status: int) -> ProviderConnectionError:
+    """Return the error for an HTTP 5xx answer: the provider's side failed, a retry may succeed."""
+    return ProviderConnectionError(
+        f"the server answered HTTP {status}", ConnectionProblem.SERVER_ERROR, status
+    )
 
 
 class ProviderError(TelephonyError):

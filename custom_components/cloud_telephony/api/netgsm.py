@@ -35,7 +35,6 @@ from .models import (
     PayloadError,
     PlacedCalls,
     Prompt,
-    ProviderConnectionError,
     ProviderError,
     RateLimitedError,
     RequestValidationError,
@@ -45,6 +44,7 @@ from .models import (
     VoiceCode,
     VoiceMessage,
     WebhookRequest,
+    server_error,
 )
 from .numbers import normalize_number
 from .payload import (
@@ -237,12 +237,12 @@ class NetgsmClient:
     async def async_download_media(self, ref: MediaRef) -> Download:
         """Fetch a recorded answer from Netgsm's own servers (a link elsewhere is refused)."""
         if ref.kind is not MediaKind.VOICEMAIL:
-            raise FeatureUnavailableError(f"Netgsm keeps no {ref.kind}")
+            raise FeatureUnavailableError(f"no {ref.kind} are kept")
         fetched = await self._api.fetch_link(
             ref.item_id, hosts=RECORDING_HOSTS, max_bytes=MAX_RECORDING_BYTES
         )
         if fetched.status >= 400:
-            raise ProviderError(f"Netgsm answered HTTP {fetched.status} for the recording")
+            raise ProviderError(f"the recording link answered HTTP {fetched.status}")
         return as_download(fetched, "Netgsm", ("audio/",), "a recording")
 
     # ---- account ---------------------------------------------------------------------------
@@ -264,13 +264,13 @@ class NetgsmClient:
             # A bare code, as the legacy endpoints answer (30: credentials, permission or IP).
             raise _coded_error(str(document if document is not None else text.strip()), _BALANCE_ERRORS)
         if not isinstance(document, dict):
-            raise ProviderError("Netgsm's balance answer is not JSON")
+            raise ProviderError("the balance answer is not JSON")
         code = text_or_none(document.get("code"))
         if code is not None and code != "00":
             raise _coded_error(code, _BALANCE_ERRORS)
         amount = _amount(document.get("balance"))
         if amount is None:
-            raise ProviderError("Netgsm's balance answer has no amount")
+            raise ProviderError("the balance answer has no amount")
         return Balance(amount=amount, unit="TRY")
 
     # ---- voice messages --------------------------------------------------------------------
@@ -295,7 +295,7 @@ class NetgsmClient:
         if not is_ascii_number(code) or not 1 <= len(code) <= MAX_CODE_DIGITS:
             raise RequestValidationError(f"the code must be 1 to {MAX_CODE_DIGITS} digits")
         if repeat is not None and not 1 <= repeat <= MAX_REPEAT:
-            raise RequestValidationError(f"Netgsm reads a code 1 to {MAX_REPEAT} times")
+            raise RequestValidationError(f"a code is read 1 to {MAX_REPEAT} times")
         prompt = Prompt(text=spoken_digits(code, request.language or "tr", repeat or 2))
         return await self.async_send_voice_message(
             VoiceMessage(numbers=[request.to], prompts=[prompt], callback_url=request.callback_url)
@@ -342,7 +342,7 @@ class NetgsmClient:
             if code == "60":
                 return []
             if code == "80":
-                raise RateLimitedError("Netgsm allows two report queries per minute (code 80)", code)
+                raise RateLimitedError("two report queries per minute are allowed (code 80)", code)
             raise _coded_error(code, _REPORT_ERRORS)
         events: list[TelephonyEvent] = []
         for row in rows:
@@ -375,7 +375,7 @@ class NetgsmClient:
                 f"Netgsm takes {' or '.join(sorted(AUDIO_EXTENSIONS))} files, not {extension or 'this'}"
             )
         if len(content) > MAX_AUDIO_BYTES:
-            raise RequestValidationError(f"the file has {len(content)} bytes; Netgsm takes at most 4 MB")
+            raise RequestValidationError(f"the file has {len(content)} bytes; at most 4 MB are allowed")
         form = aiohttp.FormData()
         form.add_field("username", self._usercode)
         form.add_field("password", self._password)
@@ -435,9 +435,9 @@ class NetgsmClient:
         number = national_number(to)
         if options.otp:
             if options.schedule is not None or options.iys_filter is not None:
-                raise RequestValidationError("Netgsm's OTP route sends at once, without an İYS check")
+                raise RequestValidationError("the OTP route sends at once, without an İYS check")
             if not (len(number) == 10 and number.startswith("5")):
-                raise RequestValidationError("Netgsm's OTP route sends to Turkish mobile numbers only")
+                raise RequestValidationError("the OTP route sends to Turkish mobile numbers only")
             plain = text.translate(_TURKISH)
             if len(plain) > MAX_OTP_LENGTH:
                 raise RequestValidationError(
@@ -460,7 +460,7 @@ class NetgsmClient:
             answer = await self._rest("POST", SMS_SEND_PATH, json=body)
             job_id = text_or_none(answer.get("jobid"))
         if job_id is None:
-            raise ProviderError("Netgsm accepted the SMS but returned no job id")
+            raise ProviderError("the SMS was accepted, but no job id came back")
         status = "scheduled" if options.schedule is not None and not options.otp else "accepted"
         return SentMessage(to=to, message_id=job_id, status=status)
 
@@ -507,7 +507,7 @@ class NetgsmClient:
                 else []
             )
             if not names:
-                raise ProviderError("the account has no SMS sender header; define one in Netgsm's panel")
+                raise ProviderError("the account has no SMS sender header; define one in the web panel")
             self._sms_header = names[0]
         return self._sms_header
 
@@ -516,7 +516,7 @@ class NetgsmClient:
     ) -> dict[str, JsonValue]:
         """Call a REST v2 endpoint; return its answer (code 00, or one of `empty_codes`: nothing found)."""
         status, text = await self._api.request(method, path, headers=self._rest_headers, **kwargs)
-        answer = json_answer(text, status, "Netgsm")
+        answer = json_answer(text, status)
         code = text_or_none(answer.get("code"))
         if code == "00" or code in empty_codes:
             return {} if code in empty_codes else answer
@@ -527,7 +527,7 @@ class NetgsmClient:
             meaning = _SMS_ERRORS[code] if path in (SMS_SEND_PATH, SMS_OTP_PATH) else _QUERY_LIMIT
             raise RateLimitedError(meaning, code)
         if code is None and status < 400:
-            raise ProviderError("Netgsm's SMS answer has no result code")
+            raise ProviderError("the SMS answer has no result code")
         raise _coded_error(code or str(status), _SMS_ERRORS)
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> str:
@@ -536,9 +536,9 @@ class NetgsmClient:
         )
         status, text = await self._api.request(method, path, headers=headers, **kwargs)
         if status >= 500:
-            raise ProviderConnectionError(f"Netgsm answered HTTP {status}")
+            raise server_error(status)
         if status >= 400 and status != 406:
-            raise ProviderError(f"Netgsm answered HTTP {status}")
+            raise ProviderError(f"the API answered HTTP {status}")
         return text
 
 
@@ -550,7 +550,7 @@ def _coded_error(code: str, meanings: dict[str, str]) -> Exception:
         return InvalidNumberError(meanings.get(code, f"code {code}"), code)
     if code in meanings:
         return ProviderError(meanings[code], code)
-    return ProviderError(f"Netgsm answered with an unknown result ({code[:40] or 'empty'})", code or None)
+    return ProviderError(f"an unknown result ({code[:40] or 'empty'})", code or None)
 
 
 def _amount(value: JsonValue) -> float | None:
@@ -587,7 +587,7 @@ def _validate(message: VoiceMessage) -> None:
     if not message.prompts:
         raise RequestValidationError("nothing to say: give a text, an audio id or a series")
     if message.template_id:
-        raise RequestValidationError("Netgsm reads the texts themselves; it takes no template")
+        raise RequestValidationError("the texts are read as they are; there is no template")
     if not MIN_RING_TIME <= message.ring_time <= MAX_RING_TIME:
         raise RequestValidationError(f"the ring time must be {MIN_RING_TIME} to {MAX_RING_TIME} seconds")
     for digit, prompt in message.keys.items():

@@ -8,7 +8,7 @@ import re
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from .models import PayloadError, ProviderConnectionError, ProviderError
+from .models import PayloadError, ProviderError, server_error
 
 # Deeper form keys than any provider sends are refused instead of being walked.
 MAX_DEPTH: Final = 8
@@ -244,7 +244,7 @@ def as_items(decoded: JsonValue) -> list[dict[str, JsonValue]]:
     raise PayloadError("expected an object or a non-empty array of objects")
 
 
-def json_answer(text: str, status: int, provider: str) -> dict[str, JsonValue]:
+def json_answer(text: str, status: int) -> dict[str, JsonValue]:
     """Return a provider's JSON object answer, or raise: a server error, or an answer that is not JSON."""
     try:
         answer = json.loads(text)
@@ -253,8 +253,8 @@ def json_answer(text: str, status: int, provider: str) -> dict[str, JsonValue]:
     if isinstance(answer, dict):
         return answer
     if status >= 500:
-        raise ProviderConnectionError(f"{provider} answered HTTP {status}")
-    raise ProviderError(f"{provider} answered HTTP {status} with something that is not JSON")
+        raise server_error(status)
+    raise ProviderError(f"the API answered HTTP {status} with something that is not JSON")
 
 
 def as_object(value: JsonValue) -> dict[str, JsonValue]:

@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
-from .models import Download, ProviderConnectionError, ProviderError
+from .models import ConnectionProblem, Download, ProviderConnectionError, ProviderError
 
 MAX_REDIRECTS: Final = 3
 # A child of the integration's logger: Home Assistant's "enable debug logging" includes it.
@@ -86,7 +86,7 @@ class Transport:
             if fetched.status not in (301, 302, 303, 307, 308) or not fetched.location:
                 return fetched
             link = urljoin(link, fetched.location)
-        raise ProviderError(f"{self._brand} redirected the file more than {MAX_REDIRECTS} times")
+        raise ProviderError(f"the file was redirected more than {MAX_REDIRECTS} times")
 
     def _check_link(self, link: str, hosts: tuple[str, ...]) -> None:
         parsed = urlsplit(link)
@@ -106,7 +106,7 @@ class Transport:
         started = time.monotonic()
         with self._connection_errors():
             async with self._session.request(method, url, timeout=self._timeout, **kwargs) as response:
-                too_large = ProviderError(f"the file {self._brand} offered is larger than {max_bytes} bytes")
+                too_large = ProviderError(f"the file is larger than {max_bytes} bytes")
                 if response.content_length is not None and response.content_length > max_bytes:
                     raise too_large
                 content = bytearray()
@@ -134,26 +134,31 @@ class Transport:
         try:
             yield
         except TimeoutError as err:
-            raise ProviderConnectionError(f"{self._brand} did not answer in time") from err
+            raise ProviderConnectionError("no answer in time", ConnectionProblem.TIMEOUT) from err
         except aiohttp.ClientError as err:
-            raise ProviderConnectionError(connection_problem(self._brand, err)) from err
+            raise connection_problem(err) from err
 
 
-def connection_problem(brand: str, err: aiohttp.ClientError) -> str:
-    """Say in words what kept the request from the provider (no class names, no URL)."""
+def connection_problem(err: aiohttp.ClientError) -> ProviderConnectionError:
+    """Say what kept the request from the provider (no class names, no URL), and which kind it was."""
+    problem, words = _connection_problem(err)
+    return ProviderConnectionError(words, problem)
+
+
+def _connection_problem(err: aiohttp.ClientError) -> tuple[ConnectionProblem, str]:
     if isinstance(err, aiohttp.ClientConnectorDNSError):
-        return f"the name of {brand}'s server could not be resolved (DNS)"
+        return ConnectionProblem.DNS, "the name of the server could not be resolved (DNS)"
     if isinstance(err, aiohttp.ClientConnectorCertificateError):
-        return f"the TLS certificate of {brand}'s server is not trusted"
+        return ConnectionProblem.CERTIFICATE, "the server's TLS certificate is not trusted"
     if isinstance(err, aiohttp.ClientSSLError):
-        return f"the secure connection (TLS) to {brand} failed"
+        return ConnectionProblem.TLS, "the secure connection (TLS) failed"
     if isinstance(err, aiohttp.ClientConnectorError) and isinstance(err.os_error, ConnectionRefusedError):
-        return f"{brand} refused the connection"
+        return ConnectionProblem.REFUSED, "the server refused the connection"
     if isinstance(err, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
-        return f"{brand} closed the connection before answering"
+        return ConnectionProblem.CLOSED, "the server closed the connection before answering"
     if isinstance(err, aiohttp.ClientConnectorError):
-        return f"no connection to {brand} (network unreachable)"
-    return f"the request to {brand} failed"
+        return ConnectionProblem.UNREACHABLE, "no connection to the server (network unreachable)"
+    return ConnectionProblem.OTHER, "the request failed"
 
 
 # The first bytes of the files providers send, for when their content type is vague.
@@ -180,5 +185,5 @@ def as_download(fetched: Fetched, brand: str, wanted: tuple[str, ...], what: str
     """Return a fetched file whose type (by its first bytes, else as declared) is one wanted."""
     content_type = sniffed_type(fetched.content) or fetched.content_type
     if not content_type.startswith(wanted):
-        raise ProviderError(f"{brand} answered {content_type} instead of {what}")
+        raise ProviderError(f"the answer was {content_type} instead of {what}")
     return Download(fetched.content, content_type)

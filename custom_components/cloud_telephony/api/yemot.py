@@ -153,20 +153,20 @@ class YemotClient:
         try:
             return Balance(amount=float(units), unit="units")  # type: ignore[arg-type]
         except (TypeError, ValueError) as err:
-            raise ProviderError("Yemot's session answer has no units") from err
+            raise ProviderError("the session answer has no units") from err
 
     # ---- calls -----------------------------------------------------------------------------
 
     async def async_send_voice_message(self, message: VoiceMessage) -> PlacedCalls:
         """Call the numbers and read the text (SendTTS); refused numbers come back with reasons."""
         if message.keys:
-            raise RequestValidationError("Yemot's spoken calls have no key menu")
+            raise RequestValidationError("spoken calls have no key menu")
         if message.template_id:
-            raise RequestValidationError("Yemot reads the texts themselves; it takes no template")
+            raise RequestValidationError("the texts are read as they are; there is no template")
         if message.start is not None or message.end is not None:
-            raise RequestValidationError("Yemot calls at once; it takes no calling window")
+            raise RequestValidationError("calls start at once; there is no calling window")
         if any(prompt.text is None for prompt in message.prompts):
-            raise RequestValidationError("Yemot's spoken calls read text only, not audio ids")
+            raise RequestValidationError("spoken calls read text only, not audio ids")
         text = " ".join(prompt.text or "" for prompt in message.prompts).strip()
         # No callbackUrl: the format of Yemot's campaign hooks is not documented, so nothing
         # here could read them.
@@ -185,7 +185,7 @@ class YemotClient:
         if not is_ascii_number(code) or not 1 <= len(code) <= 12:
             raise RequestValidationError("the code must be 1 to 12 digits")
         if repeat is not None and not 1 <= repeat <= 9:
-            raise RequestValidationError("Yemot reads a code 1 to 9 times")
+            raise RequestValidationError("a code is read 1 to 9 times")
         params: dict[str, Any] = {
             "phones": _phones([request.to]),
             "ttsMessage": spoken_code(code, request.language or "he"),
@@ -242,7 +242,7 @@ class YemotClient:
 
     async def async_send_sms(self, to: str, text: str, options: SmsOptions | None = None) -> SentMessage:
         """Send one SMS; a refused number raises with Yemot's reason."""
-        refuse_turkish_sms_options(options, "Yemot")
+        refuse_turkish_sms_options(options)
         if not text:
             raise RequestValidationError("the message is empty")
         params: dict[str, Any] = {"phones": israeli_number(to), "message": text}
@@ -407,7 +407,7 @@ class YemotClient:
                 data={"token": token, "path": ivr_path(path)},
             )
             if fetched.content_type == "application/json" or fetched.status >= 400:
-                _envelope(json_answer(fetched.content.decode(errors="replace"), fetched.status, "Yemot"))
+                _envelope(json_answer(fetched.content.decode(errors="replace"), fetched.status))
             return as_download(fetched, "Yemot", RECORDING_TYPES, "a recording")
 
         return await self._with_token(fetch)
@@ -422,7 +422,7 @@ class YemotClient:
     async def async_download_media(self, ref: MediaRef) -> Download:
         """Fetch a voicemail recording."""
         if ref.kind is not MediaKind.VOICEMAIL:
-            raise FeatureUnavailableError(f"Yemot keeps no {ref.kind}")
+            raise FeatureUnavailableError(f"no {ref.kind} are kept")
         return await self.async_download_message(ref.item_id)
 
     # ---- directory listing (PirsumPhone) -------------------------------------------------------
@@ -462,13 +462,13 @@ class YemotClient:
             return await send(token)
         except _ExpiredTokenError:
             if self._password is None:
-                raise AuthError("Yemot refused the token") from None
+                raise AuthError("the token was refused") from None
             self._session_token = None
             token = await self._token()
             try:
                 return await send(token)
             except _ExpiredTokenError as err:
-                raise AuthError("Yemot refused the new session token") from err
+                raise AuthError("the new session token was refused") from err
 
     async def _token(self) -> str:
         if self._permanent_token:
@@ -480,12 +480,12 @@ class YemotClient:
             except _ExpiredTokenError as err:
                 raise AuthError(str(err)) from err
             except ProviderError as err:
-                raise AuthError(f"Yemot refused the login: {err}") from err
+                raise AuthError(f"the login was refused: {err}") from err
             token = text_or_none(answer.get("token"))
             if token is None:
                 if text_or_none(answer.get("message")) == _MFA_REQUIRED:
                     raise AuthError(_MFA_REASON)
-                raise AuthError("Yemot's login answer has no token")
+                raise AuthError("the login answer has no token")
             self._session_token = token
         return self._session_token
 
@@ -493,7 +493,7 @@ class YemotClient:
         path = f"/{self._server}/api/{command}"
         body = {"json": params} if as_json else {"data": params}
         status, text = await self._api.request("POST", path, **body)
-        answer = json_answer(text, status, "Yemot")
+        answer = json_answer(text, status)
         return _envelope(answer)
 
 
@@ -621,7 +621,7 @@ def _raise_if_refused(number: str, errors: dict[str, str]) -> None:
     national = israeli_number(number)
     for refused, reason in errors.items():
         if israeli_number(refused) == national or refused == number:
-            raise InvalidNumberError(f"Yemot refused {number}: {reason}", "refused")
+            raise InvalidNumberError(f"{number}: {reason}", "refused")
 
 
 def _incoming(row: dict[str, JsonValue], region: str | None) -> TelephonyEvent | None:
