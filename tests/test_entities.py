@@ -22,6 +22,7 @@ FAXES = "event.office_pbx_faxes"
 LAST_MISSED = "sensor.office_pbx_last_missed_call"
 MISSED_TODAY = "sensor.office_pbx_missed_calls_today"
 LAST_FAX = "sensor.office_pbx_last_fax"
+RECENT_CALLS = "sensor.office_pbx_recent_calls"
 
 
 def _missed_call(uuid: str, caller: str = "905326200000") -> dict[str, object]:
@@ -40,6 +41,7 @@ async def test_entities_of_a_bulutfon_account(
         (LAST_FAX, f"{ENTRY_ID}_last_fax"),
         (LAST_MISSED, f"{ENTRY_ID}_last_missed_call"),
         (MISSED_TODAY, f"{ENTRY_ID}_missed_calls_today"),
+        (RECENT_CALLS, f"{ENTRY_ID}_recent_calls"),
     ]
     calls = hass.states.get(CALLS)
     assert calls is not None

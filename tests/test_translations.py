@@ -100,6 +100,7 @@ def test_every_action_and_entity_has_an_icon() -> None:
         BALANCE_DESCRIPTION,
         PHONE_DESCRIPTIONS,
         QUEUE_WAITING,
+        RECENT_CALLS_DESCRIPTION,
         SENSOR_DESCRIPTIONS,
         VOICEMAIL_DESCRIPTIONS,
     )
@@ -114,6 +115,7 @@ def test_every_action_and_entity_has_an_icon() -> None:
         description.translation_key
         for description in (
             *SENSOR_DESCRIPTIONS,
+            RECENT_CALLS_DESCRIPTION,
             BALANCE_DESCRIPTION,
             *PHONE_DESCRIPTIONS,
             QUEUE_WAITING,

@@ -1,4 +1,4 @@
-"""Per-account memory that survives restarts: recent events, last event per type, daily counts, seen ids.
+"""Per-account memory that survives restarts: recent and last events, daily counts, seen ids, last calls.
 
 The memory is what the entities and the de-duplication read; the database (store.py) is what
 survives. An event is added to the memory only once it is on disk, so the memory never claims
@@ -18,6 +18,7 @@ from homeassistant.helpers.json import json_dumps
 from homeassistant.util import dt as dt_util
 
 from .const import DEDUPE_WINDOW, HISTORY_SIZE, SEEN_LIMIT
+from .recent_calls import CallRow, RecentCalls
 from .store import (
     ADD_DAILY,
     DELETE_SEEN,
@@ -48,6 +49,7 @@ REPLY_WINDOW: Final = timedelta(hours=24)
 MAX_STORED_EVENT: Final = 32 * 1024
 
 _CURSOR: Final = "cursor"
+_CALLS: Final = "recent_calls"
 _FOLDER: Final = "folder:"
 _POLLED: Final = "polled:"
 
@@ -137,6 +139,9 @@ class EventHistory:
         self._polled: dict[str, PolledJob] = {
             name.removeprefix(_POLLED): job for name, job in stored.state.items() if name.startswith(_POLLED)
         }
+        # Kept rows, and the recent events once more: a stop between an event's commit and the
+        # rows' own write loses nothing.
+        self._calls = RecentCalls(stored.state.get(_CALLS), self._recent)
         now = dt_util.utcnow()
         self._store.async_write_later(self._expire_seen(now.timestamp()) + self._expire_sent(now))
 
@@ -221,6 +226,13 @@ class EventHistory:
         if len(self._daily) > COUNTER_DAYS:
             for old_day in sorted(self._daily)[:-COUNTER_DAYS]:
                 del self._daily[old_day]
+        changed = False
+        for event in events:
+            changed = self._calls.add(event.data) or changed
+        if changed:
+            # Written after the events, from what is on disk: posts recorded at the same time
+            # cannot overwrite each other's calls. Encoded in the writer's thread.
+            self._store.async_write_later([(UPSERT_STATE, (entry_id, _CALLS, AsJson(self._calls.stored())))])
 
     def last(self, event_type: str) -> dict[str, Any] | None:
         """Return the newest event of a type, if any was ever recorded."""
@@ -229,6 +241,11 @@ class EventHistory:
     def count_on(self, event_type: str, day: date) -> int:
         """Return how many events of a type arrived on a local calendar day."""
         return self._daily.get(day.isoformat(), {}).get(event_type, 0)
+
+    @property
+    def recent_calls(self) -> tuple[CallRow, ...]:
+        """Return the last calls, newest first (one row per call)."""
+        return self._calls.rows
 
     @property
     def recent(self) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -30,6 +30,7 @@ from .history import EventHistory
 from .items import ItemEntity, ItemsCoordinator
 from .phones import async_add_phone_entities
 from .queues import waiting_callers
+from .recent_calls import CALL_EVENT_TYPES, CallRow
 
 # Push only: nothing is polled.
 PARALLEL_UPDATES = 0
@@ -197,6 +198,12 @@ VOICEMAIL_DESCRIPTIONS: tuple[ItemSensorEntityDescription[MessageFolder], ...] =
     ),
 )
 
+RECENT_CALLS_DESCRIPTION = SensorEntityDescription(
+    key="recent_calls",
+    translation_key="recent_calls",
+    device_class=SensorDeviceClass.TIMESTAMP,
+)
+
 BALANCE_DESCRIPTION = SensorEntityDescription(
     key="balance",
     translation_key="balance",
@@ -217,6 +224,8 @@ async def async_setup_entry(
         for description in SENSOR_DESCRIPTIONS
         if description.event_type in produced
     ]
+    if call_events := CALL_EVENT_TYPES & produced:
+        sensors.append(RecentCallsSensor(entry, call_events))
     if (balance := entry.runtime_data.balance) is not None:
         sensors.append(BalanceSensor(entry, balance))
     async_add_entities(sensors)
@@ -272,6 +281,53 @@ class TelephonySensor(TelephonyEventListener, SensorEntity):
     @callback
     def _async_new_day(self, _now: datetime) -> None:
         self.async_write_ha_state()
+
+
+class RecentCallsSensor(TelephonyEventListener, SensorEntity):
+    """When the newest call began; the last calls, one row each, as the `calls` attribute."""
+
+    # Rewritten with every event of a call: kept out of the recorder's database.
+    _unrecorded_attributes = frozenset({"calls"})
+
+    def __init__(self, entry: TelephonyConfigEntry, event_types: Iterable[str]) -> None:
+        """Follow every event of a call this provider produces."""
+        super().__init__(entry, RECENT_CALLS_DESCRIPTION, sorted(event_types))
+
+    @property
+    def native_value(self) -> datetime | None:
+        """Return when the newest call began."""
+        calls = self._entry.runtime_data.history.recent_calls
+        return calls[0].started if calls else None
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """Return the calls, newest first; names from the contacts as they are now."""
+        contacts = self._entry.runtime_data.settings(self.hass, self._entry).contacts
+        return {
+            "calls": [
+                _call_attributes(row, contacts.name_for(row.caller), contacts.name_for(row.callee))
+                for row in self._entry.runtime_data.history.recent_calls
+            ]
+        }
+
+    @callback
+    def _async_handle_event(self, data: dict[str, Any]) -> None:
+        self.async_write_ha_state()
+
+
+def _call_attributes(row: CallRow, caller_name: str | None, callee_name: str | None) -> dict[str, Any]:
+    return {
+        "time": dt_util.as_local(row.started).isoformat(),
+        "direction": row.direction,
+        "caller": row.caller,
+        "caller_name": caller_name or row.caller_name,
+        "callee": row.callee,
+        "callee_name": callee_name or row.callee_name,
+        "duration": row.duration,
+        "status": None if row.status is None else str(row.status),
+        "call_id": row.call_id,
+        "test": row.test,
+    }
 
 
 class BalanceSensor(TelephonyEntity, CoordinatorEntity[BalanceCoordinator], SensorEntity):

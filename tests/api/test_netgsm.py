@@ -488,6 +488,7 @@ def test_documented_webhook() -> None:
     assert event.extra["recording_url"] == "htps://...."
     assert event.extra["final"] is True
     assert event.occurred_at == datetime(2023, 2, 22, 15, 50, 9, 526000, tzinfo=ISTANBUL)
+    assert event.extra["started_at"] == "2023-02-22T15:50:09.526000+03:00"
     assert event.dedupe_key == "18009123:+905530000000:7"
 
 
@@ -553,6 +554,7 @@ def test_key_press_outcomes(detail: dict[str, object], key_pressed: str | None, 
     assert event.duration == 14
     assert event.occurred_at == datetime(2023, 2, 22, 15, 50, 26, tzinfo=ISTANBUL)
     assert event.extra["answered_at"] == "2023-02-22T15:50:12.100000+03:00"
+    assert event.extra["started_at"] is None
 
 
 @pytest.mark.parametrize(

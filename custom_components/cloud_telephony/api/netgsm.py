@@ -715,6 +715,7 @@ def _webhook_item(item: dict[str, JsonValue], region: str | None) -> TelephonyEv
             "recording_url": record_link,
             "callee_name": text_or_none(item.get("name")),
             "message_type": message_type,
+            "started_at": times["start_time"].isoformat() if times["start_time"] else None,
             "answered_at": times["answer_time"].isoformat() if times["answer_time"] else None,
         },
     )
