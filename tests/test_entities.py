@@ -10,12 +10,12 @@ import pytest
 
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from tests.conftest import ENTRY_ID, WEBHOOK_PATH, fixture_bytes
+from tests.conftest import ENTRY_ID, WEBHOOK_PATH, SetupEntry, fixture_bytes
 
 CALLS = "event.office_pbx_calls"
 FAXES = "event.office_pbx_faxes"
@@ -143,3 +143,13 @@ async def test_missed_calls_reset_at_midnight(
     await client.post(WEBHOOK_PATH, json=_missed_call("n2"))
     await hass.async_block_till_done()
     assert hass.states.get(MISSED_TODAY).state == "1"
+
+
+async def test_the_device_model_is_in_the_server_language(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, setup_entry: SetupEntry
+) -> None:
+    """Home Assistant translates device names only: the model is taken from the translations."""
+    hass.config.language = "tr"
+    await setup_entry(mock_config_entry)
+    [device] = dr.async_entries_for_config_entry(dr.async_get(hass), mock_config_entry.entry_id)
+    assert (device.manufacturer, device.model) == ("Bulutfon", "Bulut santral")

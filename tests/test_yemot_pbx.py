@@ -77,8 +77,10 @@ async def test_a_queue_shows_who_waits(
     assert hass.states.get(AGENT_202).state == "on"
     devices = _devices(device_registry)
     queue = devices[f"{YEMOT_ENTRY_ID}_queue_2"]
-    assert (queue.name, queue.manufacturer) == ("Queue 2", "Yemot HaMashiach")
+    assert (queue.name, queue.manufacturer, queue.model) == ("Queue 2", "Yemot HaMashiach", "Call queue")
     assert queue.via_device_id == devices[YEMOT_ENTRY_ID].id
+    assert devices[YEMOT_ENTRY_ID].model == "IVR system"
+    assert devices[f"{YEMOT_ENTRY_ID}_voicemail_5"].model == "Voicemail box"
     # What was sent: the path as Yemot's commands take it.
     assert ("GetQueueRealTime", {"queuePath": "ivr2:/2", "token": "session-1"}, False) in pbx.requests
 

@@ -6,23 +6,32 @@ from abc import abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
-from homeassistant.core import callback
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.translation import async_get_cached_translations
 
 from .api import ProviderSpec
 from .const import DOMAIN
 from .data import TelephonyConfigEntry, signal_event
 
 
-def device_info(entry: TelephonyConfigEntry, provider: ProviderSpec) -> DeviceInfo:
+@callback
+def translated_model(hass: HomeAssistant, key: str, default: str) -> str:
+    """Return a device model in the server's language (Home Assistant translates device names only)."""
+    strings = async_get_cached_translations(hass, hass.config.language, "model", DOMAIN)
+    return strings.get(f"component.{DOMAIN}.model.{key}", default)
+
+
+def device_info(hass: HomeAssistant, entry: ConfigEntry[Any], provider: ProviderSpec) -> DeviceInfo:
     """Describe the entry's service device (also used to create it before the platforms load)."""
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer=provider.brand,
-        model=provider.model,
+        model=translated_model(hass, provider.id, provider.model),
         name=entry.title,
         configuration_url=provider.configuration_url,
     )
@@ -50,7 +59,7 @@ class TelephonyEntity(Entity):
         self.entity_description = description
         self._entry = entry
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
-        self._attr_device_info = device_info(entry, entry.runtime_data.provider)
+        self._attr_device_info = device_info(entry.runtime_data.hub.hass, entry, entry.runtime_data.provider)
 
 
 class TelephonyEventListener(TelephonyEntity):

@@ -227,7 +227,7 @@ class TelephonyHub:
         if (device_id := self._devices.get(entry.entry_id)) is None:
             provider = PROVIDERS[entry.data[CONF_PROVIDER]]
             device = dr.async_get(self.hass).async_get_or_create(
-                config_entry_id=entry.entry_id, **device_info(entry, provider)
+                config_entry_id=entry.entry_id, **device_info(self.hass, entry, provider)
             )
             device_id = self._devices[entry.entry_id] = device.id
         return device_id

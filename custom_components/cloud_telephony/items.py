@@ -22,6 +22,7 @@ from .api import InsufficientBalanceError, ProviderError, ProviderFailedError, R
 from .compat import via_device
 from .const import DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
+from .entity import translated_model
 from .errors import provider_errors
 
 
@@ -108,7 +109,11 @@ class PathsCoordinator[ItemT](ItemsCoordinator[ItemT]):
 
     def device_details(self, key: str) -> DeviceInfo:
         """Name the device after its path."""
-        return DeviceInfo(translation_key=self.kind, translation_placeholders={"path": key or "/"})
+        return DeviceInfo(
+            translation_key=self.kind,
+            translation_placeholders={"path": key or "/"},
+            model=translated_model(self.hass, self.kind, self.kind),
+        )
 
     async def _async_update_data(self) -> dict[str, ItemT]:
         brand = self.config_entry.runtime_data.provider.brand
