@@ -95,8 +95,16 @@ async def test_bulutfon_without_any_url(hass: HomeAssistant) -> None:
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_ACCOUNT_NAME: "Office PBX", CONF_COUNTRY: "TR"}
         )
+        # Before the entry exists: the provider could not reach this address.
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "local_url"
+        assert result["description_placeholders"]["provider"] == "Bulutfon"
+        path = result["description_placeholders"]["webhook_url"]
+        assert path.startswith("/api/webhook/")
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     webhook_id = result["data"][CONF_WEBHOOK_ID]
-    assert result["description_placeholders"] == {"webhook_url": f"/api/webhook/{webhook_id}"}
+    assert path == f"/api/webhook/{webhook_id}"
+    assert result["description_placeholders"] == {"webhook_url": path}
 
 
 @pytest.mark.usefixtures("external_url")
@@ -123,6 +131,7 @@ async def test_bulutfon_with_token_and_basic_auth(
     assert result["result"].unique_id == "bulutfon_santral.bulutfon.net"
 
 
+@pytest.mark.usefixtures("external_url")
 async def test_bulutfon_pbx_added_again_under_another_name(
     hass: HomeAssistant, bulutfon_api_url: fake.FakeBulutfon
 ) -> None:
@@ -355,7 +364,7 @@ async def test_bulkgate(hass: HomeAssistant, bulkgate_api_url: fake_bulkgate.Fak
     assert bulkgate_api_url.info_requests == 1
 
 
-@pytest.mark.usefixtures("bulkgate_api_url")
+@pytest.mark.usefixtures("external_url", "bulkgate_api_url")
 async def test_bulkgate_errors_and_recovery(hass: HomeAssistant) -> None:
     result = await provider_form(hass, "bulkgate")
     result = await hass.config_entries.flow.async_configure(
@@ -375,7 +384,7 @@ async def test_bulkgate_errors_and_recovery(hass: HomeAssistant) -> None:
     assert result["data"][bulkgate_api.SENDER_ID_VALUE] == "Home"
 
 
-@pytest.mark.usefixtures("bulkgate_api_url")
+@pytest.mark.usefixtures("external_url", "bulkgate_api_url")
 async def test_failed_attempt_does_not_block_a_new_one(hass: HomeAssistant) -> None:
     """A form left with an error (the page reloaded) must not keep the account 'in progress'."""
     abandoned = await provider_form(hass, "bulkgate")

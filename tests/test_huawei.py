@@ -397,6 +397,7 @@ async def test_errors_of_the_action(hass: HomeAssistant, huawei: fake.FakeHuawei
     assert response["results_by"] == "none"  # no public address: Huawei has no report to poll
 
 
+@pytest.mark.usefixtures("external_url")
 async def test_config_flow(hass: HomeAssistant, fake_huawei: tuple[fake.FakeHuawei, str]) -> None:
     server, url = fake_huawei
     user_input = {

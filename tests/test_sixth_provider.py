@@ -47,7 +47,7 @@ SMS_POST = b"MessageSid=SM77&From=%2B15550002222&To=%2B15550001111&Body=Hello+fr
 
 @pytest.fixture
 async def example_api(
-    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+    socket_enabled: None, monkeypatch: pytest.MonkeyPatch, external_url: str
 ) -> AsyncIterator[example.FakeExample]:
     """Register the provider and run its API on loopback."""
     fake = example.FakeExample()

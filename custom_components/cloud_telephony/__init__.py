@@ -45,7 +45,7 @@ from .inbox import InboxPoller
 from .media import MediaLibrary, default_folder
 from .pbx import async_start_pbx
 from .pipeline import async_accept_events, async_fire_in_doubt
-from .public_url import async_delete_cloudhook, async_delete_public_url_issue
+from .public_url import async_delete_cloudhook, async_delete_public_url_issue, async_watch_public_url
 from .services import async_setup_services
 from .store import StoreUnavailableError
 from .subentries import async_move_people_to_subentries
@@ -157,6 +157,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
     await async_start_pbx(hass, entry, client, record)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change(entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_watch_public_url(hass, entry)
     return True
 
 

@@ -83,6 +83,8 @@ from .media import DEFAULT_RETENTION_COUNT, DEFAULT_RETENTION_DAYS, media_dir_of
 from .public_url import (
     async_create_cloudhook,
     async_entry_webhook_url,
+    async_public_url,
+    async_public_webhook_url,
     async_webhook_url,
     cloud_subscribed,
 )
@@ -185,6 +187,7 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Start with no error reason to show."""
         self._reason = ""
+        self._new_entry: tuple[ProviderSpec, dict[str, Any], dict[str, Any]]
 
     @classmethod
     @callback
@@ -367,9 +370,35 @@ class CloudTelephonyConfigFlow(ConfigFlow, domain=DOMAIN):
                 options[key] = user_input.get(key, "")
         if provider.verify_webhook is not None:
             options[CONF_STRICT_SIGNATURE] = False
-        url = async_webhook_url(self.hass, webhook_id, data.get(CONF_CLOUDHOOK_URL))
+        self._new_entry = (provider, data, options)
+        if (
+            provider.takes_webhook
+            and async_public_url(self.hass, webhook_id, data.get(CONF_CLOUDHOOK_URL)) is None
+        ):
+            # The provider could not deliver anything: said before the entry exists, not buried
+            # in the closing message.
+            return await self.async_step_local_url()
+        return self._async_finish()
+
+    async def async_step_local_url(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Say that the webhook URL works only inside the home network, and what to do about it."""
+        if user_input is not None:
+            return self._async_finish()
+        provider, data, _ = self._new_entry
+        return self.async_show_form(
+            step_id="local_url",
+            description_placeholders={
+                "provider": provider.brand,
+                "webhook_url": async_webhook_url(self.hass, data[CONF_WEBHOOK_ID]),
+            },
+        )
+
+    @callback
+    def _async_finish(self) -> ConfigFlowResult:
+        provider, data, options = self._new_entry
+        url = async_webhook_url(self.hass, data[CONF_WEBHOOK_ID], data.get(CONF_CLOUDHOOK_URL))
         return self.async_create_entry(
-            title=title,
+            title=data[CONF_ACCOUNT_NAME],
             data=data,
             options=options,
             description=provider.id,
@@ -427,6 +456,9 @@ class CloudTelephonyOptionsFlow(OptionsFlow):
             "webhook_url": async_entry_webhook_url(self.hass, self.config_entry),
             "media_dirs": ", ".join(self.hass.config.media_dirs.values()) or self.hass.config.path("media"),
         }
+        if provider.takes_webhook and async_public_webhook_url(self.hass, self.config_entry) is None:
+            # Shown with the form, not only after saving: the provider cannot reach this URL.
+            errors["base"] = "webhook_local_only"
         if user_input is not None:
             errors = _basic_auth_errors(user_input) | self._media_folder_errors(user_input)
             if not errors:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from homeassistant.components import webhook
-from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError
 
@@ -34,16 +34,20 @@ def async_entry_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
 
 
 @callback
-def async_public_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
-    """Return the entry's webhook URL as the internet sees it (cloudhook or external URL), or None."""
-    if cloudhook_url := entry.data.get(CONF_CLOUDHOOK_URL):
-        return str(cloudhook_url)
+def async_public_url(hass: HomeAssistant, webhook_id: str, cloudhook_url: str | None = None) -> str | None:
+    """Return a webhook URL as the internet sees it (cloudhook or external URL), or None."""
+    if cloudhook_url:
+        return cloudhook_url
     try:
-        return webhook.async_generate_url(
-            hass, entry.data[CONF_WEBHOOK_ID], allow_internal=False, prefer_external=True
-        )
+        return webhook.async_generate_url(hass, webhook_id, allow_internal=False, prefer_external=True)
     except NoURLAvailableError:
         return None
+
+
+@callback
+def async_public_webhook_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
+    """Return the entry's webhook URL as the internet sees it (cloudhook or external URL), or None."""
+    return async_public_url(hass, entry.data[CONF_WEBHOOK_ID], entry.data.get(CONF_CLOUDHOOK_URL))
 
 
 async def async_get_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> str | None:
@@ -53,8 +57,16 @@ async def async_get_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntr
     Without any public URL, results are polled where the provider has a report; a repair issue
     says so, once, until a public URL exists.
     """
+    provider = entry.runtime_data.provider
+    if not provider.takes_webhook:
+        return None
     # Read before the await: the entry may unload meanwhile (its runtime data is gone then).
-    polled = entry.runtime_data.client_with(RESULT_POLLING) is not None
+    if not provider.callback_per_request:
+        kind = "no_public_url_pasted"
+    elif entry.runtime_data.client_with(RESULT_POLLING) is not None:
+        kind = "no_public_url"
+    else:
+        kind = "no_public_url_no_report"
     url = async_public_webhook_url(hass, entry)
     if url is None and (url := await async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])):
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_CLOUDHOOK_URL: url})
@@ -66,12 +78,25 @@ async def async_get_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntr
             issue_id,
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
-            translation_key="no_public_url" if polled else "no_public_url_no_report",
-            translation_placeholders={"account": entry.title},
+            translation_key=kind,
+            translation_placeholders={"account": entry.title, "provider": provider.brand},
         )
     else:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
     return url
+
+
+@callback
+def async_watch_public_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> None:
+    """Check the public address now and whenever Home Assistant's URLs change (the repair follows)."""
+    if not entry.runtime_data.provider.takes_webhook:
+        return
+
+    async def check(_: Event | None = None) -> None:
+        await async_get_callback_url(hass, entry)
+
+    entry.async_create_background_task(hass, check(), f"{DOMAIN} public URL of {entry.title}")
+    entry.async_on_unload(hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, check))
 
 
 # Home Assistant Cloud is imported only where it is set up (then it is imported already): the

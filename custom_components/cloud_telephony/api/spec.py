@@ -343,6 +343,8 @@ class ProviderSpec:
     """With RESULT_POLLING: how often pending calls' outcomes are asked for (within its limits)."""
     callback_per_request: bool = False
     """The webhook URL is sent with each request (no URL to paste into the provider's panel)."""
+    takes_webhook: bool = True
+    """The provider posts to the webhook (False: everything it reports is polled)."""
     verify_webhook: WebhookVerifier | None = None
     """Checks the provider's own signature on a push, given the entry's data and the webhook URL."""
     upgrade_data: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None

@@ -727,6 +727,7 @@ SPEC: Final = ProviderSpec(
     event_types=EVENT_TYPES,
     parse_webhook=parse_webhook,
     create_client=_client,
+    takes_webhook=False,
     capabilities=frozenset(
         {
             BALANCE,
