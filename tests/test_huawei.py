@@ -72,7 +72,8 @@ async def test_entities(
         entry.entity_id for entry in er.async_entries_for_config_entry(entity_registry, HUAWEI_ENTRY_ID)
     }
     stored = "event.huawei_cloud_8653159511234_stored_files"
-    assert entities == {CALL_RESULTS, CALL_RECORDS, LAST_CALL_STATUS, stored}
+    button = "button.huawei_cloud_8653159511234_send_a_test_event"
+    assert entities == {CALL_RESULTS, CALL_RECORDS, LAST_CALL_STATUS, stored, button}
     assert huawei.calls == []  # setting up placed no call
 
 

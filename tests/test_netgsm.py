@@ -100,6 +100,7 @@ async def test_entities(
         MESSAGES,
         LAST_SMS,
         "event.netgsm_8500000000_stored_files",
+        "button.netgsm_8500000000_send_a_test_event",
     }
     assert hass.states.get(BALANCE).state == "34.02"
     assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "TRY"
