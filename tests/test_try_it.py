@@ -340,3 +340,13 @@ def test_the_action_offers_every_providers_samples() -> None:
     options = services["send_test_event"]["fields"]["sample"]["selector"]["select"]["options"]
     declared = {sample.name for spec in PROVIDERS.values() for sample in spec.samples}
     assert sorted(options) == sorted(declared)
+
+
+def test_the_readme_lists_every_sample_and_its_caller() -> None:
+    readme = (PACKAGE.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Trying it without a phone call\n", 1)[1].split("\n## ", 1)[0]
+    for spec in PROVIDERS.values():
+        for sample in spec.samples:
+            assert f"`{sample.name}`" in section, sample.name
+            _, caller = FIRES[spec.id, sample.name]
+            assert caller is None or f"`{caller}`" in section, caller
