@@ -19,5 +19,8 @@ EVENT_DATA_KEYS = frozenset(
         "message",
         "occurred_at",
         "raw",
+        # "An event produced by the integration's own 'try it' action carries `test: true`"; the
+        # provider's own events carry `test: false`, so that a trigger can ask for either.
+        "test",
     }
 )

@@ -84,7 +84,7 @@ async def test_entities(
     entities = {
         entry.entity_id for entry in er.async_entries_for_config_entry(entity_registry, BULKGATE_ENTRY_ID)
     }
-    assert entities == {BALANCE, LAST_SMS, MESSAGES, NOTIFY_ANNA}
+    assert entities == {BALANCE, LAST_SMS, MESSAGES, NOTIFY_ANNA, "button.bulkgate_12345_send_a_test_event"}
     balance = hass.states.get(BALANCE)
     assert balance.state == "215.8138"
     assert balance.attributes["unit_of_measurement"] == "credits"

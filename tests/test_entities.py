@@ -36,6 +36,7 @@ async def test_entities_of_a_bulutfon_account(
 ) -> None:
     entries = er.async_entries_for_config_entry(entity_registry, ENTRY_ID)
     assert sorted((entry.entity_id, entry.unique_id) for entry in entries) == [
+        ("button.office_pbx_send_a_test_event", f"{ENTRY_ID}_send_test_event"),
         (CALLS, f"{ENTRY_ID}_calls"),
         (FAXES, f"{ENTRY_ID}_faxes"),
         (LAST_FAX, f"{ENTRY_ID}_last_fax"),

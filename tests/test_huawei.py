@@ -73,7 +73,8 @@ async def test_entities(
     }
     stored = "event.huawei_cloud_8653159511234_stored_files"
     recent = "sensor.huawei_cloud_8653159511234_recent_calls"
-    assert entities == {CALL_RESULTS, CALL_RECORDS, LAST_CALL_STATUS, stored, recent}
+    button = "button.huawei_cloud_8653159511234_send_a_test_event"
+    assert entities == {CALL_RESULTS, CALL_RECORDS, LAST_CALL_STATUS, stored, recent, button}
     assert huawei.calls == []  # setting up placed no call
 
 

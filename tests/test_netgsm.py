@@ -101,6 +101,7 @@ async def test_entities(
         LAST_SMS,
         "event.netgsm_8500000000_stored_files",
         "sensor.netgsm_8500000000_recent_calls",
+        "button.netgsm_8500000000_send_a_test_event",
     }
     assert hass.states.get(BALANCE).state == "34.02"
     assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "TRY"

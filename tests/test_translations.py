@@ -95,6 +95,7 @@ def test_every_form_error_is_translated() -> None:
 
 def test_every_action_and_entity_has_an_icon() -> None:
     from custom_components.cloud_telephony.binary_sensor import REGISTERED
+    from custom_components.cloud_telephony.button import SEND_TEST_EVENT
     from custom_components.cloud_telephony.event import EVENT_DESCRIPTIONS
     from custom_components.cloud_telephony.sensor import (
         BALANCE_DESCRIPTION,
@@ -127,3 +128,4 @@ def test_every_action_and_entity_has_an_icon() -> None:
     assert set(icons["entity"]["notify"]) == {"sms_recipient", "voice_recipient"}
     switches = {AGENT_PAUSED.translation_key, DIRECTORY_LISTING.translation_key}
     assert set(icons["entity"]["switch"]) == switches
+    assert set(icons["entity"]["button"]) == {SEND_TEST_EVENT.translation_key}

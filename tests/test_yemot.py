@@ -73,7 +73,19 @@ async def test_entities(
     listing = "switch.yemot_0773137770_pirsumphone_registration"
     voicemail = "event.yemot_0773137770_voicemail"
     files = "event.yemot_0773137770_stored_files"
-    assert entities == {BALANCE, LAST_SMS, MESSAGES, CALL_IMMA, SMS_IMMA, listing, voicemail, files, *phone}
+    button = "button.yemot_0773137770_send_a_test_event"
+    assert entities == {
+        BALANCE,
+        LAST_SMS,
+        MESSAGES,
+        CALL_IMMA,
+        SMS_IMMA,
+        listing,
+        voicemail,
+        files,
+        button,
+        *phone,
+    }
     assert hass.states.get(BALANCE).state == "1234.5"
     assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "units"
     # The message that was in the inbox before setup is not news.

@@ -53,6 +53,7 @@ from .webhook import async_register_webhook, async_unregister_webhook
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.EVENT,
     Platform.IMAGE,
     Platform.NOTIFY,

@@ -206,8 +206,10 @@ class EventHistory:
         statements += _event_rows(entry_id, events, now)
         for event in events:
             event_type = event.data["type"]
-            counts[event_type] = counts.get(event_type, 0) + 1
             last[event_type] = event.data
+            if not event.data.get("test"):
+                # A test event (a provider's sample) is shown, but never counted.
+                counts[event_type] = counts.get(event_type, 0) + 1
         statements += [
             (UPSERT_LAST, (entry_id, kind, AsJson(data, MAX_STORED_EVENT))) for kind, data in last.items()
         ]

@@ -50,6 +50,7 @@ from .messaging import (
 from .pipeline import async_accept_events
 from .queues import call_ids_of
 from .store import StoreUnavailableError
+from .tryout import SERVICE_SEND_TEST_EVENT, async_send_test_event
 
 SERVICE_SEND_SMS: Final = "send_sms"
 SERVICE_SEND_VOICE_MESSAGE: Final = "send_voice_message"
@@ -98,6 +99,7 @@ ATTR_NUMBERS: Final = "numbers"
 ATTR_CALL_IDS: Final = "call_ids"
 ATTR_TARGET: Final = "target"
 ATTR_EXTENSION: Final = "extension"
+ATTR_SAMPLE: Final = "sample"
 
 # More recipients than this belong in a provider's bulk campaign tool, not an automation.
 MAX_RECIPIENTS: Final = 100
@@ -203,6 +205,9 @@ CALL_BACK_SCHEMA: Final = vol.Schema(
         vol.Required(ATTR_TO): cv.string,
         vol.Optional(ATTR_CALLER_ID): cv.string,
     }
+)
+SEND_TEST_EVENT_SCHEMA: Final = vol.Schema(
+    {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Optional(ATTR_SAMPLE): cv.string}
 )
 LIST_AUDIO_SCHEMA: Final = vol.Schema(
     {
@@ -504,6 +509,11 @@ async def _call_back(call: ServiceCall) -> ServiceResponse:
     return {"message": message, "to": number}
 
 
+async def _send_test_event(call: ServiceCall) -> ServiceResponse:
+    """Send one of the provider's documented samples as a test event, to try automations with."""
+    return await async_send_test_event(call.hass, loaded_entry(call), call.data.get(ATTR_SAMPLE))
+
+
 ACTIONS: Final = (
     (SERVICE_SEND_SMS, _send_sms, SEND_SMS_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_SEND_VOICE_MESSAGE, _send_voice_message, SEND_VOICE_MESSAGE_SCHEMA, SupportsResponse.OPTIONAL),
@@ -516,6 +526,7 @@ ACTIONS: Final = (
     (SERVICE_START_CAMPAIGN, _start_campaign, START_CAMPAIGN_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_KICK_QUEUE_CALLERS, _kick_queue_callers, KICK_QUEUE_CALLERS_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_CALL_BACK, _call_back, CALL_BACK_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_SEND_TEST_EVENT, _send_test_event, SEND_TEST_EVENT_SCHEMA, SupportsResponse.OPTIONAL),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 import hashlib
 from typing import Any, Final
@@ -31,7 +31,8 @@ from .models import (
 )
 from .numbers import normalize_number
 from .payload import JsonValue, as_items, decode_body, int_or_none, json_answer, text_or_none
-from .spec import BALANCE, SETTING_BASE_URL, SMS, Field, FieldKind, ProviderSpec
+from .samples import clock_mover, documented_sample, new_hex
+from .spec import BALANCE, SETTING_BASE_URL, SMS, Field, FieldKind, ProviderSpec, Sample
 from .transport import Transport
 
 PROVIDER: Final = "bulkgate"
@@ -321,6 +322,48 @@ def _prague_time(text: str) -> datetime | None:
         return None
 
 
+# The items of the example in BulkGate's documentation of delivery reports and incoming SMS, as
+# written there (tests/fixtures/bulkgate/seed_dlr_and_reply.json); each is a sample of its own. A
+# try gets a new message id, and its times are moved to its moment (the reply has none: it arrives
+# now).
+_DOCUMENTED_DELIVERED: Final[dict[str, JsonValue]] = {
+    "status": "1",
+    "smsID": "3t2563af3ff285",
+    "price": "0.71",
+    "date": "1904111007;1904111011",
+}
+_DOCUMENTED_BUFFERED: Final[dict[str, JsonValue]] = {
+    "status": "2",
+    "smsID": "2t2563af3ff285",
+    "price": "0.71",
+    "date": "1904111007;1904111011",
+}
+_DOCUMENTED_REPLY: Final[dict[str, JsonValue]] = {
+    "status": "10",
+    "from": "420777777777",
+    "text": "text odpovědi",
+}
+_MOVE_PRAGUE_TIME = clock_mover("%y%m%d%H%M", PRAGUE)
+
+
+def _moved_dates(value: JsonValue, span: timedelta) -> JsonValue:
+    """Move `yyMMddHHmm;yyMMddHHmm` (sent; delivered)."""
+    return ";".join(str(_MOVE_PRAGUE_TIME(part, span)) for part in str(value).split(";"))
+
+
+def _sample(name: str, item: dict[str, JsonValue]) -> Sample:
+    return documented_sample(
+        name, [item], parse_webhook, ids={"smsID": lambda _moment: new_hex(14)}, times={"date": _moved_dates}
+    )
+
+
+SAMPLES: Final = (
+    _sample("sms_received", _DOCUMENTED_REPLY),
+    _sample("sms_delivered", _DOCUMENTED_DELIVERED),
+    _sample("sms_buffered", _DOCUMENTED_BUFFERED),
+)
+
+
 # The keys of the entry's data.
 APPLICATION_ID: Final = "application_id"
 APPLICATION_TOKEN: Final = "application_token"
@@ -377,4 +420,5 @@ SPEC: Final = ProviderSpec(
     # The legacy delivery mode calls once per message with GET.
     webhook_methods=("POST", "GET"),
     upgrade_data=_upgrade,
+    samples=SAMPLES,
 )

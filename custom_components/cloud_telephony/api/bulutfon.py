@@ -31,7 +31,8 @@ from .models import (
 )
 from .numbers import match_key, normalize_number
 from .payload import JsonValue, as_items, as_object, decode_body, decode_json, int_or_none, text_or_none
-from .spec import CALL_BACK, MEDIA, SETTING_BASE_URL, Field, FieldKind, ProviderSpec
+from .samples import documented_sample, moved_iso, moved_micros, new_uuid
+from .spec import CALL_BACK, MEDIA, SETTING_BASE_URL, Field, FieldKind, ProviderSpec, Sample
 from .transport import Transport, as_download
 
 PROVIDER: Final = "bulutfon"
@@ -445,6 +446,81 @@ def _iso(value: JsonValue) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
+# The examples of Bulutfon's webhook documentation, as written there (tests/fixtures/bulutfon/
+# seed_*.json); a try gets a new call id, and its times are moved to the try's moment.
+_DOCUMENTED_HANGUP: Final[dict[str, JsonValue]] = {
+    "caller": 90532000000,
+    "callee": 908508850000,
+    "uuid": "f615986c-2001-11e5-bdee-6599352d46ce",
+    "timestamp": 1435762855286302,
+    "hangup_cause": "NORMAL_CLEARING",
+    "direction": "IN",
+    "cdr": {
+        "uuid": "f615986c-2001-11e5-bdee-6599352d46ce",
+        "bf_calltype": "voice",
+        "bf_direction": "IN",
+        "bf_caller": 905326200000,
+        "bf_callee": 908508850000,
+        "call_time": "2015-07-01T18:00:51+03:00",
+        "answer_time": "2015-07-01T18:00:51+03:00",
+        "hangup_time": "2015-07-01T18:00:55+03:00",
+        "call_record": False,
+        "hangup_cause": "NORMAL_CLEARING",
+        "sip_hangup_disposition": "recv_bye",
+        "callflow": [
+            {
+                "callee": 908508850000,
+                "start_time": "2015-07-01T18:00:51+03:00",
+                "answer_time": None,
+                "hangup_time": None,
+                "redirection": "REDIRECTED_TO_MENU",
+                "redirection_target": 99,
+            },
+            {
+                "callee": 99,
+                "start_time": "2015-07-01T18:00:51+03:00",
+                "answer_time": "2015-07-01T18:00:51+03:00",
+                "hangup_time": "2015-07-01T18:00:55+03:00",
+                "redirection": "CONNECTING_TO_MENU",
+            },
+        ],
+    },
+}
+_DOCUMENTED_CALL_INIT: Final[dict[str, JsonValue]] = {
+    "event_type": "call_init",
+    "caller": 90532000000,
+    "callee": 908508850000,
+    "uuid": "f615986c-2001-11e5-bdee-6599352d46ce",
+    "direction": "IN",
+    "timestamp": 1435762851086820,
+}
+_DOCUMENTED_FAX: Final[dict[str, JsonValue]] = {
+    "event_type": "fax_init",
+    "caller": 905326200000,
+    "callee": 908508850000,
+    "uuid": "kkk919b-aaaa-aaaa-bbbb-ccccccfd40ee",
+    "direction": "IN",
+    "timestamp": 1450458620079404,
+}
+_SAMPLE_IDS: Final = {"uuid": new_uuid}
+_SAMPLE_TIMES: Final = {
+    "timestamp": moved_micros,
+    **dict.fromkeys(("call_time", "answer_time", "hangup_time", "start_time"), moved_iso),
+}
+
+
+def _sample(name: str, document: dict[str, JsonValue]) -> Sample:
+    return documented_sample(name, document, parse_webhook, ids=_SAMPLE_IDS, times=_SAMPLE_TIMES)
+
+
+SAMPLES: Final = (
+    _sample("missed_call", {"event_type": "missing_call", **_DOCUMENTED_HANGUP}),
+    _sample("call_started", _DOCUMENTED_CALL_INIT),
+    _sample("call_ended", {"event_type": "call_hangup", **_DOCUMENTED_HANGUP}),
+    _sample("incoming_fax", _DOCUMENTED_FAX),
+)
+
+
 # The keys of the entry's data.
 ACCOUNT_NAME: Final = "account_name"
 API_TOKEN: Final = "api_token"
@@ -479,4 +555,5 @@ SPEC: Final = ProviderSpec(
     secret_key=API_TOKEN,
     account_id=_account_id,
     webhook_basic_auth=True,
+    samples=SAMPLES,
 )

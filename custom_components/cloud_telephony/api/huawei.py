@@ -49,6 +49,7 @@ from .payload import (
     json_answer,
     text_or_none,
 )
+from .samples import clock_mover, documented_sample, new_digits
 from .spec import MEDIA, SETTING_BASE_URL, VOICE_CODE, VOICE_MESSAGE, Field, FieldKind, ProviderSpec
 from .transport import Transport, as_download
 
@@ -537,6 +538,106 @@ def _iso(value: JsonValue) -> str | None:
     return moment.isoformat() if moment else None
 
 
+# The examples of Huawei's call status and billing notifications, as written there (tests/fixtures/
+# huawei/seed_*.json). A try gets a new session id (and record id), and its times are moved to its
+# moment.
+_DOCUMENTED_CALLOUT: Final[dict[str, JsonValue]] = {
+    "eventType": "callout",
+    "statusInfo": {
+        "sessionId": "1201_612_4294967295_20190124030424@callenabler245.huaweicaas.com",
+        "timestamp": "2019-01-24 03:04:24",
+        "caller": "+8613800000022",
+        "called": "+8613800000021",
+    },
+}
+_DOCUMENTED_FEE: Final[dict[str, JsonValue]] = {
+    "eventType": "fee",
+    "feeLst": [
+        {
+            "direction": 0,
+            "spId": "CaaS_Test_01",
+            "appKey": "ka4kESI5s3YyurL1wpx63s9YnEm2",
+            "icid": "CAE-20190124110424-12019775",
+            "bindNum": "+8675512345678",
+            "sessionId": "1201_612_4294967295_20190124030424@callenabler245.huaweicaas.com",
+            "callerNum": "+8613800000022",
+            "calleeNum": "+8613800000021",
+            "fwdDisplayNum": "+8613800000022",
+            "fwdDstNum": "+8613866887021",
+            "fwdStartTime": "2019-01-24 03:04:31",
+            "fwdAlertingTime": "2019-01-24 03:04:36",
+            "fwdAnswerTime": "2019-01-24 03:04:38",
+            "callEndTime": "2019-01-24 03:04:49",
+            "fwdUnaswRsn": 0,
+            "failTime": "",
+            "ulFailReason": 0,
+            "sipStatusCode": 0,
+            "callOutStartTime": "2019-01-24 03:04:24",
+            "callOutAlertingTime": "2019-01-24 03:04:27",
+            "callOutAnswerTime": "2019-01-24 03:04:31",
+            "callOutUnaswRsn": 0,
+            "dynIVRStartTime": "",
+            "dynIVRPath": "",
+            "recordFlag": 0,
+            "recordStartTime": "",
+            "recordObjectName": "",
+            "recordBucketName": "",
+            "recordDomain": "",
+            "recordFileDownloadUrl": "",
+            "ttsPlayTimes": 0,
+            "ttsTransDuration": 0,
+            "serviceType": "002",
+            "hostName": "callenabler245.huaweicaas.com",
+            "userData": "",
+        }
+    ],
+}
+_SAMPLE_TIMES: Final = dict.fromkeys(
+    (
+        "timestamp",
+        "fwdStartTime",
+        "fwdAlertingTime",
+        "fwdAnswerTime",
+        "callEndTime",
+        "failTime",
+        "callOutStartTime",
+        "callOutAlertingTime",
+        "callOutAnswerTime",
+        "dynIVRStartTime",
+        "recordStartTime",
+    ),
+    clock_mover("%Y-%m-%d %H:%M:%S", UTC),
+)
+
+
+def _session_id(moment: datetime) -> str:
+    """Make a session id in Huawei's shape: a call's number and its start (UTC)."""
+    return f"1201_612_{new_digits(10)}_{moment.astimezone(UTC):%Y%m%d%H%M%S}@callenabler245.huaweicaas.com"
+
+
+def _record_id(moment: datetime) -> str:
+    """Make a billing record id in Huawei's shape (its time is Beijing's, 8 hours ahead of UTC)."""
+    return f"CAE-{moment.astimezone(UTC) + timedelta(hours=8):%Y%m%d%H%M%S}-{new_digits(8)}"
+
+
+SAMPLES: Final = (
+    documented_sample(
+        "call_dialing",
+        _DOCUMENTED_CALLOUT,
+        parse_webhook,
+        ids={"sessionId": _session_id},
+        times=_SAMPLE_TIMES,
+    ),
+    documented_sample(
+        "call_record",
+        _DOCUMENTED_FEE,
+        parse_webhook,
+        ids={"sessionId": _session_id, "icid": _record_id},
+        times=_SAMPLE_TIMES,
+    ),
+)
+
+
 # The keys of the entry's data.
 APP_KEY: Final = "app_key"
 APP_SECRET: Final = "app_secret"
@@ -582,4 +683,5 @@ SPEC: Final = ProviderSpec(
     secret_key=APP_SECRET,
     callback_per_request=True,
     verify_webhook=verify_push,
+    samples=SAMPLES,
 )

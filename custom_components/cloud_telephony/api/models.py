@@ -68,6 +68,8 @@ class TelephonyEvent:
     raw: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     """Provider-specific keys beyond the contract (destination, hangup_cause, …)."""
+    test: bool = False
+    """Made up to try automations with (a provider's documented sample), not sent by the provider."""
 
     def as_event_data(self, tz: tzinfo | None = None) -> dict[str, Any]:
         """Return the contract's data keys (JSON-serialisable), extras after them; times in `tz`."""
@@ -84,6 +86,7 @@ class TelephonyEvent:
             "message": self.message,
             "occurred_at": None if self.occurred_at is None else self.occurred_at.astimezone(tz).isoformat(),
             "raw": self.raw,
+            "test": self.test,
             **self.extra,
         }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 import hashlib
 import json
@@ -58,6 +58,7 @@ from .payload import (
     only_digits,
     text_or_none,
 )
+from .samples import documented_sample, new_digits
 from .spec import (
     AUDIO_LIBRARY,
     BALANCE,
@@ -852,6 +853,51 @@ _CODE_SENTENCES: Final = {
 }
 
 
+# The example of Netgsm's voice message webhook, as written there (tests/fixtures/netgsm/
+# seed_webhook.json): a busy callee of a message that collects a key. A try gets a new job id, and
+# its times are moved to its moment.
+_DOCUMENTED_STATUS: Final[dict[str, JsonValue]] = {
+    "bulkid": 18009123,
+    "caller": "3120000009",
+    "callee": "5530000000",
+    "state": 7,
+    "type": 3,
+    "name": "isim ",
+    "creation_time": "2023-02-22 15:49:03.0",
+    "start_time": "2023-02-22 15:50:09.526",
+    "relationid": "0",
+    "detail": {
+        "push_button": "12",
+        "survey_push_button_desc": "",
+        "survey_taskid": "2131",
+        "record_link": "htps://....",
+    },
+}
+
+
+def _moved_time(value: JsonValue, span: timedelta) -> JsonValue:
+    """Move a time as the webhook writes it (`2023-02-22 15:50:09.526`), with as many fraction digits."""
+    text = str(value)
+    moment = _parse_netgsm_time(text)
+    if moment is None:
+        return value
+    moved = (moment.astimezone(UTC) + span).astimezone(ISTANBUL)
+    digits = len(text.partition(".")[2])
+    fraction = f".{moved.microsecond:06d}"[: digits + 1] if digits else ""
+    return moved.strftime("%Y-%m-%d %H:%M:%S") + fraction
+
+
+SAMPLES: Final = (
+    documented_sample(
+        "call_busy",
+        _DOCUMENTED_STATUS,
+        parse_webhook,
+        ids={"bulkid": lambda _moment: int(new_digits(8))},
+        times=dict.fromkeys(("creation_time", "start_time", "answer_time", "hangup_time"), _moved_time),
+    ),
+)
+
+
 # The keys of the entry's data.
 USERCODE: Final = "usercode"
 PASSWORD: Final = "password"
@@ -901,4 +947,5 @@ SPEC: Final = ProviderSpec(
     # Netgsm allows two report queries a minute; one every 30 s stays inside that for all jobs.
     result_poll_interval=timedelta(seconds=30),
     callback_per_request=True,
+    samples=SAMPLES,
 )

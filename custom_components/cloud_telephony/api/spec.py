@@ -8,7 +8,7 @@ about any provider.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -296,6 +296,26 @@ type WebhookReply = Callable[[int, int], tuple[bytes, str]]
 """From (accepted, duplicates) to the body and content type the provider is answered with."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sample:
+    """One of the provider's documented examples, rebuilt for a moment: to try automations with.
+
+    The example stays as the provider documents it, with fresh ids (every try is a new event, never
+    a duplicate of an earlier one) and its times moved so that its event happens at the moment
+    given. Its name is a translation key: an option of the action that sends it.
+    """
+
+    name: str
+    request: Callable[[datetime], WebhookRequest]
+    """The example as the provider delivers it, for this moment."""
+    parse: WebhookParser
+    """What reads it: the webhook's parser, or for data that is polled, the parser of the poll's answer."""
+
+    def events(self, moment: datetime, region: str | None) -> list[TelephonyEvent]:
+        """Return the example's events at this moment, numbers read in the account's country."""
+        return self.parse(replace(self.request(moment), region=region))
+
+
 @lru_cache(maxsize=64)
 def counts_reply(accepted: int, duplicates: int) -> tuple[bytes, str]:
     """Answer with the counts as JSON (the contract's reply); the few common bodies are built once."""
@@ -351,6 +371,8 @@ class ProviderSpec:
     """Rewrites what an older version stored (entries of minor version 1) in today's terms."""
     normalize_path: Callable[[str], str] = str.strip
     """With QUEUES or VOICEMAIL: one spelling of a queue's or folder's path, as the options keep it."""
+    samples: tuple[Sample, ...] = ()
+    """Documented examples of what it sends, the one most worth trying first."""
 
     @property
     def notify_channels(self) -> tuple[str, ...]:
@@ -372,6 +394,12 @@ class ProviderSpec:
     def redacted_keys(self) -> frozenset[str]:
         """The keys of the entry's data that diagnostics hide."""
         return frozenset(field.key for field in self.fields if field.redacted)
+
+    def sample(self, name: str | None = None) -> Sample | None:
+        """Return the sample of this name (None: the first), or None when the provider has no such sample."""
+        if name is None:
+            return self.samples[0] if self.samples else None
+        return next((sample for sample in self.samples if sample.name == name), None)
 
     def can(self, capability: Capability[Any]) -> bool:
         """Return whether the provider's client has this capability."""
