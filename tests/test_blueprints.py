@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 import re
 import shutil
@@ -18,15 +19,18 @@ import pytest
 
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint import models
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr, selector
 from homeassistant.setup import async_setup_component
-from homeassistant.util import yaml as yaml_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser, async_mock_service
+from homeassistant.util import dt as dt_util, yaml as yaml_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockUser,
+    async_fire_time_changed,
+    async_mock_service,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.cloud_telephony.api import bulutfon as bulutfon_api
 from tests.conftest import (
     BULKGATE_ENTRY_ID,
     BULKGATE_WEBHOOK_PATH,
@@ -34,8 +38,7 @@ from tests.conftest import (
     NETGSM_ENTRY_ID,
     NETGSM_WEBHOOK_PATH,
     WEBHOOK_PATH,
-    SetupEntry,
-    entry_variant,
+    until,
 )
 from tests.fakes import bulkgate as fake_bulkgate, bulutfon as bulutfon_fake, netgsm as fake_netgsm
 
@@ -116,14 +119,6 @@ async def _automation(hass: HomeAssistant, name: str, **inputs: Any) -> None:
     assert hass.states.get(f"automation.{name.removesuffix('.yaml')}").state == "on"
 
 
-async def _until(condition: Callable[[], Any]) -> None:
-    for _ in range(300):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not met")
-
-
 class FakePushService:
     """The phone's push relay: what Home Assistant's mobile app integration pushes to the phone."""
 
@@ -189,36 +184,6 @@ async def _tap(client: Any, action: str) -> None:
     assert (await client.post(f"/api/webhook/{PHONE_WEBHOOK_ID}", json=body)).status == 200
 
 
-@pytest.fixture
-async def pbx(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    fake_bulutfon: tuple[bulutfon_fake.FakeBulutfon, str],
-    setup_entry: SetupEntry,
-    media_dir: Path,
-) -> bulutfon_fake.FakeBulutfon:
-    """Set up the office PBX: a Bulutfon account with an API v2 key, so it can call back."""
-    server, url = fake_bulutfon
-    entry = entry_variant(
-        mock_config_entry, data={bulutfon_api.API_TOKEN: bulutfon_fake.V2_KEY, "base_url": url}
-    )
-    await setup_entry(entry)
-    assert entry.state is ConfigEntryState.LOADED
-    return server
-
-
-@pytest.fixture
-async def netgsm(
-    hass: HomeAssistant,
-    netgsm_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    netgsm_api_url: fake_netgsm.FakeNetgsm,
-) -> fake_netgsm.FakeNetgsm:
-    await setup_entry(netgsm_entry)
-    assert netgsm_entry.state is ConfigEntryState.LOADED
-    return netgsm_api_url
-
-
 def _missed_call(caller: int = 905326200000) -> dict[str, Any]:
     """Return a missed call to the PBX as Bulutfon posts it (Ayşe is in the account's contacts)."""
     return {
@@ -231,89 +196,72 @@ def _missed_call(caller: int = 905326200000) -> dict[str, Any]:
     }
 
 
-@pytest.mark.usefixtures("blueprint_folder")
-async def test_missed_call_notification_calls_back(
-    hass: HomeAssistant,
+@dataclass
+class Office:
+    """The PBX that misses calls, an account that sends SMS, the phone, and the webhooks' client."""
+
+    pbx: bulutfon_fake.FakeBulutfon
+    sms: fake_netgsm.FakeNetgsm
+    phone: str
+    relay: FakePushService
+    client: Any
+
+    async def missed_call(
+        self, hass: HomeAssistant, caller: int = 905326200000, **inputs: Any
+    ) -> dict[str, Any]:
+        """Set up the missed call blueprint, let the PBX miss a call, and return what the phone got."""
+        await _automation(hass, "missed_call_notification.yaml", account=ENTRY_ID, phone=self.phone, **inputs)
+        assert (await self.client.post(WEBHOOK_PATH, json=_missed_call(caller))).status == 200
+        await until(lambda: self.relay.pushed)
+        [push] = self.relay.pushed
+        assert push["registration_info"]["webhook_id"] == PHONE_WEBHOOK_ID
+        return push
+
+
+@pytest.fixture
+async def office(
+    blueprint_folder: Path,
     phone: tuple[str, FakePushService],
-    pbx: bulutfon_fake.FakeBulutfon,
+    bulutfon_v2: tuple[bulutfon_fake.FakeBulutfon, str, MockConfigEntry],
     netgsm: fake_netgsm.FakeNetgsm,
     hass_client_no_auth: ClientSessionGenerator,
-) -> None:
-    device_id, relay = phone
-    await _automation(
-        hass,
-        "missed_call_notification.yaml",
-        account=ENTRY_ID,
-        phone=device_id,
-        call_back_extension="1001",
-        sms_account=NETGSM_ENTRY_ID,
-    )
-    client = await hass_client_no_auth()
-    assert (await client.post(WEBHOOK_PATH, json=_missed_call())).status == 200
-    await _until(lambda: relay.pushed)
+) -> Office:
+    """Set up the office: a Bulutfon PBX with an API v2 key (it can call back), Netgsm, a phone."""
+    return Office(bulutfon_v2[0], netgsm, *phone, await hass_client_no_auth())
 
-    [push] = relay.pushed
+
+async def test_missed_call_notification_calls_back(hass: HomeAssistant, office: Office) -> None:
+    push = await office.missed_call(hass, call_back_extension="1001", sms_account=NETGSM_ENTRY_ID)
     assert push["title"] == "Missed call"
     assert push["message"] == "Ayşe (+905326200000) → Office PBX"
-    assert push["registration_info"]["webhook_id"] == PHONE_WEBHOOK_ID
     call_back, sms_back = push["data"]["actions"]
     assert call_back["title"] == "Call back"
     assert sms_back["title"] == "SMS back"
     assert call_back["action"].startswith("CLOUD_TELEPHONY_CALL_BACK_")
 
-    await _tap(client, "CLOUD_TELEPHONY_CALL_BACK_someone_elses")  # another notification's button
-    await _tap(client, call_back["action"])
-    await _until(lambda: pbx.bridged)
-    assert pbx.bridged == [
+    await _tap(office.client, "CLOUD_TELEPHONY_CALL_BACK_someone_elses")  # another notification's button
+    await _tap(office.client, call_back["action"])
+    await until(lambda: office.pbx.bridged)
+    assert office.pbx.bridged == [
         {"apikey": bulutfon_fake.V2_KEY, "extension": "1001", "destination": "+905326200000"}
     ]
-    assert netgsm.sms_sent == []
+    assert office.sms.sms_sent == []
 
 
-@pytest.mark.usefixtures("blueprint_folder")
-async def test_missed_call_notification_sms_back(
-    hass: HomeAssistant,
-    phone: tuple[str, FakePushService],
-    pbx: bulutfon_fake.FakeBulutfon,
-    netgsm: fake_netgsm.FakeNetgsm,
-    hass_client_no_auth: ClientSessionGenerator,
-) -> None:
-    device_id, relay = phone
-    await _automation(
-        hass,
-        "missed_call_notification.yaml",
-        account=ENTRY_ID,
-        phone=device_id,
-        sms_account=NETGSM_ENTRY_ID,
-        sms_reply="Toplantıdayım, sizi arayacağım.",
-    )
-    client = await hass_client_no_auth()
-    assert (await client.post(WEBHOOK_PATH, json=_missed_call())).status == 200
-    await _until(lambda: relay.pushed)
+async def test_missed_call_notification_sms_back(hass: HomeAssistant, office: Office) -> None:
+    reply = "Toplantıdayım, sizi arayacağım."
+    push = await office.missed_call(hass, sms_account=NETGSM_ENTRY_ID, sms_reply=reply)
     # No extension given: no Call back button.
-    [sms_back] = relay.pushed[0]["data"]["actions"]
-    await _tap(client, sms_back["action"])
-    await _until(lambda: netgsm.sms_sent)
-    assert netgsm.sms_sent[0]["messages"] == [{"msg": "Toplantıdayım, sizi arayacağım.", "no": "5326200000"}]
-    assert pbx.bridged == []
+    [sms_back] = push["data"]["actions"]
+    await _tap(office.client, sms_back["action"])
+    await until(lambda: office.sms.sms_sent)
+    assert office.sms.sms_sent[0]["messages"] == [{"msg": reply, "no": "5326200000"}]
+    assert office.pbx.bridged == []
 
 
-@pytest.mark.usefixtures("blueprint_folder")
-async def test_missed_call_notification_without_buttons(
-    hass: HomeAssistant,
-    phone: tuple[str, FakePushService],
-    pbx: bulutfon_fake.FakeBulutfon,
-    hass_client_no_auth: ClientSessionGenerator,
-) -> None:
+async def test_missed_call_notification_without_buttons(hass: HomeAssistant, office: Office) -> None:
     """Neither an extension nor an SMS account: a plain notification, and nothing waits for a tap."""
-    device_id, relay = phone
-    await _automation(
-        hass, "missed_call_notification.yaml", account=ENTRY_ID, phone=device_id, title="Kaçan arama"
-    )
-    client = await hass_client_no_auth()
-    assert (await client.post(WEBHOOK_PATH, json=_missed_call(905559998877))).status == 200
-    await _until(lambda: relay.pushed)
-    [push] = relay.pushed
+    push = await office.missed_call(hass, 905559998877, title="Kaçan arama")
     assert push["title"] == "Kaçan arama"
     assert push["message"] == "+905559998877 → Office PBX"
     assert push["data"]["actions"] == []
@@ -321,31 +269,35 @@ async def test_missed_call_notification_without_buttons(
     assert hass.states.get("automation.missed_call_notification").attributes["current"] == 0
 
 
+async def _alarm(hass: HomeAssistant, sensor: str, **inputs: Any) -> list[ServiceCall]:
+    """Set up the alarm blueprint on a sensor that is off, then turn it on; return the siren's calls."""
+    siren = async_mock_service(hass, "test", "siren")
+    hass.states.async_set(sensor, "off")
+    await _automation(hass, "alarm_escalation.yaml", sensor=sensor, account=NETGSM_ENTRY_ID, **inputs)
+    hass.states.async_set(sensor, "on")
+    return siren
+
+
 @pytest.mark.usefixtures("blueprint_folder", "external_url")
 async def test_alarm_escalation_calls_until_acknowledged(
     hass: HomeAssistant, netgsm: fake_netgsm.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
-    nobody = async_mock_service(hass, "test", "siren")
-    hass.states.async_set("binary_sensor.kitchen_smoke", "off")
-    await _automation(
+    nobody = await _alarm(
         hass,
-        "alarm_escalation.yaml",
-        sensor="binary_sensor.kitchen_smoke",
-        account=NETGSM_ENTRY_ID,
+        "binary_sensor.kitchen_smoke",
         numbers=["+905320000001", "+905320000002"],
         message="Mutfakta duman var. İlgileniyorsanız 1'e basın.",
         acknowledged_message="Teşekkürler.",
         sms_message="Mutfakta duman alarmı.",
         nobody_actions=[{"action": "test.siren"}],
     )
-    hass.states.async_set("binary_sensor.kitchen_smoke", "on")
     client = await hass_client_no_auth()
     for calls, (callee, state, key) in enumerate((("5320000001", 2, None), ("5320000002", 1, "1")), 1):
-        await _until(lambda calls=calls: len(netgsm.sent_xml) >= calls)
+        await until(lambda calls=calls: len(netgsm.sent_xml) >= calls)
         job = fake_netgsm.FIRST_JOB_ID + calls - 1
         post = {"bulkid": job, "callee": callee, "state": state, "type": 3, "detail": {"push_button": key}}
         assert (await client.post(NETGSM_WEBHOOK_PATH, json=post)).status == 200
-    await _until(lambda: len(netgsm.sms_sent) == 2)
+    await until(lambda: len(netgsm.sms_sent) == 2)
     await hass.async_block_till_done()
 
     assert "<text>Mutfakta duman var. İlgileniyorsanız 1'e basın.</text>" in netgsm.sent_xml[0]
@@ -359,39 +311,27 @@ async def test_alarm_escalation_calls_until_acknowledged(
 async def test_alarm_escalation_when_nobody_acknowledges(
     hass: HomeAssistant, netgsm: fake_netgsm.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
-    siren: list[ServiceCall] = async_mock_service(hass, "test", "siren")
-    hass.states.async_set("binary_sensor.front_door", "off")
-    await _automation(
+    """A door left open for 30 seconds: one call, nobody answers, the siren gets the response."""
+    siren = await _alarm(
         hass,
-        "alarm_escalation.yaml",
-        sensor="binary_sensor.front_door",
-        account=NETGSM_ENTRY_ID,
+        "binary_sensor.front_door",
+        for_duration={"seconds": 30},
         numbers=["0532 000 00 01"],
         nobody_actions=[{"action": "test.siren", "data": {"calls": "{{ escalation.calls | count }}"}}],
     )
-    hass.states.async_set("binary_sensor.front_door", "on")
-    await _until(lambda: netgsm.sent_xml)
+    await hass.async_block_till_done()
+    assert netgsm.sent_xml == []  # not open long enough yet
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await until(lambda: netgsm.sent_xml)
     client = await hass_client_no_auth()
     post = {"bulkid": fake_netgsm.FIRST_JOB_ID, "callee": "5320000001", "state": 7, "type": 3}
     assert (await client.post(NETGSM_WEBHOOK_PATH, json=post)).status == 200
-    await _until(lambda: siren)
+    await until(lambda: siren)
     assert siren[0].data == {"calls": 1}
     # The defaults: the text and thanks of the blueprint, key 1, no SMS.
     assert "<text>Alarm at home. Press 1 if you are taking care of it.</text>" in netgsm.sent_xml[0]
     assert "<keyinfo>1</keyinfo><text>Thank you, it is yours.</text>" in netgsm.sent_xml[0]
     assert netgsm.sms_sent == []
-
-
-@pytest.fixture
-async def bulkgate(
-    hass: HomeAssistant,
-    bulkgate_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    bulkgate_api_url: fake_bulkgate.FakeBulkGate,
-) -> fake_bulkgate.FakeBulkGate:
-    await setup_entry(bulkgate_entry)
-    assert bulkgate_entry.state is ConfigEntryState.LOADED
-    return bulkgate_api_url
 
 
 @pytest.mark.usefixtures("blueprint_folder")
@@ -423,7 +363,7 @@ async def test_sms_keyword_runs_the_actions(
     ]
     for post in posts:
         assert (await client.post(BULKGATE_WEBHOOK_PATH, json=[post])).status == 200
-    await _until(lambda: bulkgate.sent)
+    await until(lambda: bulkgate.sent)
     await hass.async_block_till_done()
 
     assert [call.data for call in garage] == [{"who": "Anna", "text": "close! the garage"}]
@@ -450,6 +390,6 @@ async def test_sms_keyword_from_anyone(
         {"status": "10", "from": "1", "text": ""},
     ):
         assert (await client.post(BULKGATE_WEBHOOK_PATH, json=[post])).status == 200
-    await _until(lambda: arm)
+    await until(lambda: arm)
     await hass.async_block_till_done()
     assert len(arm) == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
@@ -12,9 +11,9 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 import voluptuous as vol
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
@@ -38,6 +37,7 @@ from tests.conftest import (
     YEMOT_ENTRY_ID,
     SetupEntry,
     entry_variant,
+    until,
 )
 from tests.fakes import (
     bulkgate as fake_bulkgate,
@@ -51,16 +51,9 @@ FIRST, SECOND, THIRD, FOURTH = "+905320000001", "+905320000002", "+905320000003"
 
 
 @pytest.fixture
-async def netgsm(
-    hass: HomeAssistant,
-    netgsm_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    netgsm_api_url: fake.FakeNetgsm,
-) -> fake.FakeNetgsm:
-    """Set up the Netgsm entry (the third person a contact, Ali) against the fake API."""
-    await setup_entry(entry_variant(netgsm_entry, options={CONF_CONTACTS: "0532 000 00 03 = Ali"}))
-    assert hass.config_entries.async_get_entry(NETGSM_ENTRY_ID).state is ConfigEntryState.LOADED
-    return netgsm_api_url
+def netgsm_entry(netgsm_entry: MockConfigEntry) -> MockConfigEntry:
+    """Return the Netgsm entry with the third person a contact, Ali."""
+    return entry_variant(netgsm_entry, options={CONF_CONTACTS: "0532 000 00 03 = Ali"})
 
 
 def _escalate(hass: HomeAssistant, entry_id: str = NETGSM_ENTRY_ID, **data: Any) -> asyncio.Task[Any]:
@@ -79,15 +72,6 @@ def _escalate(hass: HomeAssistant, entry_id: str = NETGSM_ENTRY_ID, **data: Any)
             return_response=True,
         )
     )
-
-
-async def _until(condition: Callable[[], Any]) -> None:
-    """Yield to the event loop until the condition holds (no timers: the clock may be frozen)."""
-    for _ in range(20_000):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("condition not met")
 
 
 def _called(netgsm: fake.FakeNetgsm) -> list[str]:
@@ -111,7 +95,7 @@ async def _answer(
     client: Any, netgsm: fake.FakeNetgsm, calls: int, state: int, key: str | None = None
 ) -> None:
     """Wait for the nth call, then post its outcome to the webhook as Netgsm does."""
-    await _until(lambda: len(netgsm.sent_xml) >= calls)
+    await until(lambda: len(netgsm.sent_xml) >= calls)
     callee = _called(netgsm)[calls - 1]
     response = await client.post(
         NETGSM_WEBHOOK_PATH, json=_outcome(fake.FIRST_JOB_ID + calls - 1, callee, state, key)
@@ -239,14 +223,14 @@ async def test_without_an_outcome_the_next_person_is_called_after_the_timeout(
     first, second = str(fake.FIRST_JOB_ID), str(fake.FIRST_JOB_ID + 1)
     task = _escalate(hass, numbers=PEOPLE[:2], call_timeout=90)
     # Once Netgsm took the call (no request under way whose own timeout the clock would end).
-    await _until(lambda: first in calls.pending)
+    await until(lambda: first in calls.pending)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=60))
     await asyncio.sleep(0)
     # 60 of the 90 seconds passed: still the first person's turn.
     assert first in calls.pending
     assert len(netgsm.sent_xml) == 1
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=91))
-    await _until(lambda: second in calls.pending)
+    await until(lambda: second in calls.pending)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=91))
     response = await task
 
@@ -275,7 +259,7 @@ async def test_without_a_public_address_the_outcomes_are_polled(
     """Netgsm has a report: with no public address, each call's outcome is read from it."""
     calls = hass.config_entries.async_get_entry(NETGSM_ENTRY_ID).runtime_data.calls
     task = _escalate(hass, numbers=PEOPLE[:2], call_timeout=120)
-    await _until(lambda: str(fake.FIRST_JOB_ID) in calls.pending)
+    await until(lambda: str(fake.FIRST_JOB_ID) in calls.pending)
     assert "<url>" not in netgsm.sent_xml[0]
     netgsm.report_rows[str(fake.FIRST_JOB_ID)] = [f"{fake.FIRST_JOB_ID} 5320000001 1 1"]
     # The report is read every 30 seconds: the clock moves on instead of the test waiting.
@@ -294,7 +278,7 @@ async def test_a_failed_call_is_recorded_and_the_next_person_called(
     client = await hass_client_no_auth()
     task = _escalate(hass, numbers=PEOPLE[:2])
     # The first send failed: the second person's call is the first job Netgsm took.
-    await _until(lambda: len(netgsm.sent_xml) == 2)
+    await until(lambda: len(netgsm.sent_xml) == 2)
     post = _outcome(fake.FIRST_JOB_ID, "5320000002", 1, "1")
     assert (await client.post(NETGSM_WEBHOOK_PATH, json=post)).status == 200
     response = await task
@@ -384,7 +368,7 @@ async def test_an_account_that_unloads_ends_the_escalation(
     hass: HomeAssistant, netgsm: fake.FakeNetgsm
 ) -> None:
     task = _escalate(hass, numbers=PEOPLE[:2])
-    await _until(lambda: len(netgsm.sent_xml) == 1)
+    await until(lambda: len(netgsm.sent_xml) == 1)
     assert await hass.config_entries.async_unload(NETGSM_ENTRY_ID)
     with pytest.raises(HomeAssistantError, match="is not loaded"):
         await task
@@ -433,40 +417,40 @@ async def test_refused_where_no_outcome_comes_back(
     assert [command for command, _, _ in fake_yemot.requests if command == "SendTTS"] == []
 
 
-async def test_refused_without_voice_calls(
-    hass: HomeAssistant,
-    bulkgate_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    bulkgate_api_url: fake_bulkgate.FakeBulkGate,
-) -> None:
-    await setup_entry(bulkgate_entry)
+async def test_refused_without_voice_calls(hass: HomeAssistant, bulkgate: fake_bulkgate.FakeBulkGate) -> None:
     with pytest.raises(ServiceValidationError, match="place no voice calls") as err:
         await _escalate(hass, BULKGATE_ENTRY_ID, sms_message="Alarm.")
     assert err.value.translation_key == "escalation_no_calls"
-    assert bulkgate_api_url.sent == []
+    assert bulkgate.sent == []
 
 
-async def test_refused_where_outcomes_need_a_public_address(
-    hass: HomeAssistant, huawei_entry: MockConfigEntry, setup_entry: SetupEntry, fake_huawei: tuple[Any, str]
+@pytest.mark.parametrize(
+    ("public", "data", "key", "match"),
+    [
+        # Huawei pushes outcomes and has no report: without a public address, none would come back.
+        (False, {}, "escalation_no_public_url", "Home Assistant has none"),
+        # Huawei sends no SMS: the closing SMS is refused before anybody is called.
+        (True, {"sms_message": "x"}, "escalation_no_sms", "cannot send SMS"),
+    ],
+)
+async def test_huawei_refusals_before_anybody_is_called(
+    hass: HomeAssistant,
+    huawei_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    fake_huawei: tuple[Any, str],
+    public: bool,
+    data: dict[str, Any],
+    key: str,
+    match: str,
 ) -> None:
-    """Huawei pushes outcomes and has no report: without a public address, none would come back."""
+    if public:
+        await async_process_ha_core_config(hass, {"external_url": EXTERNAL_URL})
     await setup_entry(huawei_entry)
-    with pytest.raises(ServiceValidationError, match="Home Assistant has none") as err:
-        await _escalate(hass, HUAWEI_ENTRY_ID, numbers=["+8613500000001"], template_id="smoke_alarm_01")
-    assert err.value.translation_key == "escalation_no_public_url"
-    assert fake_huawei[0].notifications == []
-
-
-@pytest.mark.usefixtures("external_url")
-async def test_sms_refused_before_anybody_is_called(
-    hass: HomeAssistant, huawei_entry: MockConfigEntry, setup_entry: SetupEntry, fake_huawei: tuple[Any, str]
-) -> None:
-    await setup_entry(huawei_entry)
-    with pytest.raises(ServiceValidationError, match="cannot send SMS") as err:
+    with pytest.raises(ServiceValidationError, match=match) as err:
         await _escalate(
-            hass, HUAWEI_ENTRY_ID, numbers=["+8613500000001"], template_id="smoke_alarm_01", sms_message="x"
+            hass, HUAWEI_ENTRY_ID, numbers=["+8613500000001"], template_id="smoke_alarm_01", **data
         )
-    assert err.value.translation_key == "escalation_no_sms"
+    assert err.value.translation_key == key
     assert fake_huawei[0].notifications == []
 
 
@@ -500,7 +484,7 @@ async def test_huawei_collects_the_key_and_plays_nothing_after_it(
         template_id="smoke_alarm_01",
         acknowledged_message="",
     )
-    await _until(lambda: fake_huawei[0].notifications)
+    await until(lambda: fake_huawei[0].notifications)
     [body] = fake_huawei[0].notifications
     assert body["playInfoList"][-1]["collectInd"] == 1
     for kind, info in (("collectInfo", {"digitInfo": "1"}), ("disconnect", {"stateCode": 0})):
