@@ -160,6 +160,7 @@ async def test_every_action_is_described(hass: HomeAssistant) -> None:
         "start_campaign",
         "kick_queue_callers",
         "call_back",
+        "escalate",
     }
     for name, description in descriptions.items():
         assert "config_entry_id" in description["fields"], name
