@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 import pytest
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigSubentry
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState, ConfigSubentry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
@@ -471,3 +471,58 @@ async def wait_for_events(hass: HomeAssistant, events: list[Any], count: int = 1
             break
         await asyncio.sleep(0.01)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def until(condition: Callable[[], Any]) -> None:
+    """Yield to the event loop until the condition holds (no timers: some tests freeze the clock)."""
+    for _ in range(100_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition not met")
+
+
+async def _loaded[FakeT](setup_entry: SetupEntry, entry: MockConfigEntry, fake_api: FakeT) -> FakeT:
+    """Set up an entry against its fake API; return the fake."""
+    await setup_entry(entry)
+    assert entry.state is ConfigEntryState.LOADED
+    return fake_api
+
+
+@pytest.fixture
+async def netgsm(
+    hass: HomeAssistant,
+    netgsm_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    netgsm_api_url: FakeNetgsm,
+) -> FakeNetgsm:
+    """Set up the Netgsm entry against the fake API; return the fake."""
+    return await _loaded(setup_entry, netgsm_entry, netgsm_api_url)
+
+
+@pytest.fixture
+async def bulkgate(
+    hass: HomeAssistant,
+    bulkgate_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    bulkgate_api_url: FakeBulkGate,
+) -> FakeBulkGate:
+    """Set up the BulkGate entry against the fake API; return the fake."""
+    return await _loaded(setup_entry, bulkgate_entry, bulkgate_api_url)
+
+
+@pytest.fixture
+async def bulutfon_v2(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    fake_bulutfon: tuple[FakeBulutfon, str],
+    setup_entry: SetupEntry,
+    media_dir: Path,
+) -> tuple[FakeBulutfon, str, MockConfigEntry]:
+    """Set up a Bulutfon account with an API v2 key (an API user's) against the fake API."""
+    server, url = fake_bulutfon
+    entry = entry_variant(mock_config_entry, data={bulutfon_api.API_TOKEN: fake.V2_KEY, "base_url": url})
+    await setup_entry(entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.client.api_version == "v2"
+    return server, url, entry

@@ -44,6 +44,7 @@ from tests.conftest import (
     stored_ids,
     stored_rows,
     subentry_of,
+    until,
 )
 from tests.fakes import bulkgate as fake
 
@@ -51,19 +52,6 @@ BALANCE = "sensor.bulkgate_12345_balance"
 LAST_SMS = "sensor.bulkgate_12345_last_sms"
 MESSAGES = "event.bulkgate_12345_messages"
 NOTIFY_ANNA = "notify.anna_sms"
-
-
-@pytest.fixture
-async def bulkgate(
-    hass: HomeAssistant,
-    bulkgate_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    bulkgate_api_url: fake.FakeBulkGate,
-) -> fake.FakeBulkGate:
-    """Set up the BulkGate entry against the fake API; return the fake."""
-    await setup_entry(bulkgate_entry)
-    assert bulkgate_entry.state is ConfigEntryState.LOADED
-    return bulkgate_api_url
 
 
 async def _send(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
@@ -512,14 +500,6 @@ async def test_a_long_batch_lets_other_work_run(
     assert 0 < seen_by_other_work[0] < 1000
 
 
-async def _until(condition: Any) -> None:
-    for _ in range(20_000):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("condition not met")
-
-
 async def test_a_long_post_cancelled_while_it_waits_to_fire_still_fires(
     hass: HomeAssistant, bulkgate: fake.FakeBulkGate, bulkgate_entry: MockConfigEntry
 ) -> None:
@@ -540,10 +520,10 @@ async def test_a_long_post_cancelled_while_it_waits_to_fire_still_fires(
     history = hub.history(bulkgate_entry.entry_id)
     last = events[-1].dedupe_key
     post = hass.async_create_task(async_accept_events(hass, bulkgate_entry, events))
-    await _until(lambda: history.pending_write(last) is not None)
+    await until(lambda: history.pending_write(last) is not None)
     # Taken and being written; meanwhile another long post gets the turn to fire.
     async with hub.long_batch_turn:
-        await _until(lambda: history.is_duplicate(last))
+        await until(lambda: history.is_duplicate(last))
         post.cancel()
         await asyncio.sleep(0)
         assert statuses == []

@@ -174,23 +174,6 @@ async def test_something_that_is_no_fax_is_refused(
 # ---- API v2 and call back ----------------------------------------------------------------------
 
 
-@pytest.fixture
-async def bulutfon_v2(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    fake_bulutfon: tuple[fake.FakeBulutfon, str],
-    setup_entry: SetupEntry,
-    media_dir: Path,
-) -> tuple[fake.FakeBulutfon, str, MockConfigEntry]:
-    """Set up a Bulutfon account with an API v2 key (an API user's) against the fake API."""
-    server, url = fake_bulutfon
-    entry = entry_variant(mock_config_entry, data={bulutfon_api.API_TOKEN: fake.V2_KEY, "base_url": url})
-    await setup_entry(entry)
-    assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.client.api_version == "v2"
-    return server, url, entry
-
-
 async def test_a_v2_key_passes_the_check(
     hass: HomeAssistant, fake_bulutfon: tuple[fake.FakeBulutfon, str]
 ) -> None:

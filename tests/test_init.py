@@ -161,6 +161,7 @@ async def test_every_action_is_described(hass: HomeAssistant) -> None:
         "kick_queue_callers",
         "call_back",
         "send_test_event",
+        "escalate",
     }
     for name, description in descriptions.items():
         assert "config_entry_id" in description["fields"], name

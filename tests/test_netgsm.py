@@ -48,19 +48,6 @@ MESSAGES = "event.netgsm_8500000000_messages"
 LAST_SMS = "sensor.netgsm_8500000000_last_sms"
 
 
-@pytest.fixture
-async def netgsm(
-    hass: HomeAssistant,
-    netgsm_entry: MockConfigEntry,
-    setup_entry: SetupEntry,
-    netgsm_api_url: fake.FakeNetgsm,
-) -> fake.FakeNetgsm:
-    """Set up the Netgsm entry against the fake API; return the fake."""
-    await setup_entry(netgsm_entry)
-    assert netgsm_entry.state is ConfigEntryState.LOADED
-    return netgsm_api_url
-
-
 async def _call(hass: HomeAssistant, service: str, **data: Any) -> Any:
     return await hass.services.async_call(
         DOMAIN,

@@ -359,6 +359,8 @@ TRANSLATIONS_SCHEMA = vol.Schema(
             }
         ),
         vol.Optional("device_automation"): {str: _keyed(_text, _key(SLUG))},
+        # Texts the integration reads itself, in the server's language (hassfest: slug keys).
+        vol.Optional("common"): _keyed(_text, _key(SLUG)),
     },
     extra=vol.PREVENT_EXTRA,
 )

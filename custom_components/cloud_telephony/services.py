@@ -39,6 +39,7 @@ from .api import (
 from .compat import vol
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, LOGGER
 from .data import TelephonyConfigEntry
+from .escalation import Escalation, async_channels, async_escalate
 from .messaging import (
     async_call_provider,
     async_place_calls,
@@ -63,6 +64,7 @@ SERVICE_RING: Final = "ring"
 SERVICE_START_CAMPAIGN: Final = "start_campaign"
 SERVICE_KICK_QUEUE_CALLERS: Final = "kick_queue_callers"
 SERVICE_CALL_BACK: Final = "call_back"
+SERVICE_ESCALATE: Final = "escalate"
 
 ATTR_TO: Final = "to"
 ATTR_MESSAGE: Final = "message"
@@ -100,11 +102,23 @@ ATTR_CALL_IDS: Final = "call_ids"
 ATTR_TARGET: Final = "target"
 ATTR_EXTENSION: Final = "extension"
 ATTR_SAMPLE: Final = "sample"
+ATTR_ACKNOWLEDGE_KEY: Final = "acknowledge_key"
+ATTR_ACKNOWLEDGED_MESSAGE: Final = "acknowledged_message"
+ATTR_CALL_TIMEOUT: Final = "call_timeout"
+ATTR_ROUNDS: Final = "rounds"
+ATTR_SMS_MESSAGE: Final = "sms_message"
 
 # More recipients than this belong in a provider's bulk campaign tool, not an automation.
 MAX_RECIPIENTS: Final = 100
 DEFAULT_TIMEOUT: Final = 120
 MAX_TIMEOUT: Final = 3600
+# An escalation calls one person at a time: each has this long (seconds) to press the key.
+DEFAULT_CALL_TIMEOUT: Final = 120
+MIN_CALL_TIMEOUT: Final = 30
+MAX_CALL_TIMEOUT: Final = 900
+MAX_ESCALATION_PEOPLE: Final = 20
+MAX_ROUNDS: Final = 5
+ESCALATION_RING_TIME: Final = 30
 
 RECIPIENTS = vol.All(cv.ensure_list_csv, [cv.string], vol.Length(min=1, max=MAX_RECIPIENTS))
 PROMPT = vol.Schema(
@@ -208,6 +222,32 @@ CALL_BACK_SCHEMA: Final = vol.Schema(
 )
 SEND_TEST_EVENT_SCHEMA: Final = vol.Schema(
     {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Optional(ATTR_SAMPLE): cv.string}
+)
+
+
+def _without_blanks(numbers: list[str]) -> list[str]:
+    """Drop the empty lines the action editor sends for a list field."""
+    return [number for number in numbers if number.strip()]
+
+
+ESCALATE_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_NUMBERS): vol.All(
+            cv.ensure_list_csv, [cv.string], _without_blanks, vol.Length(min=1, max=MAX_ESCALATION_PEOPLE)
+        ),
+        vol.Exclusive(ATTR_MESSAGE, "content"): cv.string,
+        vol.Exclusive(ATTR_AUDIO_ID, "content"): cv.string,
+        vol.Exclusive(ATTR_SERIES, "content"): vol.All(cv.ensure_list, [PROMPT], vol.Length(min=1, max=20)),
+        vol.Optional(ATTR_TEMPLATE_ID): cv.string,
+        vol.Optional(ATTR_ACKNOWLEDGE_KEY, default="1"): vol.All(vol.Coerce(str), vol.Match(r"^\d$")),
+        vol.Optional(ATTR_ACKNOWLEDGED_MESSAGE): cv.string,
+        vol.Optional(ATTR_CALL_TIMEOUT, default=DEFAULT_CALL_TIMEOUT): vol.All(
+            vol.Coerce(int), vol.Range(min=MIN_CALL_TIMEOUT, max=MAX_CALL_TIMEOUT)
+        ),
+        vol.Optional(ATTR_ROUNDS, default=1): vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_ROUNDS)),
+        vol.Optional(ATTR_SMS_MESSAGE): cv.string,
+    }
 )
 LIST_AUDIO_SCHEMA: Final = vol.Schema(
     {
@@ -514,6 +554,32 @@ async def _send_test_event(call: ServiceCall) -> ServiceResponse:
     return await async_send_test_event(call.hass, loaded_entry(call), call.data.get(ATTR_SAMPLE))
 
 
+async def _escalate(call: ServiceCall) -> ServiceResponse:
+    """Call people in order until one presses the acknowledging key; optionally text them all."""
+    hass = call.hass
+    entry = loaded_entry(call)
+    sms_message = (call.data.get(ATTR_SMS_MESSAGE) or "").strip() or None
+    channels = await async_channels(hass, entry, sms=sms_message is not None)
+    numbers = normalized(hass, entry, call.data[ATTR_NUMBERS])
+    key = call.data[ATTR_ACKNOWLEDGE_KEY]
+    # A key menu of the one key: the call waits for it (and reads the thanks, where given).
+    thanks = (call.data.get(ATTR_ACKNOWLEDGED_MESSAGE) or "").strip() or None
+    fields = {**call.data, ATTR_KEYS: {key: thanks}, ATTR_RING_TIME: ESCALATION_RING_TIME}
+    try:
+        message = _voice_message(fields, numbers)
+    except RequestValidationError as err:
+        raise translated_error(hass, entry, err) from err
+    escalation = Escalation(
+        numbers=numbers,
+        message=message,
+        acknowledge_key=key,
+        call_timeout=float(call.data[ATTR_CALL_TIMEOUT]),
+        rounds=call.data[ATTR_ROUNDS],
+        sms_message=sms_message,
+    )
+    return await async_escalate(hass, entry, escalation, channels)
+
+
 ACTIONS: Final = (
     (SERVICE_SEND_SMS, _send_sms, SEND_SMS_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_SEND_VOICE_MESSAGE, _send_voice_message, SEND_VOICE_MESSAGE_SCHEMA, SupportsResponse.OPTIONAL),
@@ -527,6 +593,7 @@ ACTIONS: Final = (
     (SERVICE_KICK_QUEUE_CALLERS, _kick_queue_callers, KICK_QUEUE_CALLERS_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_CALL_BACK, _call_back, CALL_BACK_SCHEMA, SupportsResponse.OPTIONAL),
     (SERVICE_SEND_TEST_EVENT, _send_test_event, SEND_TEST_EVENT_SCHEMA, SupportsResponse.OPTIONAL),
+    (SERVICE_ESCALATE, _escalate, ESCALATE_SCHEMA, SupportsResponse.OPTIONAL),
 )
 
 

@@ -38,6 +38,8 @@ class FakeNetgsm:
         self.uploads: list[dict[str, Any]] = []
         self.scheduled: set[str] = set()
         self.send_reply: str | None = None
+        # Answers for the next sends, in order (each once), before `send_reply`.
+        self.send_replies: list[str] = []
         self.next_job = FIRST_JOB_ID
         self.audio_list = AUDIO_LIST
         # The legacy convention: HTTP 200 with a bare code (Netgsm answers so for a refused IP).
@@ -184,6 +186,8 @@ class FakeNetgsm:
         assert header is not None
         if not self._authorized(header.findtext("usercode"), header.findtext("password")):
             return web.Response(text="30")
+        if self.send_replies:
+            return web.Response(text=self.send_replies.pop(0))
         if self.send_reply is not None:
             return web.Response(text=self.send_reply)
         if any(element.text == UNKNOWN_AUDIO_ID for element in root.iter("audioid")):
