@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 import json
 
 from freezegun.api import FrozenDateTimeFactory
@@ -15,6 +15,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.cloud_telephony.hub import DATA_HUB
 from tests.conftest import ENTRY_ID, WEBHOOK_PATH, SetupEntry, fixture_bytes
 
 CALLS = "event.office_pbx_calls"
@@ -25,9 +26,11 @@ LAST_FAX = "sensor.office_pbx_last_fax"
 RECENT_CALLS = "sensor.office_pbx_recent_calls"
 
 
-def _missed_call(uuid: str, caller: str = "905326200000") -> dict[str, object]:
+def _missed_call(uuid: str, caller: str = "905326200000", at: datetime | None = None) -> dict[str, object]:
+    """Bulutfon's documented missed call, for another call, at another time (default: now)."""
     item = json.loads(fixture_bytes("bulutfon/v2021_missing_call.json"))
-    return {**item, "uuid": uuid, "caller": caller}
+    moment = at or dt_util.utcnow()
+    return {**item, "uuid": uuid, "caller": caller, "timestamp": int(moment.timestamp() * 1_000_000)}
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -75,7 +78,7 @@ async def test_missed_call_moves_entities(
     assert last.attributes["caller_name"] == "Ayşe"
     assert last.attributes["callee"] == "+908508850000"
     assert last.attributes["call_id"] == "m1"
-    assert last.attributes["time"].startswith("2015-07-01T")
+    assert dt_util.parse_datetime(last.attributes["time"]) is not None
     assert hass.states.get(MISSED_TODAY).state == "1"
 
     assert (await client.post(WEBHOOK_PATH, json=_missed_call("m2", "905551112233"))).status == 200
@@ -154,3 +157,24 @@ async def test_the_device_model_is_in_the_server_language(
     await setup_entry(mock_config_entry)
     [device] = dr.async_entries_for_config_entry(dr.async_get(hass), mock_config_entry.entry_id)
     assert (device.manufacturer, device.model) == ("Bulutfon", "Bulut santral")
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_missed_calls_count_for_the_day_they_happened(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A retry after midnight counts for the day before; a documented call from 2015 for no day."""
+    freezer.move_to(dt_util.now().replace(hour=0, minute=5))
+    client = await hass_client_no_auth()
+    assert (
+        await client.post(WEBHOOK_PATH, data=fixture_bytes("bulutfon/v2021_missing_call.json"))
+    ).status == 200
+    late = dt_util.now() - timedelta(minutes=10)
+    assert (await client.post(WEBHOOK_PATH, json=_missed_call("late", at=late))).status == 200
+    assert (await client.post(WEBHOOK_PATH, json=_missed_call("now"))).status == 200
+    await hass.async_block_till_done()
+    assert hass.states.get(MISSED_TODAY).state == "1"
+    history = hass.data[DATA_HUB].history(ENTRY_ID)
+    assert history.count_on("missed_call", late.date()) == 1
+    # The documented call is still an event, and the last missed call.
+    assert hass.states.get(LAST_MISSED).attributes["call_id"] == "now"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 import json
+import logging
 from pathlib import Path
 from typing import Any
 from unittest.mock import Mock, patch
@@ -420,3 +421,26 @@ async def test_a_declared_length_over_the_cap_is_refused_unread() -> None:
 
     request = Mock(headers={"Content-Length": str(MAX_BODY_BYTES + 1)}, content=Unreadable())
     assert await _read_capped(request) is None
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_the_debug_log_tells_each_deliverys_story(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Received, parsed, answered: one line per stage, without the caller's number."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.cloud_telephony")
+    client = await hass_client_no_auth()
+    body = fixture_bytes("bulutfon/seed_missing_call.json")
+    for _ in range(2):
+        response = await client.post(WEBHOOK_PATH, data=body, headers={"Content-Type": "application/json"})
+        assert response.status == 200
+    story = [record.getMessage() for record in caplog.records if "Webhook post for" in record.getMessage()]
+    assert story == [
+        f"Webhook post for Office PBX received: {len(body)} bytes, application/json",
+        "Webhook post for Office PBX parsed: 1 items (missed_call)",
+        "Webhook post for Office PBX answered: 1 accepted and fired, 0 duplicates",
+        f"Webhook post for Office PBX received: {len(body)} bytes, application/json",
+        "Webhook post for Office PBX parsed: 1 items (missed_call)",
+        "Webhook post for Office PBX answered: 0 accepted and fired, 1 duplicates",
+    ]
+    assert "90532000000" not in caplog.text

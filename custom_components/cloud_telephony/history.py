@@ -200,20 +200,22 @@ class EventHistory:
         now = received_at.timestamp()
         day = received_at.date().isoformat()
         statements = self._expire_seen(now, adding=len(events))
-        counts: dict[str, int] = {}
+        counts: dict[tuple[str, str], int] = {}
         last: dict[str, dict[str, Any]] = {}
         entry_id = self._entry_id
         statements += _event_rows(entry_id, events, now)
         for event in events:
             event_type = event.data["type"]
             last[event_type] = event.data
-            if not event.data.get("test"):
-                # A test event (a provider's sample) is shown, but never counted.
-                counts[event_type] = counts.get(event_type, 0) + 1
+            # A test event (a provider's sample) is shown, but never counted.
+            if not event.data.get("test") and (counted := _counted_day(event.data, received_at)):
+                counts[counted, event_type] = counts.get((counted, event_type), 0) + 1
         statements += [
             (UPSERT_LAST, (entry_id, kind, AsJson(data, MAX_STORED_EVENT))) for kind, data in last.items()
         ]
-        statements += [(ADD_DAILY, (entry_id, day, kind, count)) for kind, count in counts.items()]
+        statements += [
+            (ADD_DAILY, (entry_id, counted, kind, count)) for (counted, kind), count in counts.items()
+        ]
         statements.append((TRIM_RECENT, (entry_id, HISTORY_SIZE - 1)))
         if day not in self._daily and len(self._daily) >= COUNTER_DAYS:
             statements.append((TRIM_DAILY, (entry_id, sorted(self._daily)[-(COUNTER_DAYS - 1)])))
@@ -222,8 +224,8 @@ class EventHistory:
             self._seen[event.key] = now
             self._recent.append(event.data)
         self._last.update(last)
-        day_counts = self._daily.setdefault(day, {})
-        for event_type, count in counts.items():
+        for (counted, event_type), count in counts.items():
+            day_counts = self._daily.setdefault(counted, {})
             day_counts[event_type] = day_counts.get(event_type, 0) + count
         if len(self._daily) > COUNTER_DAYS:
             for old_day in sorted(self._daily)[:-COUNTER_DAYS]:
@@ -241,7 +243,7 @@ class EventHistory:
         return self._last.get(event_type)
 
     def count_on(self, event_type: str, day: date) -> int:
-        """Return how many events of a type arrived on a local calendar day."""
+        """Return how many events of a type happened on a local calendar day."""
         return self._daily.get(day.isoformat(), {}).get(event_type, 0)
 
     @property
@@ -387,3 +389,22 @@ class EventHistory:
         if expired and self._aliases:
             self._aliases = {alias: target for alias, target in self._aliases.items() if target in self._sent}
         return [(DELETE_SENT, (self._entry_id, message_id)) for message_id in expired]
+
+
+def _counted_day(data: dict[str, Any], received_at: datetime) -> str | None:
+    """Return the local day an event counts for: the day it happened, else the day it arrived.
+
+    A late retry just after midnight counts for the day before; what happened before the counters'
+    days (a replayed document from years ago) counts for none.
+    """
+    arrived = received_at.date()
+    occurred = data.get("occurred_at")
+    try:
+        happened = (
+            datetime.fromisoformat(occurred).astimezone(received_at.tzinfo).date() if occurred else arrived
+        )
+    except (TypeError, ValueError):
+        happened = arrived
+    if happened >= arrived:
+        return arrived.isoformat()
+    return happened.isoformat() if (arrived - happened).days < COUNTER_DAYS else None

@@ -93,7 +93,16 @@ async def _async_handle(hass: HomeAssistant, entry_id: str, request: Request) ->
         )
     body = await _read_capped(request)
     if body is None:
+        LOGGER.debug("Refused a webhook post for %s: larger than %s bytes", entry.title, MAX_BODY_BYTES)
         return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {MAX_BODY_BYTES} bytes")
+    # The story of each delivery, one line per stage; never a body, a number or a credential.
+    LOGGER.debug(
+        "Webhook post for %s received: %s bytes, %s%s",
+        entry.title,
+        len(body),
+        request.headers.get(hdrs.CONTENT_TYPE) or "no content type",
+        ", basic authentication passed" if settings.basic_auth is not None else "",
+    )
     # Every await may outlive the entry (removed meanwhile): look again after each.
     if (entry := _processable_entry(hass, entry_id)) is None:
         return _unavailable("the account is being removed")
@@ -112,6 +121,8 @@ async def _async_handle(hass: HomeAssistant, entry_id: str, request: Request) ->
     if problem is not None:
         LOGGER.warning("Refused a webhook post for %s: %s", entry.title, problem)
         return _error(HTTPStatus.UNAUTHORIZED, problem)
+    if provider.verify_webhook is not None:
+        LOGGER.debug("Webhook post for %s: signature checked", entry.title)
     title = entry.title
     try:
         events: list[TelephonyEvent]
@@ -127,15 +138,19 @@ async def _async_handle(hass: HomeAssistant, entry_id: str, request: Request) ->
         return _error(HTTPStatus.BAD_REQUEST, str(err))
     if (entry := _processable_entry(hass, entry_id)) is None:
         return _unavailable("the account is being removed")
+    LOGGER.debug(
+        "Webhook post for %s parsed: %s items (%s)",
+        title,
+        len(events),
+        ", ".join(sorted({str(event.type) for event in events})) or "nothing to report",
+    )
     accepted, duplicates = await async_accept_events(hass, entry, events)
     if nonce is not None:
         # Only a push that was taken uses its nonce up: a retry after a 503 is let in.
         hub.remember_nonce(entry_id, nonce)
     LOGGER.debug(
-        "Webhook post for %s (%s bytes): %s items, %s accepted, %s duplicates",
+        "Webhook post for %s answered: %s accepted and fired, %s duplicates",
         entry.title,
-        len(body),
-        len(events),
         accepted,
         duplicates,
     )
