@@ -1,0 +1,1 @@
+"""Real-browser end-to-end test: a Home Assistant process driven by Chromium through Playwright."""
