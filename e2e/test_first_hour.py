@@ -145,6 +145,13 @@ def test_add_bulutfon(page: Page, home_assistant: HomeAssistantProcess, journey:
     screenshot(page, "03-bulutfon-form")
     page.get_by_role("button", name="Submit").click()
 
+    # This Home Assistant has no external URL: the flow says so before the entry exists.
+    local = EN["config"]["step"]["local_url"]
+    wait_for_text(page, "dialog-data-entry-flow", local["title"], "Bulutfon")
+    assert_translated(page, "the local address step")
+    screenshot(page, "04-local-url")
+    page.get_by_role("button", name="Submit").click()
+
     shown = page.get_by_text(re.compile(r"/api/webhook/[0-9a-f]{16,}"))
     shown.wait_for()
     found = re.search(r"https?://\S+/api/webhook/[0-9a-f]+", shown.first.inner_text())
@@ -169,7 +176,8 @@ def test_options(page: Page, home_assistant: HomeAssistantProcess, journey: Jour
     page.get_by_role("button", name="Configure").first.click()
     init = EN["options"]["step"]["init"]
     labels = [init["data"][key] for key in ("country", "basic_auth_username", "basic_auth_password")]
-    wait_for_text(page, "dialog-data-entry-flow", init["title"], journey.webhook_url, *labels)
+    warning = EN["options"]["error"]["webhook_local_only"]
+    wait_for_text(page, "dialog-data-entry-flow", init["title"], journey.webhook_url, warning, *labels)
     page.locator("input[name=basic_auth_username]").fill(WEBHOOK_USER)
     page.locator("input[name=basic_auth_password]").fill(WEBHOOK_PASSWORD)
     assert_translated(page, "the options")

@@ -198,11 +198,9 @@ VOICEMAIL_DESCRIPTIONS: tuple[ItemSensorEntityDescription[MessageFolder], ...] =
     ),
 )
 
-RECENT_CALLS_DESCRIPTION = SensorEntityDescription(
-    key="recent_calls",
-    translation_key="recent_calls",
-    device_class=SensorDeviceClass.TIMESTAMP,
-)
+# A count with a unit: the logbook leaves such sensors out, so a call is not told there again
+# (its event says it); without a state class, no statistics are kept of it.
+RECENT_CALLS_DESCRIPTION = SensorEntityDescription(key="recent_calls", translation_key="recent_calls")
 
 BALANCE_DESCRIPTION = SensorEntityDescription(
     key="balance",
@@ -294,10 +292,9 @@ class RecentCallsSensor(TelephonyEventListener, SensorEntity):
         super().__init__(entry, RECENT_CALLS_DESCRIPTION, sorted(event_types))
 
     @property
-    def native_value(self) -> datetime | None:
-        """Return when the newest call began."""
-        calls = self._entry.runtime_data.history.recent_calls
-        return calls[0].started if calls else None
+    def native_value(self) -> int:
+        """Return how many calls are listed."""
+        return len(self._entry.runtime_data.history.recent_calls)
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any]:
