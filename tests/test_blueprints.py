@@ -308,6 +308,19 @@ async def test_alarm_escalation_calls_until_acknowledged(
 
 
 @pytest.mark.usefixtures("blueprint_folder", "external_url")
+async def test_alarm_escalation_falls_back_when_it_cannot_call(
+    hass: HomeAssistant, netgsm: fake_netgsm.FakeNetgsm
+) -> None:
+    """The account is not loaded: the escalation fails, and the fallback is what is left, so it runs."""
+    assert await hass.config_entries.async_unload(NETGSM_ENTRY_ID)
+    siren = await _alarm(
+        hass, "binary_sensor.hall_smoke", numbers=["+905320000001"], nobody_actions=[{"action": "test.siren"}]
+    )
+    await until(lambda: siren)
+    assert netgsm.sent_xml == []
+
+
+@pytest.mark.usefixtures("blueprint_folder", "external_url")
 async def test_alarm_escalation_when_nobody_acknowledges(
     hass: HomeAssistant, netgsm: fake_netgsm.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
 ) -> None:

@@ -236,3 +236,10 @@ async def test_the_real_logbook_has_one_line_of_ours_per_event_and_none_from_a_r
     ]
     assert {line["entity_id"] for line in ours} == {"event.office_pbx_calls"}
     assert [line["icon"] for line in ours] == [*["mdi:phone-incoming"] * 4, "mdi:phone-missed"]
+
+
+async def test_an_event_fired_by_hand_without_data_is_still_described(hass: HomeAssistant) -> None:
+    await async_load_integrations(hass, {DOMAIN})
+    event = Event("cloud_telephony_missed_call", {})
+    described = _describers(hass)[event.event_type](event)
+    assert described["message"] == "missed a call from an unknown number"

@@ -456,9 +456,6 @@ class CloudTelephonyOptionsFlow(OptionsFlow):
             "webhook_url": async_entry_webhook_url(self.hass, self.config_entry),
             "media_dirs": ", ".join(self.hass.config.media_dirs.values()) or self.hass.config.path("media"),
         }
-        if provider.takes_webhook and async_public_webhook_url(self.hass, self.config_entry) is None:
-            # Shown with the form, not only after saving: the provider cannot reach this URL.
-            errors["base"] = "webhook_local_only"
         if user_input is not None:
             errors = _basic_auth_errors(user_input) | self._media_folder_errors(user_input)
             if not errors:
@@ -477,6 +474,9 @@ class CloudTelephonyOptionsFlow(OptionsFlow):
         fields.update(_pbx_fields(provider))
         if provider.can(MEDIA):
             fields.update(MEDIA_FIELDS)
+        if provider.takes_webhook and async_public_webhook_url(self.hass, self.config_entry) is None:
+            # Shown with the form, not only after saving: the provider cannot reach this URL.
+            errors.setdefault("base", "webhook_local_only")
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

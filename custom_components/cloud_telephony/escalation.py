@@ -219,7 +219,7 @@ async def _async_call(
         # A message the provider cannot play, or refused credentials, fail every call alike.
         if not isinstance(cause, TelephonyError) or isinstance(cause, RequestValidationError | AuthError):
             raise
-        return _outcome(number, None, CallStatus.FAILED, error=str(cause)), cause
+        return _outcome(number, None, CallStatus.FAILED, error=reason_of(hass, cause)), cause
     call_id = placed["message_id"]
     if refused := placed.get("errors"):
         reason = next(iter(refused.values()))
@@ -263,4 +263,5 @@ async def _async_tell_everyone(
         # The reason may name a number: it goes back in the response, the log gets its kind.
         cause = err.__cause__ or err
         LOGGER.warning("Could not send the escalation's SMS on %s (%s)", entry.title, type(cause).__name__)
-        return {"messages": [], "remaining_credit": None, "error": str(cause)}
+        reason = reason_of(hass, cause) if isinstance(cause, TelephonyError) else str(cause)
+        return {"messages": [], "remaining_credit": None, "error": reason}

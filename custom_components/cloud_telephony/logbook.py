@@ -55,13 +55,18 @@ def async_describe_events(
 ) -> None:
     """Describe every `cloud_telephony_<type>` event."""
 
+    words_of: dict[str, _Words] = {}
+
     @callback
     def describe(event: Event) -> dict[str, str]:
         data: Mapping[str, Any] = event.data
-        event_type = EventType(data["type"])
+        # From the event's name: an event fired by hand may carry no data at all.
+        event_type = EventType(str(event.event_type).removeprefix(EVENT_PREFIX))
         entry_id = data.get(ATTR_CONFIG_ENTRY_ID) or ""
         entry = hass.config_entries.async_get_entry(entry_id)
-        words = _Words(hass)
+        # Built once per language: the logbook describes many rows at a time.
+        if (words := words_of.get(hass.config.language)) is None:
+            words = words_of[hass.config.language] = _Words(hass)
         description = {
             LOGBOOK_ENTRY_NAME: entry.title if entry else "Cloud Telephony",
             LOGBOOK_ENTRY_MESSAGE: words.message(event_type, data),

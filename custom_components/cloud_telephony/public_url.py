@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import aiohttp
+
 from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.helpers.start import async_at_started
 
 from .api import RESULT_POLLING
 from .const import CONF_CLOUDHOOK_URL, DOMAIN
@@ -69,6 +75,9 @@ async def async_get_callback_url(hass: HomeAssistant, entry: TelephonyConfigEntr
         kind = "no_public_url_no_report"
     url = async_public_webhook_url(hass, entry)
     if url is None and (url := await async_create_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])):
+        if entry.state is not ConfigEntryState.LOADED:
+            # Unloaded or removed while Cloud answered: nothing to store, no repair to raise.
+            return url
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_CLOUDHOOK_URL: url})
     issue_id = f"no_public_url_{entry.entry_id}"
     if url is None:
@@ -92,11 +101,16 @@ def async_watch_public_url(hass: HomeAssistant, entry: TelephonyConfigEntry) -> 
     if not entry.runtime_data.provider.takes_webhook:
         return
 
-    async def check(_: Event | None = None) -> None:
-        await async_get_callback_url(hass, entry)
+    @callback
+    def check(_: Any = None) -> None:
+        # The entry's own task: it ends with the entry.
+        entry.async_create_background_task(
+            hass, async_get_callback_url(hass, entry), f"{DOMAIN} public URL of {entry.title}"
+        )
 
-    entry.async_create_background_task(hass, check(), f"{DOMAIN} public URL of {entry.title}")
     entry.async_on_unload(hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, check))
+    # Now, or once Home Assistant has started (Home Assistant Cloud connects only then).
+    entry.async_on_unload(async_at_started(hass, check))
 
 
 # Home Assistant Cloud is imported only where it is set up (then it is imported already): the
@@ -122,7 +136,8 @@ async def async_create_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | 
 
     try:
         return await cloud.async_get_or_create_cloudhook(hass, webhook_id)
-    except cloud.CloudNotAvailable:
+    except (cloud.CloudNotAvailable, aiohttp.ClientError, TimeoutError):
+        # Cloud is not reachable now; the next check (or call) asks again.
         return None
 
 

@@ -114,7 +114,7 @@ DEFAULT_TIMEOUT: Final = 120
 MAX_TIMEOUT: Final = 3600
 # An escalation calls one person at a time: each has this long (seconds) to press the key.
 DEFAULT_CALL_TIMEOUT: Final = 120
-MIN_CALL_TIMEOUT: Final = 30
+MIN_CALL_TIMEOUT: Final = 60
 MAX_CALL_TIMEOUT: Final = 900
 MAX_ESCALATION_PEOPLE: Final = 20
 MAX_ROUNDS: Final = 5
