@@ -361,7 +361,8 @@ async def test_sms_keyword_runs_the_actions(
         "sms_keyword_action.yaml",
         account=BULKGATE_ENTRY_ID,
         keyword="Close",
-        allowed_senders=["603 123 456", ""],
+        # National (matches the end), international (matches in full), too short (ignored), blank.
+        allowed_senders=["603 123 456", "+44 7700 900123", "456", ""],
         actions=[
             {"action": "test.close_garage", "data": {"who": "{{ sender_name }}", "text": "{{ text }}"}},
             {"action": "cloud_telephony.send_sms", "data": reply},
@@ -373,15 +374,21 @@ async def test_sms_keyword_runs_the_actions(
         {"status": "10", "from": "420603123456", "message": "Open the garage"},  # another word
         {"status": "10", "from": "420603123456", "message": "Please close"},  # not the first word
         {"status": "10", "from": "420777777777", "message": "CLOSE"},  # not an allowed sender
+        {"status": "10", "from": "420111111456", "message": "close"},  # "456" is too short to allow it
+        {"status": "10", "from": "17700900123", "message": "close"},  # another country's number
+        {"status": "10", "from": "447700900123", "message": "close up"},  # the international one: runs
     ]
     for post in posts:
         assert (await client.post(BULKGATE_WEBHOOK_PATH, json=[post])).status == 200
-    await until(lambda: bulkgate.sent)
+    await until(lambda: len(bulkgate.sent) == 2)
     await hass.async_block_till_done()
 
-    assert [call.data for call in garage] == [{"who": "Anna", "text": "close! the garage"}]
-    [sent] = bulkgate.sent
-    assert (sent["number"], sent["text"]) == ("420603123456", "Closing: the garage")
+    assert [call.data["text"] for call in garage] == ["close! the garage", "close up"]
+    assert garage[0].data["who"] == "Anna"
+    assert [(sent["number"], sent["text"]) for sent in bulkgate.sent] == [
+        ("420603123456", "Closing: the garage"),
+        ("447700900123", "Closing: up"),
+    ]
 
 
 @pytest.mark.usefixtures("blueprint_folder")
