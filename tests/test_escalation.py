@@ -496,8 +496,37 @@ async def test_huawei_collects_the_key_and_plays_nothing_after_it(
     response = await task
     assert response["acknowledged_by"] == "+8613500000001"
     [call] = response["calls"]
-    assert (call["status"], call["key_pressed"], call["call_id"]) == (
-        "completed",
-        "1",
-        fake_huawei_api.SESSION_ID,
+    # Acknowledged at the key: the call's end comes later, as a call_status event of its own.
+    assert (call["status"], call["key_pressed"], call["call_id"]) == (None, "1", fake_huawei_api.SESSION_ID)
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_the_key_acknowledges_before_the_call_ends(
+    hass: HomeAssistant,
+    huawei_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    fake_huawei: tuple[Any, str],
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """The key is reported while the call goes on: that is the acknowledgement, nobody else is called."""
+    await setup_entry(huawei_entry)
+    client = await hass_client_no_auth()
+    task = _escalate(
+        hass,
+        HUAWEI_ENTRY_ID,
+        numbers=["+8613500000001", "+8613500000002"],
+        message="厨房有烟",
+        template_id="smoke_alarm_01",
+        acknowledged_message="",
     )
+    await until(lambda: fake_huawei[0].notifications)
+    push = {
+        "eventType": "collectInfo",
+        "statusInfo": {"sessionId": fake_huawei_api.SESSION_ID, "called": "+8613500000001", "digitInfo": "1"},
+    }
+    assert (await client.post(HUAWEI_WEBHOOK_PATH, json=push)).status == 200
+    response = await task
+    assert response["acknowledged_by"] == "+8613500000001"
+    [call] = response["calls"]
+    assert (call["key_pressed"], call["acknowledged"]) == ("1", True)
+    assert len(fake_huawei[0].notifications) == 1

@@ -32,6 +32,8 @@ class _Job:
     outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set whenever an outcome or a key arrives (or the entry unloads): waiters look again."""
 
     def missing(self) -> list[str]:
         return [number for number in self.numbers if match_key(number) not in self.outcomes]
@@ -123,6 +125,7 @@ class CallTracker:
             # A key pressed during the call (reported before the call ends) is kept for the outcome.
             if data.get("key_pressed") is not None:
                 job.keys[number] = data["key_pressed"]
+                job.changed.set()
             return
         outcome = _outcome(data)
         if outcome["key_pressed"] is None and number in job.keys:
@@ -130,21 +133,30 @@ class CallTracker:
         job.outcomes[number] = outcome
         if not job.missing():
             job.done.set()
+        job.changed.set()
         if job.poll:
             self._history.save_polled_job(str(data["call_id"]), job.stored())
 
-    async def async_wait(self, job_id: str, seconds: float) -> dict[str, Any]:
-        """Wait until every number of the job has an outcome, the seconds pass, or the entry unloads."""
+    async def async_wait(
+        self, job_id: str, seconds: float, *, until_key: str | None = None
+    ) -> dict[str, Any]:
+        """Wait until every number of the job has an outcome, the seconds pass, or the entry unloads.
+
+        With `until_key`, the wait also ends as soon as that key is reported pressed, before the
+        call has ended.
+        """
         job = self._jobs[job_id]
         try:
             with suppress(TimeoutError):
                 async with asyncio.timeout(seconds):
-                    await job.done.wait()
+                    while not job.done.is_set() and (until_key is None or until_key not in job.keys.values()):
+                        job.changed.clear()
+                        await job.changed.wait()
         finally:
             # Also when the waiting action is cancelled. A polled job stays until it completes.
             if not job.poll or not job.missing():
                 self._forget(job_id)
-        return results_of(job.numbers, job.outcomes) | {"complete": not job.missing()}
+        return results_of(job.numbers, job.outcomes, job.keys) | {"complete": not job.missing()}
 
     @callback
     def async_shutdown(self) -> None:
@@ -153,6 +165,7 @@ class CallTracker:
         self._async_stop_polling()
         for job in self._jobs.values():
             job.done.set()
+            job.changed.set()
 
     @callback
     def _async_stop_polling(self) -> None:
@@ -190,10 +203,20 @@ class CallTracker:
 NO_OUTCOME: Final = {"status": None, "key_pressed": None, "duration": None, "key_result": None}
 
 
-def results_of(numbers: Iterable[str], outcomes: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Return the `results` of a wait: each number's outcome, or nothing known yet."""
+def results_of(
+    numbers: Iterable[str],
+    outcomes: dict[str, dict[str, Any]] | None = None,
+    keys: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return the `results` of a wait: each number's outcome, or what is known yet (a key pressed)."""
     known = outcomes or {}
-    return {"results": [{"to": number, **known.get(match_key(number), NO_OUTCOME)} for number in numbers]}
+    pressed = keys or {}
+    results = []
+    for number in numbers:
+        key = match_key(number)
+        outcome = known.get(key) or {**NO_OUTCOME, "key_pressed": pressed.get(key)}
+        results.append({"to": number, **outcome})
+    return {"results": results}
 
 
 def _outcome(data: dict[str, Any]) -> dict[str, Any]:

@@ -213,7 +213,15 @@ async def _async_call(
         )
 
     try:
-        placed = await async_place_calls(hass, entry, [number], send, wait_seconds=escalation.call_timeout)
+        # The wait ends when the call's outcome is known, or as soon as the key is pressed.
+        placed = await async_place_calls(
+            hass,
+            entry,
+            [number],
+            send,
+            wait_seconds=escalation.call_timeout,
+            until_key=escalation.acknowledge_key,
+        )
     except HomeAssistantError as err:
         cause = err.__cause__
         # A message the provider cannot play, or refused credentials, fail every call alike.

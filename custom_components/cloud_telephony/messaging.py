@@ -72,6 +72,7 @@ async def async_place_calls(
     send: Callable[[str | None], Awaitable[PlacedCalls]],
     *,
     wait_seconds: float | None,
+    until_key: str | None = None,
 ) -> dict[str, Any]:
     """Place calls whose outcomes come back by webhook (or by polling); optionally wait for them.
 
@@ -101,7 +102,7 @@ async def async_place_calls(
     if live is not None and numbers and (poll or (wait_seconds is not None and reported)):
         live.calls.async_track(job_id, numbers, poll=poll)
         if wait_seconds is not None:
-            response.update(await live.calls.async_wait(job_id, wait_seconds))
+            response.update(await live.calls.async_wait(job_id, wait_seconds, until_key=until_key))
     elif wait_seconds is not None:
         # Nothing to wait for: every number refused, or no outcome comes back.
         response.update(results_of(numbers) | {"complete": not numbers})
