@@ -21,8 +21,8 @@ from .data import TelephonyConfigEntry, signal_event
 @callback
 def translated_model(hass: HomeAssistant, key: str, default: str) -> str:
     """Return a device model in the server's language (Home Assistant translates device names only)."""
-    strings = async_get_cached_translations(hass, hass.config.language, "device", DOMAIN)
-    return strings.get(f"component.{DOMAIN}.device.model_{key}.name", default)
+    strings = async_get_cached_translations(hass, hass.config.language, "common", DOMAIN)
+    return strings.get(f"component.{DOMAIN}.common.model_{key}", default)
 
 
 def device_info(hass: HomeAssistant, entry: ConfigEntry[Any], provider: ProviderSpec) -> DeviceInfo:

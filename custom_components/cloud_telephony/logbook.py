@@ -86,9 +86,7 @@ class _Words:
 
     def __init__(self, hass: HomeAssistant) -> None:
         language = hass.config.language
-        # Home Assistant has no translations of its own for logbook lines; they are kept with the
-        # integration's messages.
-        self._logbook = async_get_cached_translations(hass, language, "exceptions", DOMAIN)
+        self._logbook = async_get_cached_translations(hass, language, "common", DOMAIN)
         self._entity = async_get_cached_translations(hass, language, "entity", DOMAIN)
 
     def message(self, event_type: EventType, data: Mapping[str, Any]) -> str:
@@ -115,9 +113,9 @@ class _Words:
         if event_type is EventType.CALL_STATUS:
             key = f"component.{DOMAIN}.entity.sensor.last_call_status.state.{status}"
             return self._entity.get(key, str(status))
-        return self._logbook.get(f"component.{DOMAIN}.exceptions.logbook_sms_{status}.message", str(status))
+        return self._logbook.get(f"component.{DOMAIN}.common.logbook_sms_{status}", str(status))
 
     def _phrase(self, key: str, **placeholders: str) -> str:
-        template = self._logbook.get(f"component.{DOMAIN}.exceptions.logbook_{key}.message", key)
+        template = self._logbook.get(f"component.{DOMAIN}.common.logbook_{key}", key)
         # In one pass: a caller's name that reads like a placeholder stays as it is.
         return _PLACEHOLDER.sub(lambda found: placeholders.get(found[1], found[0]), template)
