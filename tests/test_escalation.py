@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
 
@@ -11,6 +12,7 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 import voluptuous as vol
 
+from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState, ConfigSubentry
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
@@ -364,15 +366,94 @@ async def test_a_failed_closing_sms_is_reported_with_the_calls(
 
 
 @pytest.mark.usefixtures("external_url")
-async def test_an_account_that_unloads_ends_the_escalation(
+async def test_an_account_that_is_disabled_ends_the_escalation(
     hass: HomeAssistant, netgsm: fake.FakeNetgsm
 ) -> None:
     task = _escalate(hass, numbers=PEOPLE[:2])
     await until(lambda: len(netgsm.sent_xml) == 1)
-    assert await hass.config_entries.async_unload(NETGSM_ENTRY_ID)
+    assert await hass.config_entries.async_set_disabled_by(NETGSM_ENTRY_ID, ConfigEntryDisabler.USER)
     with pytest.raises(HomeAssistantError, match="is not loaded"):
         await task
     assert len(netgsm.sent_xml) == 1
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_an_account_that_does_not_come_back_ends_the_escalation(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Unloaded and not set up again: the next person is not called once the wait for it is over."""
+    client = await hass_client_no_auth()
+    task = _escalate(hass, numbers=PEOPLE[:2])
+    await until(lambda: len(netgsm.sent_xml) == 1)
+    with patch("custom_components.cloud_telephony.escalation.RELOAD_WAIT", timedelta(seconds=0.2)):
+        assert await hass.config_entries.async_unload(NETGSM_ENTRY_ID)
+        # The outcome still reaches the waiting escalation (the webhook records while unloaded).
+        await _answer(client, netgsm, 1, state=2)
+        with pytest.raises(HomeAssistantError, match="is not loaded"):
+            await task
+    assert len(netgsm.sent_xml) == 1
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_options_saved_during_an_escalation_do_not_end_it(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """A contact is added (the entry reloads) while the first person's phone rings.
+
+    The outcome posted after the reload still counts; the next call and the closing SMS go
+    through the reloaded account.
+    """
+    client = await hass_client_no_auth()
+    entry = hass.config_entries.async_get_entry(NETGSM_ENTRY_ID)
+    task = _escalate(hass, numbers=PEOPLE[:2], sms_message="Evde duman alarmı.")
+    await until(lambda: len(netgsm.sent_xml) == 1)
+    old_runtime = entry.runtime_data
+    contact = ConfigSubentry(
+        data=MappingProxyType({"number": "0532 000 00 02", "name": "Veli"}),
+        subentry_type="contact",
+        title="Veli",
+        unique_id=None,
+    )
+    reloaded = asyncio.Event()
+
+    def loaded_again() -> None:
+        if entry.state is ConfigEntryState.LOADED and entry.runtime_data is not old_runtime:
+            reloaded.set()
+
+    entry.async_on_state_change(loaded_again)
+    hass.config_entries.async_add_subentry(entry, contact)
+    async with asyncio.timeout(10):
+        await reloaded.wait()
+    assert not task.done()
+    await _answer(client, netgsm, 1, state=2)
+    await _answer(client, netgsm, 2, state=1, key="1")
+    response = await task
+    assert [(call["number"], call["status"]) for call in response["calls"]] == [
+        (FIRST, "not_answered"),
+        (SECOND, "answered"),
+    ]
+    # Named with the contacts saved meanwhile.
+    assert (response["acknowledged_by"], response["acknowledged_by_name"]) == (SECOND, "Veli")
+    assert len(response["sms"]["messages"]) == 2
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_an_escalation_waits_for_a_reload_before_the_next_call(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """The first call's outcome arrives while the entry is unloaded: the second call waits for the setup."""
+    client = await hass_client_no_auth()
+    task = _escalate(hass, numbers=PEOPLE[:2])
+    await until(lambda: len(netgsm.sent_xml) == 1)
+    assert await hass.config_entries.async_unload(NETGSM_ENTRY_ID)
+    await _answer(client, netgsm, 1, state=2)
+    await asyncio.sleep(0.1)
+    assert len(netgsm.sent_xml) == 1
+    assert not task.done()
+    assert await hass.config_entries.async_setup(NETGSM_ENTRY_ID)
+    await _answer(client, netgsm, 2, state=1, key="1")
+    response = await task
+    assert response["acknowledged_by"] == SECOND
 
 
 @pytest.mark.usefixtures("external_url")

@@ -565,22 +565,25 @@ async def test_expired_polled_jobs_are_not_resumed(
     assert list(netgsm_entry.runtime_data.history.polled_jobs) == ["new"]
 
 
-@pytest.mark.usefixtures("external_url")
-async def test_waiting_action_returns_when_the_entry_reloads(
+@pytest.mark.usefixtures("fast_polling")
+async def test_a_waiting_action_goes_on_waiting_across_a_reload(
     hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry
 ) -> None:
-    """Saving the options reloads the entry: a waiting action returns then, not at its timeout."""
+    """Saving the options reloads the entry: the action waits on, and gets the outcome polled after."""
     task = hass.async_create_task(
         _call(hass, "send_voice_message", to="5320000000", message="x", wait_for_result=True, timeout=600)
     )
     await _until(lambda: JOB in netgsm_entry.runtime_data.calls.pending)
     assert await hass.config_entries.async_reload(netgsm_entry.entry_id)
+    assert not task.done()
+    assert netgsm_entry.runtime_data.calls.pending == {JOB: {"waiting_for": 1, "polled": True}}
+    netgsm.report_rows[JOB] = [f"{JOB} 5320000000 1 3"]
+    await _poll(hass, netgsm, 1)
     async with asyncio.timeout(5):
         response = await task
-    assert response["complete"] is False
-    assert response["results"] == [
-        {"to": "+905320000000", "status": None, "key_pressed": None, "duration": None, "key_result": None}
-    ]
+    assert response["complete"] is True
+    [result] = response["results"]
+    assert (result["status"], result["key_pressed"]) == ("answered", "3")
 
 
 @pytest.mark.usefixtures("external_url")

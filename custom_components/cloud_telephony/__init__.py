@@ -25,7 +25,6 @@ from .api import (
     TelephonyClient,
     TelephonyEvent,
 )
-from .calls import CallTracker
 from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_MEDIA_FOLDER,
@@ -106,7 +105,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
     elif client is not None:
         await _async_check_credentials(hass, client, provider.brand)
     history = hub.history(entry.entry_id)
-    calls = CallTracker(hass, history, lambda: hub.settings(entry).region)
+    calls = hub.call_tracker(entry)
     entry.runtime_data = TelephonyData(
         hub=hub,
         provider=provider,
@@ -138,7 +137,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
     if (poller := client_with(provider, client, RESULT_POLLING)) is not None:
         calls.set_poller(poller, accept, provider.result_poll_interval)
     calls.async_resume()
-    entry.async_on_unload(calls.async_shutdown)
+    # A reload only pauses it: an action waiting for a call's outcome goes on waiting.
+    entry.async_on_unload(calls.async_pause)
     if (inbox_client := client_with(provider, client, INBOX)) is not None:
         seconds = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_INBOX_INTERVAL.total_seconds())
         inbox = InboxPoller(hass, entry, inbox_client, timedelta(seconds=seconds), record)
@@ -208,10 +208,9 @@ async def async_migrate_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) 
 async def async_unload_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
     """Stop polling; the webhook goes on taking posts (into the history) unless the entry is disabled."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    if unloaded:
-        entry.runtime_data.calls.async_shutdown()
     if entry.disabled_by is not None:
         async_unregister_webhook(hass, entry.entry_id)
+        hass.data[DATA_HUB].async_end_call_tracking(entry.entry_id)
     return unloaded
 
 

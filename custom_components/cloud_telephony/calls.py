@@ -49,6 +49,8 @@ class _Job:
 class CallTracker:
     """Per entry: jobs that still wait for outcomes, fed by the webhook or by polling.
 
+    It outlives a reload of the entry (an action waiting for an outcome goes on waiting, and an
+    outcome posted meanwhile reaches it); only polling pauses until the entry is set up again.
     Polled jobs are kept in the entry's history, so that polling goes on after a restart.
     """
 
@@ -63,10 +65,18 @@ class CallTracker:
         self._sink: EventSink | None = None
         self._unsub_poll: CALLBACK_TYPE | None = None
         self._shut_down = False
+        self._paused = True
 
     def set_poller(self, client: ResultPollingClient, sink: EventSink, interval: timedelta) -> None:
         """Say how to ask for outcomes, where to send them and how often, for jobs without a webhook."""
         self._client, self._sink, self._poll_interval = client, sink, interval
+
+    @callback
+    def async_pause(self) -> None:
+        """Stop polling while the entry is not loaded (its client is gone); waiting goes on."""
+        self._paused = True
+        self._async_stop_polling()
+        self._client = self._sink = None
 
     @callback
     def async_track(self, job_id: str, numbers: Iterable[str], *, poll: bool) -> None:
@@ -79,9 +89,14 @@ class CallTracker:
 
     @callback
     def async_resume(self) -> None:
-        """Poll again for the jobs that were polled before Home Assistant stopped."""
+        """Poll again for the jobs that were polled before the entry unloaded or Home Assistant stopped."""
+        self._paused = False
+        if any(job.poll for job in self._jobs.values()):
+            self._async_start_polling()
         now = dt_util.utcnow()
         for job_id, stored in self._history.polled_jobs.items():
+            if job_id in self._jobs:
+                continue
             expires = dt_util.parse_datetime(stored["expires"])
             if expires is None or expires < now or self._client is None:
                 self._history.forget_polled_job(job_id)
@@ -96,7 +111,7 @@ class CallTracker:
 
     @callback
     def _async_start_polling(self) -> None:
-        if self._client is not None and self._unsub_poll is None and not self._shut_down:
+        if self._client is not None and self._unsub_poll is None and not (self._shut_down or self._paused):
             self._unsub_poll = async_track_time_interval(
                 self._hass, self._async_poll, self._poll_interval, name="cloud_telephony call results"
             )
@@ -160,7 +175,7 @@ class CallTracker:
 
     @callback
     def async_shutdown(self) -> None:
-        """Stop for good (the entry unloads): no more polling, and waiting actions return now."""
+        """Stop for good (the entry is disabled or removed): no polling, waiting actions return now."""
         self._shut_down = True
         self._async_stop_polling()
         for job in self._jobs.values():
@@ -187,7 +202,7 @@ class CallTracker:
         if not pending:
             self._async_stop_polling()
             return
-        if self._client is None or self._sink is None:  # pragma: no cover - set before any polled job
+        if (sink := self._sink) is None or self._client is None:  # pragma: no cover - set while polling
             return
         try:
             events = await self._client.async_poll_results(pending, self._region())
@@ -196,8 +211,9 @@ class CallTracker:
         except TelephonyError as err:
             LOGGER.debug("Could not fetch call results: %s", err)
             return
-        if not self._shut_down:  # the entry may have unloaded while the report was fetched
-            await self._sink(events)
+        # The entry may have unloaded while the report was fetched: the next setup polls again.
+        if self._sink is sink and not self._shut_down:
+            await sink(events)
 
 
 NO_OUTCOME: Final = {"status": None, "key_pressed": None, "duration": None, "key_result": None}

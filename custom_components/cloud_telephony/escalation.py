@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from itertools import product
 from typing import Any, Final
 
@@ -29,11 +32,14 @@ from .api import (
     VoiceMessageClient,
 )
 from .const import DOMAIN, LOGGER
-from .data import TelephonyConfigEntry
+from .data import TelephonyConfigEntry, TelephonyData
 from .errors import reason_of
 from .messaging import async_place_calls, async_send_sms
 from .pipeline import loaded_runtime
 from .public_url import async_get_callback_url
+
+# How long an escalation waits for its account to be set up again (options saved, a reload).
+RELOAD_WAIT: Final = timedelta(seconds=60)
 
 # What the closing SMS says, in the server's language (English where a translation is missing).
 _OUTCOME_PHRASES: Final = {
@@ -106,14 +112,14 @@ async def async_escalate(
     failed, the last reason is raised (after the closing SMS, which may still get through).
     """
     brand = entry.runtime_data.provider.brand
-    contacts = entry.runtime_data.settings(hass, entry).contacts
     total = len(escalation.numbers)
     calls: list[dict[str, Any]] = []
     failures: list[TelephonyError] = []
     acknowledged_by: str | None = None
     turns = product(range(1, escalation.rounds + 1), enumerate(escalation.numbers, 1))
     for round_number, (position, number) in turns:
-        _require_loaded(entry)
+        # A reload meanwhile replaced the clients: the ones of now place the next call.
+        voice = (await async_loaded_runtime(hass, entry)).client_with(VOICE_MESSAGE) or channels.voice
         LOGGER.debug(
             "Escalation on %s: calling person %s of %s (round %s of %s)",
             entry.title,
@@ -122,7 +128,7 @@ async def async_escalate(
             round_number,
             escalation.rounds,
         )
-        call, failure = await _async_call(hass, entry, escalation, channels.voice, number)
+        call, failure = await _async_call(hass, entry, escalation, voice, number)
         calls.append(call | {"round": round_number})
         LOGGER.debug(
             "Escalation on %s: person %s: status %s, key %s%s",
@@ -137,7 +143,8 @@ async def async_escalate(
         if call["acknowledged"]:
             acknowledged_by = number
             break
-    name = contacts.name_for(acknowledged_by)
+    # The contacts of now: options saved meanwhile count.
+    name = entry.runtime_data.settings(hass, entry).contacts.name_for(acknowledged_by)
     LOGGER.debug(
         "Escalation on %s: %s after %s calls",
         entry.title,
@@ -150,10 +157,10 @@ async def async_escalate(
         "calls": calls,
     }
     if channels.sms is not None and escalation.sms_message:
-        _require_loaded(entry)
+        sms = (await async_loaded_runtime(hass, entry)).client_with(SMS) or channels.sms
         person = f"{name} ({acknowledged_by})" if name else acknowledged_by
         text = f"{escalation.sms_message}\n{await _async_outcome(hass, person)}"
-        response["sms"] = await _async_tell_everyone(hass, entry, channels.sms, escalation.numbers, text)
+        response["sms"] = await _async_tell_everyone(hass, entry, sms, escalation.numbers, text)
     if len(failures) == len(calls):
         raise HomeAssistantError(
             translation_domain=DOMAIN,
@@ -167,14 +174,32 @@ async def async_escalate(
     return response
 
 
-def _require_loaded(entry: TelephonyConfigEntry) -> None:
-    """Stop when the account unloaded meanwhile (its client is gone)."""
-    if loaded_runtime(entry) is None:
+async def async_loaded_runtime(hass: HomeAssistant, entry: TelephonyConfigEntry) -> TelephonyData:
+    """Return the entry's runtime, waiting a while for a reload to finish; raise if it does not.
+
+    A disabled or removed account does not come back: that ends the escalation at once.
+    """
+    changed = asyncio.Event()
+    unsubscribe = entry.async_on_state_change(changed.set)
+    try:
+        with suppress(TimeoutError):
+            async with asyncio.timeout(RELOAD_WAIT.total_seconds()):
+                while (runtime := loaded_runtime(entry)) is None and _may_come_back(hass, entry):
+                    changed.clear()
+                    await changed.wait()
+    finally:
+        unsubscribe()
+    if runtime is None:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="entry_not_loaded",
             translation_placeholders={"account": entry.title},
         )
+    return runtime
+
+
+def _may_come_back(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
+    return entry.disabled_by is None and hass.config_entries.async_get_entry(entry.entry_id) is entry
 
 
 def _outcome(

@@ -27,6 +27,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .api import PROVIDERS
 from .api.numbers import load_numbering_plans
+from .calls import CallTracker
 from .const import CONF_PROVIDER, DEDUPE_WINDOW, DOMAIN, HISTORY_SIZE, LOGGER, SEEN_LIMIT
 from .data import EntrySettings
 from .entity import device_info
@@ -77,6 +78,7 @@ class TelephonyHub:
         self.store = TelephonyStore(hass, folder / DATABASE_NAME)
         self.journal = FiredJournal(folder / JOURNAL_NAME)
         self._histories: dict[str, EventHistory] = {}
+        self._call_trackers: dict[str, CallTracker] = {}
         self._settings: dict[str, EntrySettings] = {}
         self._devices: dict[str, str] = {}
         self._nonces: dict[str, OrderedDict[str, float]] = {}
@@ -178,6 +180,26 @@ class TelephonyHub:
         return history
 
     @callback
+    def call_tracker(self, entry: ConfigEntry[Any]) -> CallTracker:
+        """Return the calls an account waits for; the same across reloads of its entry."""
+        if (tracker := self._call_trackers.get(entry.entry_id)) is None:
+            history = self.history(entry.entry_id)
+            tracker = CallTracker(self.hass, history, lambda: self.settings(entry).region)
+            self._call_trackers[entry.entry_id] = tracker
+        return tracker
+
+    @callback
+    def pending_calls(self, entry_id: str) -> CallTracker | None:
+        """Return the calls an account waits for, None once it is disabled or removed."""
+        return self._call_trackers.get(entry_id)
+
+    @callback
+    def async_end_call_tracking(self, entry_id: str) -> None:
+        """Stop waiting for an account's calls (disabled or removed): waiting actions return now."""
+        if (tracker := self._call_trackers.pop(entry_id, None)) is not None:
+            tracker.async_shutdown()
+
+    @callback
     def next_seq(self) -> int:
         """Return the next event sequence number (never reused, also across restarts)."""
         seq = self._next_seq
@@ -234,6 +256,7 @@ class TelephonyHub:
 
     async def async_remove_entry(self, entry_id: str) -> None:
         """Forget everything of a removed account."""
+        self.async_end_call_tracking(entry_id)
         self._histories.pop(entry_id, None)
         self._settings.pop(entry_id, None)
         self._devices.pop(entry_id, None)

@@ -96,13 +96,13 @@ async def async_place_calls(
     if placed.errors:
         response["errors"] = dict(placed.errors)
         numbers = [number for number in numbers if not _refused(number, placed.errors)]
-    # The entry may have reloaded while the provider answered: track with the one that runs now.
-    live = loaded_runtime(entry)
+    # The same across a reload that happened while the provider answered; None once disabled.
+    calls = runtime.hub.pending_calls(entry.entry_id)
     reported = callback_url is not None or poll
-    if live is not None and numbers and (poll or (wait_seconds is not None and reported)):
-        live.calls.async_track(job_id, numbers, poll=poll)
+    if calls is not None and numbers and (poll or (wait_seconds is not None and reported)):
+        calls.async_track(job_id, numbers, poll=poll)
         if wait_seconds is not None:
-            response.update(await live.calls.async_wait(job_id, wait_seconds, until_key=until_key))
+            response.update(await calls.async_wait(job_id, wait_seconds, until_key=until_key))
     elif wait_seconds is not None:
         # Nothing to wait for: every number refused, or no outcome comes back.
         response.update(results_of(numbers) | {"complete": not numbers})

@@ -159,22 +159,19 @@ async def _async_fire_all(
     for start in range(0, len(events), EVENTS_PER_TURN):
         if start:
             await asyncio.sleep(0)
-        # The entry may have reloaded while the events were written: the runtime of now.
-        runtime = loaded_runtime(entry)
         for event in events[start : start + EVENTS_PER_TURN]:
-            async_fire(hass, entry.entry_id, event.data, runtime)
+            async_fire(hass, hub, entry.entry_id, event.data)
             hub.journal.mark(event.seq)
     hub.forget_unfired([event.seq for event in events])
 
 
 @callback
-def async_fire(
-    hass: HomeAssistant, entry_id: str, data: dict[str, Any], runtime: TelephonyData | None
-) -> None:
+def async_fire(hass: HomeAssistant, hub: TelephonyHub, entry_id: str, data: dict[str, Any]) -> None:
     """Tell the account's pending calls, the bus and the entities about a recorded event."""
     event_type = data["type"]
-    if runtime is not None and event_type == EventType.CALL_STATUS:
-        runtime.calls.async_record(data)
+    # Also while the entry reloads: an action may be waiting for this outcome.
+    if event_type == EventType.CALL_STATUS and (calls := hub.pending_calls(entry_id)):
+        calls.async_record(data)
     hass.bus.async_fire(f"{EVENT_PREFIX}{event_type}", data)
     async_dispatcher_send(hass, signal_event(entry_id, event_type), data)
 
@@ -185,9 +182,8 @@ def async_fire_in_doubt(hass: HomeAssistant) -> None:
     hub = hass.data[DATA_HUB]
     events, hub.in_doubt = hub.in_doubt, []
     for event in events:
-        entry: TelephonyConfigEntry | None = hass.config_entries.async_get_entry(event.entry_id)
-        if entry is not None:
-            async_fire(hass, event.entry_id, event.data, loaded_runtime(entry))
+        if hass.config_entries.async_get_entry(event.entry_id) is not None:
+            async_fire(hass, hub, event.entry_id, event.data)
         hub.journal.mark(event.seq)
     hub.forget_unfired([event.seq for event in events])
 
