@@ -550,6 +550,34 @@ def test_folding_is_the_same_in_any_order_and_twice() -> None:
     assert row_of({"type": "sms_status"}) is None
 
 
+def test_the_end_of_a_call_names_its_parties_in_any_order() -> None:
+    """A PBX call rings an extension and ends there: the row names the extension, however it came."""
+    began = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+    events = [
+        {"type": "call_started", "call_id": "a", "callee": "+908508850000", "occurred_at": began.isoformat()},
+        {"type": "call_started", "call_id": "a", "callee": "1000", "occurred_at": began.isoformat()},
+        {
+            "type": "call_ended",
+            "call_id": "a",
+            "callee": "1001",
+            "direction": "inbound",
+            "status": "answered",
+            "occurred_at": (began + timedelta(seconds=40)).isoformat(),
+        },
+    ]
+    for order in (events, events[::-1], [events[1], events[2], events[0]]):
+        [row] = RecentCalls(recent=order).rows
+        assert (row.callee, row.direction, row.status) == ("1001", "inbound", "completed")
+    # Two events of the same stage: the same pick whatever the order.
+    [forward] = RecentCalls(recent=events[:2]).rows
+    [backward] = RecentCalls(recent=events[1::-1]).rows
+    assert forward == backward
+    # Kept rows keep their stage across a restart.
+    kept = RecentCalls(recent=events)
+    again = RecentCalls(kept.stored(), [events[0]])
+    assert again.rows == kept.rows
+
+
 def test_rows_another_version_wrote_are_skipped() -> None:
     kept = RecentCalls(
         {

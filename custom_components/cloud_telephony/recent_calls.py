@@ -38,6 +38,10 @@ _AFTER_THE_CALL: Final = frozenset({EventType.MISSED_CALL, EventType.CALL_ENDED,
 _PER_NUMBER: Final = frozenset({EventType.CALL_STATUS, EventType.CALL_RECORD})
 
 
+# A call's stages, in order: it rings (somewhere), it goes on, it is over.
+_RINGS, _GOES_ON, _ENDED = _STAGES = (0, 1, 2)
+
+
 class RecentCallStatus(StrEnum):
     """Where a call is, or how it ended; in the order a call's events can only move it forward."""
 
@@ -83,19 +87,31 @@ class CallRow:
     status: RecentCallStatus | None
     call_id: str | None
     test: bool
+    stage: int = 0
+    """How far into the call the events behind this row went: a later one says who and where best."""
 
     def merged(self, other: CallRow) -> CallRow:
-        """Return this call with what another event of it says (the same whatever the order)."""
+        """Return this call with what another event of it says (the same whatever the order).
+
+        Where two events name the call's parties differently (a PBX call reaches an extension),
+        the later stage's word is kept: who the call ended with, not who it rang first.
+        """
+
+        def preferred(mine: str | None, theirs: str | None) -> str | None:
+            said = [(stage, value) for stage, value in ((self.stage, mine), (other.stage, theirs)) if value]
+            return max(said)[1] if said else None
+
         durations = [seconds for seconds in (self.duration, other.duration) if seconds is not None]
         return replace(
             self,
             started=min(self.started, other.started),
-            direction=self.direction or other.direction,
-            caller=self.caller or other.caller,
-            caller_name=self.caller_name or other.caller_name,
-            callee=self.callee or other.callee,
-            callee_name=self.callee_name or other.callee_name,
+            direction=preferred(self.direction, other.direction),
+            caller=preferred(self.caller, other.caller),
+            caller_name=preferred(self.caller_name, other.caller_name),
+            callee=preferred(self.callee, other.callee),
+            callee_name=preferred(self.callee_name, other.callee_name),
             duration=max(durations) if durations else None,
+            stage=max(self.stage, other.stage),
             status=max(
                 (status for status in (self.status, other.status) if status is not None),
                 key=_RANK.__getitem__,
@@ -118,6 +134,7 @@ class CallRow:
             "status": None if self.status is None else str(self.status),
             "call_id": self.call_id,
             "test": self.test,
+            "stage": self.stage,
         }
 
     @classmethod
@@ -131,6 +148,7 @@ class CallRow:
             return None
         duration = stored.get("duration")
         status = stored.get("status")
+        stage = stored.get("stage")
         return cls(
             key=key,
             started=started,
@@ -143,6 +161,7 @@ class CallRow:
             status=RecentCallStatus(status) if status in _RANK else None,
             call_id=_text(stored.get("call_id")),
             test=stored.get("test") is True,
+            stage=stage if stage in _STAGES else 0,
         )
 
 
@@ -165,6 +184,7 @@ def row_of(data: dict[str, Any]) -> CallRow | None:
     else:
         key = call_id
     duration = data.get("duration")
+    final = data.get("final") is True
     return CallRow(
         key=f"test|{key}" if test else key,
         started=_started(data, event_type, duration),
@@ -174,10 +194,19 @@ def row_of(data: dict[str, Any]) -> CallRow | None:
         callee=callee,
         callee_name=_text(data.get("callee_name")),
         duration=duration if isinstance(duration, int) and not isinstance(duration, bool) else None,
-        status=_status(event_type, _text(data.get("status")), direction, data.get("final") is True),
+        status=_status(event_type, _text(data.get("status")), direction, final),
         call_id=call_id,
         test=test,
+        stage=_stage(event_type, final),
     )
+
+
+def _stage(event_type: str, final: bool) -> int:
+    if event_type == EventType.CALL_STARTED:
+        return _RINGS
+    if event_type == EventType.CALL_STATUS and not final:
+        return _GOES_ON
+    return _ENDED
 
 
 def _status(
