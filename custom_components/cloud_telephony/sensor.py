@@ -282,7 +282,7 @@ class TelephonySensor(TelephonyEventListener, SensorEntity):
 
 
 class RecentCallsSensor(TelephonyEventListener, SensorEntity):
-    """When the newest call began; the last calls, one row each, as the `calls` attribute."""
+    """How many calls are listed; the last calls, one row each, as the `calls` attribute."""
 
     # Rewritten with every event of a call: kept out of the recorder's database.
     _unrecorded_attributes = frozenset({"calls"})
