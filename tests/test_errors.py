@@ -31,7 +31,11 @@ from tests.test_translations import ENGLISH
 @pytest.mark.parametrize(
     ("error", "key", "raised_as"),
     [
-        (RequestValidationError("too long"), "invalid_request", ServiceValidationError),
+        (
+            RequestValidationError("the message is empty", key="message_empty"),
+            "invalid_request",
+            ServiceValidationError,
+        ),
         (InvalidNumberError("no such number", "45"), "invalid_number", ServiceValidationError),
         (AuthError("refused"), "invalid_auth", HomeAssistantError),
         (InsufficientBalanceError("no credit", "low_credit"), "insufficient_balance", HomeAssistantError),
