@@ -31,7 +31,11 @@ from tests.test_translations import ENGLISH
 @pytest.mark.parametrize(
     ("error", "key", "raised_as"),
     [
-        (RequestValidationError("too long"), "invalid_request", ServiceValidationError),
+        (
+            RequestValidationError("the message is empty", key="message_empty"),
+            "invalid_request",
+            ServiceValidationError,
+        ),
         (InvalidNumberError("no such number", "45"), "invalid_number", ServiceValidationError),
         (AuthError("refused"), "invalid_auth", HomeAssistantError),
         (InsufficientBalanceError("no credit", "low_credit"), "insufficient_balance", HomeAssistantError),
@@ -91,3 +95,47 @@ async def test_connection_problems_are_said_in_the_server_language(
     )
     # What a provider answered is its own text.
     assert reason_of(hass, ProviderError("Geçersiz numara")) == "Geçersiz numara"
+
+
+@pytest.mark.parametrize("language", ["en", "tr", "cs", "he", "zh-Hans"])
+async def test_own_reasons_are_said_in_the_server_language(hass: HomeAssistant, language: str) -> None:
+    """A reason a client gave for refusing a request before sending it, with its numbers filled in."""
+    hass.config.language = language
+    await async_load_integrations(hass, {DOMAIN})
+    strings = json.loads((TRANSLATIONS / f"{language}.json").read_text(encoding="utf-8"))["exceptions"]
+    refused = RequestValidationError(
+        "the ring time must be {min} to {max} seconds", key="ring_time", placeholders={"min": 10, "max": 30}
+    )
+    assert str(refused) == "the ring time must be 10 to 30 seconds"
+    expected = strings["request_ring_time"]["message"].replace("{min}", "10").replace("{max}", "30")
+    assert reason_of(hass, refused) == expected
+    assert "{" not in expected
+    # A number a client refused itself is keyed as well; one the provider refused is its own text.
+    number = InvalidNumberError(
+        "{number} is not an international number (+ and country code)",
+        key="international_number",
+        placeholders={"number": "0532"},
+    )
+    assert reason_of(hass, number) == strings["request_international_number"]["message"].replace(
+        "{number}", "0532"
+    )
+    assert reason_of(hass, InvalidNumberError("Geçersiz numara", "45")) == "Geçersiz numara"
+
+
+async def test_own_reasons_fall_back_to_english_then_to_the_text(hass: HomeAssistant) -> None:
+    hass.config.language = "de"  # no German translation: English words
+    await async_load_integrations(hass, {DOMAIN})
+    empty = RequestValidationError("the message is empty", key="message_empty")
+    assert reason_of(hass, empty) == "the message is empty"
+    # A key without a translation (an older translation file) says the English text of the code.
+    unknown = RequestValidationError("at most {max} {thing}", key="no_such_reason", placeholders={"max": 3})
+    assert str(unknown) == "at most 3 {thing}"
+    assert reason_of(hass, unknown) == "at most 3 {thing}"
+
+
+def test_placeholder_values_are_not_read_as_placeholders() -> None:
+    refused = RequestValidationError(
+        "key {key} is not a digit from 0 to 9", key="key_not_digit", placeholders={"key": "'{key}'"}
+    )
+    assert str(refused) == "key '{key}' is not a digit from 0 to 9"
+    assert refused.placeholders == {"key": "'{key}'"}

@@ -17,6 +17,7 @@ from .api import (
     ProviderConnectionError,
     RequestValidationError,
     TelephonyError,
+    fill_placeholders,
 )
 from .const import DOMAIN
 
@@ -40,19 +41,32 @@ def error_key(err: TelephonyError) -> str:
 
 @callback
 def reason_of(hass: HomeAssistant, err: TelephonyError) -> str:
-    """Say why a request failed: a connection problem in the server's language, else the reason given.
+    """Say why a request failed in the server's language, where the words are the integration's own.
 
-    What the provider answered is its own text (often in its own language); what kept the request
-    from it is said here, in the words of the translations.
+    A connection problem, and a reason a client gave for refusing a request before sending it
+    (a keyed error), are said in the words of the translations: the server's language, else
+    English, else the error's English text. What the provider answered is its own text (often in
+    its own language) and is said as it was.
     """
-    if not isinstance(err, ProviderConnectionError):
-        return str(err)
-    key = f"component.{DOMAIN}.exceptions.connection_{err.problem}.message"
-    for language in (hass.config.language, "en"):
-        if template := async_get_cached_translations(hass, language, "exceptions", DOMAIN).get(key):
+    if isinstance(err, ProviderConnectionError):
+        key = f"component.{DOMAIN}.exceptions.connection_{err.problem}.message"
+        if (template := _cached_message(hass, key)) is not None:
             said = template.replace("{status}", str(err.status))
             return said if err.detail is None else f"{said}: {err.detail}"
+    elif err.key is not None:
+        key = f"component.{DOMAIN}.exceptions.request_{err.key}.message"
+        if (template := _cached_message(hass, key)) is not None:
+            return fill_placeholders(template, err.placeholders)
     return str(err)
+
+
+@callback
+def _cached_message(hass: HomeAssistant, key: str) -> str | None:
+    """Return a translated exception message in the server's language, else in English, if loaded."""
+    for language in (hass.config.language, "en"):
+        if template := async_get_cached_translations(hass, language, "exceptions", DOMAIN).get(key):
+            return template
+    return None
 
 
 @callback

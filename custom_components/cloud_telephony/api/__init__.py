@@ -31,6 +31,7 @@ from .models import (
     NothingToFetchError,
     PayloadError,
     PlacedCalls,
+    Placeholders,
     Prompt,
     ProviderConnectionError,
     ProviderError,
@@ -49,6 +50,7 @@ from .models import (
     VoiceCode,
     VoiceMessage,
     WebhookRequest,
+    fill_placeholders,
 )
 from .spec import (
     AUDIO_LIBRARY,
@@ -148,6 +150,7 @@ __all__ = [
     "PayloadError",
     "PhonesClient",
     "PlacedCalls",
+    "Placeholders",
     "Prompt",
     "ProviderConnectionError",
     "ProviderError",
@@ -177,6 +180,7 @@ __all__ = [
     "VoiceMessageClient",
     "VoicemailClient",
     "WebhookRequest",
+    "fill_placeholders",
 ]
 
 # In the order the config flow offers them.

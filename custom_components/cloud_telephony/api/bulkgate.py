@@ -146,18 +146,20 @@ class BulkGateClient:
         options = options or SmsOptions()
         refuse_turkish_sms_options(options)
         if not text:
-            raise RequestValidationError("the message is empty")
+            raise RequestValidationError("the message is empty", key="message_empty")
         gsm = gsm_length(text)
         use_unicode = gsm is None if options.unicode is None else options.unicode
         limit = MAX_UNICODE_LENGTH if use_unicode else MAX_GSM_LENGTH
         length = len(text) if use_unicode or gsm is None else gsm
         if length > limit:
             raise RequestValidationError(
-                f"the message is {length} characters long; at most {limit} are allowed"
+                "the message is {length} characters long; at most {max} are allowed",
+                key="message_too_long",
+                placeholders={"length": length, "max": limit},
             )
         number = to.lstrip("+")
         if not number:
-            raise RequestValidationError("no phone number")
+            raise RequestValidationError("no phone number", key="no_number")
         body: dict[str, Any] = {
             "number": number,
             "text": text,

@@ -216,7 +216,9 @@ class BulutfonClient:
             status, text = await self._api.request("POST", "/v2/pbx/call-and-bridge", data=form)
         else:
             if not caller_id:
-                raise RequestValidationError("API v1 needs the PBX number to call from (caller ID)")
+                raise RequestValidationError(
+                    "API v1 needs the PBX number to call from (caller ID)", key="caller_id_needed"
+                )
             query = {
                 "access_token": self._token,
                 "caller": caller_id,

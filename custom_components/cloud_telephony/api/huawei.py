@@ -182,11 +182,21 @@ class HuaweiClient:
         """
         code, repeat = request.code, request.repeat
         if not is_ascii_number(code) or not 2 <= len(code) <= 8:
-            raise RequestValidationError("a code has 2 to 8 digits")
+            raise RequestValidationError(
+                "the code must be {min} to {max} digits", key="code_digits", placeholders={"min": 2, "max": 8}
+            )
         if repeat is not None and not 0 <= repeat <= 9:
-            raise RequestValidationError("a code is repeated 0 to 9 times (0: until hung up)")
+            raise RequestValidationError(
+                "a code is repeated 0 to {max} times (0: until hung up)",
+                key="code_repeat_until_hung_up",
+                placeholders={"max": 9},
+            )
         if not _E164.match(request.to):
-            raise InvalidNumberError(f"{request.to} is not an international number (+ and country code)")
+            raise InvalidNumberError(
+                "{number} is not an international number (+ and country code)",
+                key="international_number",
+                placeholders={"number": request.to},
+            )
         chinese = (request.language or "").lower().startswith("zh")
         body: dict[str, Any] = {
             "displayNbr": self._display_number,
@@ -219,7 +229,11 @@ class HuaweiClient:
                 # All texts fill one template, where the first of them stands.
                 play.append({"templateId": message.template_id, "templateParas": texts})
         if len(play) > MAX_NOTIFY_PARTS:
-            raise RequestValidationError(f"a notification plays at most {MAX_NOTIFY_PARTS} parts")
+            raise RequestValidationError(
+                "a notification plays at most {max} parts",
+                key="notification_parts",
+                placeholders={"max": MAX_NOTIFY_PARTS},
+            )
         if message.keys:
             play[-1] |= {"collectInd": 1, "replayAfterCollection": "false"}
         body: dict[str, Any] = {
@@ -342,33 +356,49 @@ def result_error(code: str, description: str | None) -> Exception:
 def _check_notification(message: VoiceMessage) -> None:
     """Refuse what Huawei's voice notification cannot do, before anything is sent."""
     if len(message.numbers) != 1:
-        raise RequestValidationError("a notification calls one number")
+        raise RequestValidationError("a notification calls one number", key="notification_one_number")
     if not _E164.match(message.numbers[0]):
-        raise InvalidNumberError(f"{message.numbers[0]} is not an international number (+ and country code)")
+        raise InvalidNumberError(
+            "{number} is not an international number (+ and country code)",
+            key="international_number",
+            placeholders={"number": message.numbers[0]},
+        )
     if not message.prompts:
-        raise RequestValidationError("nothing to say: give an audio id, or texts with a template")
+        raise RequestValidationError(
+            "nothing to say: give an audio id, or texts with a template", key="nothing_to_say_template"
+        )
     if message.start is not None or message.end is not None:
-        raise RequestValidationError("calls start at once; there is no calling window")
+        raise RequestValidationError(
+            "calls start at once; there is no calling window", key="no_calling_window"
+        )
     if message.iys_filter is not None or message.relation_id:
-        raise RequestValidationError("there is neither an İYS check nor a relation id")
+        raise RequestValidationError(
+            "there is neither an İYS check nor a relation id", key="no_iys_or_relation"
+        )
     texts = [prompt.text for prompt in message.prompts if prompt.text is not None]
     if message.template_id and not texts:
-        raise RequestValidationError("a template needs texts for its variables")
+        raise RequestValidationError("a template needs texts for its variables", key="template_needs_texts")
     if any(len(text.encode()) > MAX_TEMPLATE_VARIABLE for text in texts):
         raise RequestValidationError(
-            f"Huawei's template variables hold at most {MAX_TEMPLATE_VARIABLE} bytes each"
+            "Huawei's template variables hold at most {max} bytes each",
+            key="template_variable_bytes",
+            placeholders={"max": MAX_TEMPLATE_VARIABLE},
         )
     if any(prompt.text is not None for prompt in message.prompts) and not message.template_id:
         raise RequestValidationError(
             "Huawei reads text only through an approved template: give its template_id "
-            "(the texts are its variables)"
+            "(the texts are its variables)",
+            key="text_needs_template",
         )
     for digit, prompt in message.keys.items():
         if len(digit) != 1 or not digit.isdigit():
-            raise RequestValidationError(f"key {digit!r} is not a digit from 0 to 9")
+            raise RequestValidationError(
+                "key {key} is not a digit from 0 to 9", key="key_not_digit", placeholders={"key": repr(digit)}
+            )
         if prompt is not None:
             raise RequestValidationError(
-                "Huawei plays nothing after a key press: leave the keys without a text"
+                "Huawei plays nothing after a key press: leave the keys without a text",
+                key="nothing_after_key",
             )
 
 
@@ -377,12 +407,16 @@ def check_settings(base_url: str, display_number: str, pre_tone: str) -> None:
     parsed = urlparse(base_url)
     if parsed.scheme not in ("https", "http") or not parsed.hostname:
         raise RequestValidationError(
-            "the access address must be a URL such as https://rtccall.cn-north-1.myhuaweicloud.cn:443"
+            "the access address must be a URL such as {example}",
+            key="access_address",
+            placeholders={"example": "https://rtccall.cn-north-1.myhuaweicloud.cn:443"},
         )
     if not _E164.match(display_number):
-        raise RequestValidationError("the display number must be international: + and country code")
+        raise RequestValidationError(
+            "the display number must be international: + and country code", key="display_number"
+        )
     if not pre_tone.strip():
-        raise RequestValidationError("the pre-tone file name is missing")
+        raise RequestValidationError("the pre-tone file name is missing", key="pre_tone_missing")
 
 
 def verify_push(request: WebhookRequest, credentials: Mapping[str, Any], url: str | None) -> PushSignature:

@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
-from typing import Any
+import re
+from types import MappingProxyType
+from typing import Any, Final
 
 
 class EventType(StrEnum):
@@ -121,9 +123,11 @@ class SmsOptions:
 def refuse_turkish_sms_options(options: SmsOptions | None) -> None:
     """Refuse what only a Turkish provider's SMS do: the İYS check and a route for one-time codes."""
     if options is not None and options.iys_filter is not None:
-        raise RequestValidationError("there is no İYS check (Turkey's commercial-message register)")
+        raise RequestValidationError(
+            "there is no İYS check (Turkey's commercial-message register)", key="no_iys_check"
+        )
     if options is not None and options.otp:
-        raise RequestValidationError("there is no separate route for one-time codes")
+        raise RequestValidationError("there is no separate route for one-time codes", key="no_otp_route")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +161,11 @@ class Prompt:
     def __post_init__(self) -> None:
         """Exactly one of text and audio id."""
         if (self.text is None) == (self.audio_id is None):
-            raise RequestValidationError("each prompt needs either a text or an audio id")
+            raise RequestValidationError(
+                "each prompt needs either a text or an audio id", key="prompt_text_or_audio"
+            )
         if self.text is not None and not self.text.strip():
-            raise RequestValidationError("a prompt text is empty")
+            raise RequestValidationError("a prompt text is empty", key="prompt_text_empty")
 
 
 class IysFilter(StrEnum):
@@ -364,7 +370,30 @@ class PushSignature:
 
 
 class TelephonyError(Exception):
-    """Base class of every error the API package raises."""
+    """Base class of every error the API package raises.
+
+    A reason the integration gives itself (not a provider's words) is keyed: `key` names its
+    translation, `exceptions.request_<key>` with the `placeholders` filled in, so that the
+    Home Assistant side can say it in the user's language; `str(err)` is the English text.
+    """
+
+    key: str | None = None
+    placeholders: Mapping[str, str] = MappingProxyType({})
+
+
+_PLACEHOLDER: Final = re.compile(r"{(\w+)}")
+
+type Placeholders = Mapping[str, str | int]
+"""The values of a keyed reason's `{name}` placeholders; numbers are said as digits."""
+
+
+def fill_placeholders(template: str, placeholders: Mapping[str, str]) -> str:
+    """Return the template with each `{name}` replaced by its value, in one pass; other text stays."""
+    return _PLACEHOLDER.sub(lambda match: placeholders.get(match[1], match[0]), template)
+
+
+def _as_text(placeholders: Placeholders | None) -> Mapping[str, str]:
+    return MappingProxyType({name: str(value) for name, value in (placeholders or {}).items()})
 
 
 class AuthError(TelephonyError):
@@ -439,11 +468,39 @@ class NothingToFetchError(ProviderError):
 
 
 class InvalidNumberError(ProviderError):
-    """The provider refused a phone number."""
+    """The provider refused a phone number, or a client did before asking it.
+
+    A client's own refusal is keyed like a `RequestValidationError`: `message` is the English
+    template of the reason, `{name}` standing for each of the `placeholders`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: str | None = None,
+        *,
+        key: str | None = None,
+        placeholders: Placeholders | None = None,
+    ) -> None:
+        """Keep the reason, the provider's error code, and the translation key of a reason of our own."""
+        self.key, self.placeholders = key, _as_text(placeholders)
+        super().__init__(fill_placeholders(message, self.placeholders), code)
 
 
 class RequestValidationError(TelephonyError, ValueError):
-    """The request was refused before sending: the input breaks a documented limit."""
+    """The request was refused before sending: the input breaks a documented limit.
+
+    `message` is the English reason with `{name}` for each of the `placeholders`; `key` names its
+    translation, `exceptions.request_<key>`, which takes the same placeholders. Identical reasons
+    share a key. `str(err)` is the English reason with the placeholders filled in.
+    """
+
+    key: str
+
+    def __init__(self, message: str, *, key: str, placeholders: Placeholders | None = None) -> None:
+        """Keep the reason's translation key and placeholders; the English text is the message."""
+        self.key, self.placeholders = key, _as_text(placeholders)
+        super().__init__(fill_placeholders(message, self.placeholders))
 
 
 class PayloadError(TelephonyError, ValueError):

@@ -294,9 +294,17 @@ class NetgsmClient:
         """
         code, repeat = request.code, request.repeat
         if not is_ascii_number(code) or not 1 <= len(code) <= MAX_CODE_DIGITS:
-            raise RequestValidationError(f"the code must be 1 to {MAX_CODE_DIGITS} digits")
+            raise RequestValidationError(
+                "the code must be {min} to {max} digits",
+                key="code_digits",
+                placeholders={"min": 1, "max": MAX_CODE_DIGITS},
+            )
         if repeat is not None and not 1 <= repeat <= MAX_REPEAT:
-            raise RequestValidationError(f"a code is read 1 to {MAX_REPEAT} times")
+            raise RequestValidationError(
+                "a code is read {min} to {max} times",
+                key="code_repeat",
+                placeholders={"min": 1, "max": MAX_REPEAT},
+            )
         prompt = Prompt(text=spoken_digits(code, request.language or "tr", repeat or 2))
         return await self.async_send_voice_message(
             VoiceMessage(numbers=[request.to], prompts=[prompt], callback_url=request.callback_url)
@@ -372,11 +380,24 @@ class NetgsmClient:
         """Upload an audio file for later messages; return its audio id (one upload per minute)."""
         extension = PurePath(filename).suffix.lower()
         if extension not in AUDIO_EXTENSIONS:
+            formats = ", ".join(sorted(AUDIO_EXTENSIONS))
+            if not extension:
+                raise RequestValidationError(
+                    "Netgsm takes only {formats} files; this file name has no extension",
+                    key="audio_extension_missing",
+                    placeholders={"formats": formats},
+                )
             raise RequestValidationError(
-                f"Netgsm takes {' or '.join(sorted(AUDIO_EXTENSIONS))} files, not {extension or 'this'}"
+                "Netgsm takes only {formats} files, not {extension}",
+                key="audio_extension",
+                placeholders={"formats": formats, "extension": extension},
             )
         if len(content) > MAX_AUDIO_BYTES:
-            raise RequestValidationError(f"the file has {len(content)} bytes; at most 4 MB are allowed")
+            raise RequestValidationError(
+                "the file has {size} bytes; at most {max} MB are allowed",
+                key="audio_too_large",
+                placeholders={"size": len(content), "max": MAX_AUDIO_BYTES // 2**20},
+            )
         form = aiohttp.FormData()
         form.add_field("username", self._usercode)
         form.add_field("password", self._password)
@@ -391,7 +412,11 @@ class NetgsmClient:
     async def async_list_audio(self, start: datetime, end: datetime) -> list[AudioFile]:
         """Return the audio files uploaded between two times (at most 30 days apart)."""
         if end <= start or end - start > MAX_LIST_RANGE:
-            raise RequestValidationError("the range must end after it starts and span at most 30 days")
+            raise RequestValidationError(
+                "the range must end after it starts and span at most {days} days",
+                key="list_range",
+                placeholders={"days": MAX_LIST_RANGE.days},
+            )
         body = (
             '<?xml version="1.0" encoding="UTF-8"?><mainbody><header>'
             f"<usercode>{escape(self._usercode)}</usercode><password>{escape(self._password)}</password>"
@@ -431,19 +456,24 @@ class NetgsmClient:
         """
         options = options or SmsOptions()
         if not text.strip():
-            raise RequestValidationError("the message is empty")
+            raise RequestValidationError("the message is empty", key="message_empty")
         header = options.sender_id or await self._default_header()
         number = national_number(to)
         if options.otp:
             if options.schedule is not None or options.iys_filter is not None:
-                raise RequestValidationError("the OTP route sends at once, without an İYS check")
+                raise RequestValidationError(
+                    "the OTP route sends at once, without an İYS check", key="otp_now_without_iys"
+                )
             if not (len(number) == 10 and number.startswith("5")):
-                raise RequestValidationError("the OTP route sends to Turkish mobile numbers only")
+                raise RequestValidationError(
+                    "the OTP route sends to Turkish mobile numbers only", key="otp_turkish_mobile"
+                )
             plain = text.translate(_TURKISH)
             if len(plain) > MAX_OTP_LENGTH:
                 raise RequestValidationError(
-                    f"the code message is {len(plain)} characters long; Netgsm's OTP route allows "
-                    f"{MAX_OTP_LENGTH}"
+                    "the code message is {length} characters long; Netgsm's OTP route allows {max}",
+                    key="otp_too_long",
+                    placeholders={"length": len(plain), "max": MAX_OTP_LENGTH},
                 )
             answer = await self._rest(
                 "POST", SMS_OTP_PATH, json={"msgheader": header, "msg": plain, "no": number}
@@ -584,28 +614,49 @@ def _istanbul(moment: datetime, pattern: str) -> str:
 
 def _validate(message: VoiceMessage) -> None:
     if not message.numbers:
-        raise RequestValidationError("no phone number to call")
+        raise RequestValidationError("no phone number to call", key="no_number_to_call")
     if not message.prompts:
-        raise RequestValidationError("nothing to say: give a text, an audio id or a series")
+        raise RequestValidationError(
+            "nothing to say: give a text, an audio id or a series", key="nothing_to_say"
+        )
     if message.template_id:
-        raise RequestValidationError("the texts are read as they are; there is no template")
+        raise RequestValidationError(
+            "the texts are read as they are; there is no template", key="no_template"
+        )
     if not MIN_RING_TIME <= message.ring_time <= MAX_RING_TIME:
-        raise RequestValidationError(f"the ring time must be {MIN_RING_TIME} to {MAX_RING_TIME} seconds")
+        raise RequestValidationError(
+            "the ring time must be {min} to {max} seconds",
+            key="ring_time",
+            placeholders={"min": MIN_RING_TIME, "max": MAX_RING_TIME},
+        )
     for digit, prompt in message.keys.items():
         if len(digit) != 1 or not is_ascii_number(digit):
-            raise RequestValidationError(f"key {digit!r} is not a digit from 0 to 9")
+            raise RequestValidationError(
+                "key {key} is not a digit from 0 to 9", key="key_not_digit", placeholders={"key": repr(digit)}
+            )
         if prompt is None:
             raise RequestValidationError(
-                f"Netgsm plays something after each key: give key {digit} a text or an audio id"
+                "Netgsm plays something after each key: give key {key} a text or an audio id",
+                key="key_needs_prompt",
+                placeholders={"key": digit},
             )
     if message.iys_filter is not None and message.iys_filter not in _IYS_CODES:
-        raise RequestValidationError("the IYS filter is individual or merchant")
+        raise RequestValidationError("the IYS filter is individual or merchant", key="iys_filter")
     if (message.start is None) != (message.end is None):
-        raise RequestValidationError("give both the start and the end of the calling window, or neither")
+        raise RequestValidationError(
+            "give both the start and the end of the calling window, or neither", key="calling_window_ends"
+        )
     if message.start is not None and message.end is not None:
         window = message.end - message.start
         if not MIN_WINDOW <= window <= MAX_WINDOW:
-            raise RequestValidationError("the calling window must last between 1 and 21 hours")
+            raise RequestValidationError(
+                "the calling window must last between {min} and {max} hours",
+                key="calling_window_length",
+                placeholders={
+                    "min": MIN_WINDOW // timedelta(hours=1),
+                    "max": MAX_WINDOW // timedelta(hours=1),
+                },
+            )
 
 
 def _prompt_xml(prompt: Prompt) -> str:

@@ -131,7 +131,7 @@ class YemotClient:
     ) -> None:
         """Keep the credentials; nothing is sent yet."""
         if not password and not token:
-            raise RequestValidationError("a password or a token is needed")
+            raise RequestValidationError("a password or a token is needed", key="password_or_token")
         self._api = Transport(
             session, brand="Yemot", api_url=API_URL, base_url=base_url, timeout=REQUEST_TIMEOUT
         )
@@ -162,13 +162,17 @@ class YemotClient:
     async def async_send_voice_message(self, message: VoiceMessage) -> PlacedCalls:
         """Call the numbers and read the text (SendTTS); refused numbers come back with reasons."""
         if message.keys:
-            raise RequestValidationError("spoken calls have no key menu")
+            raise RequestValidationError("spoken calls have no key menu", key="no_key_menu")
         if message.template_id:
-            raise RequestValidationError("the texts are read as they are; there is no template")
+            raise RequestValidationError(
+                "the texts are read as they are; there is no template", key="no_template"
+            )
         if message.start is not None or message.end is not None:
-            raise RequestValidationError("calls start at once; there is no calling window")
+            raise RequestValidationError(
+                "calls start at once; there is no calling window", key="no_calling_window"
+            )
         if any(prompt.text is None for prompt in message.prompts):
-            raise RequestValidationError("spoken calls read text only, not audio ids")
+            raise RequestValidationError("spoken calls read text only, not audio ids", key="text_only")
         text = " ".join(prompt.text or "" for prompt in message.prompts).strip()
         # No callbackUrl: the format of Yemot's campaign hooks is not documented, so nothing
         # here could read them.
@@ -185,9 +189,15 @@ class YemotClient:
         """
         code, repeat = request.code, request.repeat
         if not is_ascii_number(code) or not 1 <= len(code) <= 12:
-            raise RequestValidationError("the code must be 1 to 12 digits")
+            raise RequestValidationError(
+                "the code must be {min} to {max} digits",
+                key="code_digits",
+                placeholders={"min": 1, "max": 12},
+            )
         if repeat is not None and not 1 <= repeat <= 9:
-            raise RequestValidationError("a code is read 1 to 9 times")
+            raise RequestValidationError(
+                "a code is read {min} to {max} times", key="code_repeat", placeholders={"min": 1, "max": 9}
+            )
         params: dict[str, Any] = {
             "phones": _phones([request.to]),
             "ttsMessage": spoken_code(code, request.language or "he"),
@@ -227,9 +237,17 @@ class YemotClient:
     ) -> Campaign:
         """Call up to 500 numbers; whoever answers is put through to an IVR extension."""
         if not numbers or len(numbers) > MAX_CAMPAIGN_NUMBERS:
-            raise RequestValidationError(f"a campaign calls 1 to {MAX_CAMPAIGN_NUMBERS} numbers")
+            raise RequestValidationError(
+                "a campaign calls {min} to {max} numbers",
+                key="campaign_numbers",
+                placeholders={"min": 1, "max": MAX_CAMPAIGN_NUMBERS},
+            )
         if seconds is not None and not 1 <= seconds <= MAX_BRIDGE_TIMEOUT:
-            raise RequestValidationError(f"the ring time is at most {MAX_BRIDGE_TIMEOUT} seconds")
+            raise RequestValidationError(
+                "the ring time must be {min} to {max} seconds",
+                key="ring_time",
+                placeholders={"min": 1, "max": MAX_BRIDGE_TIMEOUT},
+            )
         body: dict[str, Any] = {"phones": [israeli_number(number) for number in numbers], "ivrPath": ivr_path}
         if caller_id:
             body["callerId"] = caller_id
@@ -246,7 +264,7 @@ class YemotClient:
         """Send one SMS; a refused number raises with Yemot's reason."""
         refuse_turkish_sms_options(options)
         if not text:
-            raise RequestValidationError("the message is empty")
+            raise RequestValidationError("the message is empty", key="message_empty")
         params: dict[str, Any] = {"phones": israeli_number(to), "message": text}
         if options is not None and options.sender_id:
             params["from"] = options.sender_id
