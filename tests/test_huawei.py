@@ -197,7 +197,7 @@ async def test_voice_notification_with_a_key_press_returned_by_wait_for_result(
         ({"message": "x"}, "approved template"),
         ({"message": "x", "template_id": "missing"}, r"template ID does not exist\. \(1012003\)"),
         ({"message": "x", "template_id": "two_texts"}, r"1012004"),
-        ({"audio_id": "alarm.wav", "keys": {"1": "thanks"}}, "plays nothing after a key press"),
+        ({"audio_id": "alarm.wav", "keys": {"1": "thanks"}}, "nothing is played after a key press"),
         ({"audio_id": "alarm.wav", "to": ["+8613500000001", "+8613500000002"]}, "one number"),
     ],
 )

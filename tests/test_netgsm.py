@@ -475,7 +475,7 @@ async def test_upload_audio_only_from_allowed_paths(
         await _call(hass, "upload_audio", path=str(allowed / "missing.wav"))
     assert caught.value.translation_key == "file_unreadable"
     (allowed / "notes.txt").write_text("x")
-    with pytest.raises(ServiceValidationError, match=r"Netgsm takes only \.mp3, \.wav files, not \.txt"):
+    with pytest.raises(ServiceValidationError, match=r"Netgsm: only \.mp3, \.wav files are taken, not \.txt"):
         await _call(hass, "upload_audio", path=str(allowed / "notes.txt"))
     assert len(netgsm.uploads) == 1
 

@@ -380,13 +380,13 @@ def _check_notification(message: VoiceMessage) -> None:
         raise RequestValidationError("a template needs texts for its variables", key="template_needs_texts")
     if any(len(text.encode()) > MAX_TEMPLATE_VARIABLE for text in texts):
         raise RequestValidationError(
-            "Huawei's template variables hold at most {max} bytes each",
+            "a template variable holds at most {max} bytes",
             key="template_variable_bytes",
             placeholders={"max": MAX_TEMPLATE_VARIABLE},
         )
     if any(prompt.text is not None for prompt in message.prompts) and not message.template_id:
         raise RequestValidationError(
-            "Huawei reads text only through an approved template: give its template_id "
+            "text is read only through an approved template: give its template_id "
             "(the texts are its variables)",
             key="text_needs_template",
         )
@@ -397,7 +397,7 @@ def _check_notification(message: VoiceMessage) -> None:
             )
         if prompt is not None:
             raise RequestValidationError(
-                "Huawei plays nothing after a key press: leave the keys without a text",
+                "nothing is played after a key press: leave the keys without a text",
                 key="nothing_after_key",
             )
 

@@ -383,12 +383,12 @@ class NetgsmClient:
             formats = ", ".join(sorted(AUDIO_EXTENSIONS))
             if not extension:
                 raise RequestValidationError(
-                    "Netgsm takes only {formats} files; this file name has no extension",
+                    "only {formats} files are taken; this file name has no extension",
                     key="audio_extension_missing",
                     placeholders={"formats": formats},
                 )
             raise RequestValidationError(
-                "Netgsm takes only {formats} files, not {extension}",
+                "only {formats} files are taken, not {extension}",
                 key="audio_extension",
                 placeholders={"formats": formats, "extension": extension},
             )
@@ -471,7 +471,7 @@ class NetgsmClient:
             plain = text.translate(_TURKISH)
             if len(plain) > MAX_OTP_LENGTH:
                 raise RequestValidationError(
-                    "the code message is {length} characters long; Netgsm's OTP route allows {max}",
+                    "the code message is {length} characters long; the OTP route allows {max}",
                     key="otp_too_long",
                     placeholders={"length": len(plain), "max": MAX_OTP_LENGTH},
                 )
@@ -636,7 +636,7 @@ def _validate(message: VoiceMessage) -> None:
             )
         if prompt is None:
             raise RequestValidationError(
-                "Netgsm plays something after each key: give key {key} a text or an audio id",
+                "something is played after each key: give key {key} a text or an audio id",
                 key="key_needs_prompt",
                 placeholders={"key": digit},
             )
