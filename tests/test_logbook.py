@@ -135,9 +135,9 @@ async def test_description_without_entry(hass: HomeAssistant) -> None:
 @pytest.mark.parametrize(
     ("language", "message"),
     [
-        ("tr", "Ayşe (+905326200000) numarasından cevapsız arama"),
-        ("cs", "zmeškaný hovor od Ayşe (+905326200000)"),
-        ("he", "שיחה שלא נענתה מ-Ayşe (+905326200000)"),
+        ("tr", "cevapsız arama, arayan: Ayşe (+905326200000)"),
+        ("cs", "zmeškaný hovor, volající: Ayşe (+905326200000)"),
+        ("he", "שיחה שלא נענתה מאת Ayşe (+905326200000)"),
         ("zh-Hans", "未接来电：Ayşe (+905326200000)"),  # noqa: RUF001
     ],
 )
