@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.cloud_telephony.api import PlacedCalls, VoiceMessage
+from custom_components.cloud_telephony.api import PlacedCalls, VoiceMessage, netgsm as netgsm_api
 from custom_components.cloud_telephony.api.netgsm import NetgsmClient
 from custom_components.cloud_telephony.const import CONF_CONTACTS, DOMAIN
 from tests.conftest import (
@@ -372,8 +372,9 @@ async def test_an_account_that_is_disabled_ends_the_escalation(
     task = _escalate(hass, numbers=PEOPLE[:2])
     await until(lambda: len(netgsm.sent_xml) == 1)
     assert await hass.config_entries.async_set_disabled_by(NETGSM_ENTRY_ID, ConfigEntryDisabler.USER)
-    with pytest.raises(HomeAssistantError, match="is not loaded"):
+    with pytest.raises(HomeAssistantError, match="disabled or removed while waiting") as raised:
         await task
+    assert raised.value.translation_key == "wait_ended"
     assert len(netgsm.sent_xml) == 1
 
 
@@ -392,6 +393,120 @@ async def test_an_account_that_does_not_come_back_ends_the_escalation(
         with pytest.raises(HomeAssistantError, match="is not loaded"):
             await task
     assert len(netgsm.sent_xml) == 1
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_an_account_removed_during_an_escalation_ends_it_at_once(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm
+) -> None:
+    """Removed while the first phone rings: nobody else is called, and no wait for a reload."""
+    task = _escalate(hass, numbers=PEOPLE[:2])
+    await until(lambda: len(netgsm.sent_xml) == 1)
+    with patch("custom_components.cloud_telephony.escalation.RELOAD_WAIT", timedelta(hours=1)):
+        assert (await hass.config_entries.async_remove(NETGSM_ENTRY_ID))["require_restart"] is False
+        with pytest.raises(HomeAssistantError, match="disabled or removed while waiting"):
+            async with asyncio.timeout(5):
+                await task
+    assert len(netgsm.sent_xml) == 1
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_an_escalation_ends_when_the_account_cannot_come_back(
+    hass: HomeAssistant,
+    netgsm: fake.FakeNetgsm,
+    hass_client_no_auth: ClientSessionGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The password was changed meanwhile: the reload fails and needs the user, so the escalation ends."""
+    client = await hass_client_no_auth()
+    entry = hass.config_entries.async_get_entry(NETGSM_ENTRY_ID)
+    task = _escalate(hass, numbers=PEOPLE[:2])
+    await until(lambda: len(netgsm.sent_xml) == 1)
+    monkeypatch.setattr(fake, "PASSWORD", "changed-at-netgsm")
+    with patch("custom_components.cloud_telephony.escalation.RELOAD_WAIT", timedelta(hours=1)):
+        assert not await hass.config_entries.async_reload(NETGSM_ENTRY_ID)
+        assert entry.state is ConfigEntryState.SETUP_ERROR
+        await _answer(client, netgsm, 1, state=2)
+        with pytest.raises(HomeAssistantError, match="is not loaded"):
+            async with asyncio.timeout(5):
+                await task
+    assert len(netgsm.sent_xml) == 1
+
+
+async def test_an_account_disabled_while_retrying_its_setup_ends_what_waits(
+    hass: HomeAssistant,
+    netgsm: fake.FakeNetgsm,
+    hass_client_no_auth: ClientSessionGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Netgsm is down at a reload, then the account is disabled: the wait ends, the webhook stops."""
+    entry = hass.config_entries.async_get_entry(NETGSM_ENTRY_ID)
+    task = _escalate(hass, numbers=PEOPLE[:2])
+    await until(lambda: len(netgsm.sent_xml) == 1)
+    monkeypatch.setattr(netgsm_api, "API_URL", "http://127.0.0.1:9")
+    with patch("custom_components.cloud_telephony.escalation.RELOAD_WAIT", timedelta(hours=1)):
+        await hass.config_entries.async_reload(NETGSM_ENTRY_ID)
+        assert entry.state is ConfigEntryState.SETUP_RETRY
+        assert not task.done()
+        assert await hass.config_entries.async_set_disabled_by(NETGSM_ENTRY_ID, ConfigEntryDisabler.USER)
+        with pytest.raises(HomeAssistantError, match="disabled or removed while waiting"):
+            async with asyncio.timeout(5):
+                await task
+    events = async_capture_events(hass, "cloud_telephony_call_status")
+    client = await hass_client_no_auth()
+    response = await client.post(NETGSM_WEBHOOK_PATH, json=_outcome(fake.FIRST_JOB_ID, "5320000001", 2))
+    # Home Assistant answers 200 with nothing for a webhook nobody registered.
+    assert (response.status, await response.text()) == (200, "")
+    assert events == []
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_the_last_answer_after_an_unload_still_names_who_acknowledged(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """The entry unloads during the last call: the outcome is still read, with the contact's name."""
+    client = await hass_client_no_auth()
+    task = _escalate(hass, numbers=[PEOPLE[2]])
+    await until(lambda: len(netgsm.sent_xml) == 1)
+    assert await hass.config_entries.async_unload(NETGSM_ENTRY_ID)
+    await _answer(client, netgsm, 1, state=1, key="1")
+    async with asyncio.timeout(5):
+        response = await task
+    assert (response["acknowledged_by"], response["acknowledged_by_name"]) == (THIRD, "Ali")
+
+
+async def test_a_reload_that_loses_the_public_address_refuses_the_next_call(
+    hass: HomeAssistant,
+    huawei_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    fake_huawei: tuple[Any, str],
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Huawei pushes outcomes only: without a public address after a reload, nobody else is called."""
+    await async_process_ha_core_config(hass, {"external_url": EXTERNAL_URL})
+    await setup_entry(huawei_entry)
+    client = await hass_client_no_auth()
+    task = _escalate(
+        hass,
+        HUAWEI_ENTRY_ID,
+        numbers=["+8613500000001", "+8613500000002"],
+        message="厨房有烟",
+        template_id="smoke_alarm_01",
+        acknowledged_message="",
+    )
+    await until(lambda: fake_huawei[0].notifications)
+    await hass.config.async_update(external_url=None)
+    assert await hass.config_entries.async_reload(HUAWEI_ENTRY_ID)
+    push = {
+        "eventType": "disconnect",
+        "statusInfo": {"sessionId": fake_huawei_api.SESSION_ID, "called": "+8613500000001", "stateCode": 0},
+    }
+    assert (await client.post(HUAWEI_WEBHOOK_PATH, json=push)).status == 200
+    with pytest.raises(ServiceValidationError) as err:
+        async with asyncio.timeout(5):
+            await task
+    assert err.value.translation_key == "escalation_no_public_url"
+    assert len(fake_huawei[0].notifications) == 1
 
 
 @pytest.mark.usefixtures("external_url")

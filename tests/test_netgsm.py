@@ -13,7 +13,7 @@ from unittest.mock import patch
 
 import pytest
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryDisabler, ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -27,6 +27,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.cloud_telephony.api import PROVIDERS
 from custom_components.cloud_telephony.api.netgsm import NetgsmClient
 from custom_components.cloud_telephony.const import DOMAIN
+from custom_components.cloud_telephony.hub import DATA_HUB
 from tests.conftest import (
     EXTERNAL_URL,
     NETGSM_ENTRY_ID,
@@ -584,6 +585,31 @@ async def test_a_waiting_action_goes_on_waiting_across_a_reload(
     assert response["complete"] is True
     [result] = response["results"]
     assert (result["status"], result["key_pressed"]) == ("answered", "3")
+
+
+@pytest.mark.parametrize("ending", ["disable", "remove"])
+async def test_a_waiting_action_says_when_its_account_is_gone(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry, ending: str
+) -> None:
+    """Disabled or removed while the phone rings: an error, not a result that looks like a timeout.
+
+    The polled job is forgotten too: enabled again, the account does not poll it.
+    """
+    task = hass.async_create_task(
+        _call(hass, "send_voice_message", to="5320000000", message="x", wait_for_result=True, timeout=600)
+    )
+    await _until(lambda: JOB in netgsm_entry.runtime_data.calls.pending)
+    hub = hass.data[DATA_HUB]
+    assert JOB in hub.history(netgsm_entry.entry_id).polled_jobs
+    if ending == "disable":
+        await hass.config_entries.async_set_disabled_by(netgsm_entry.entry_id, ConfigEntryDisabler.USER)
+    else:
+        await hass.config_entries.async_remove(netgsm_entry.entry_id)
+    with pytest.raises(HomeAssistantError, match=f"disabled or removed while waiting .* call {JOB}") as err:
+        async with asyncio.timeout(5):
+            await task
+    assert err.value.translation_key == "wait_ended"
+    assert hub.history(netgsm_entry.entry_id).polled_jobs == {}
 
 
 @pytest.mark.usefixtures("external_url")

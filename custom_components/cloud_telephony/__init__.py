@@ -7,11 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from homeassistant.config_entries import SIGNAL_CONFIG_ENTRY_CHANGED, ConfigEntry, ConfigEntryChange
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_HOMEASSISTANT_FINAL_WRITE, Platform
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
@@ -80,6 +82,19 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
     # After the HTTP server stopped taking posts (at EVENT_HOMEASSISTANT_STOP).
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_FINAL_WRITE, stop)
+
+    @callback
+    def end_disabled(_change: ConfigEntryChange, entry: ConfigEntry) -> None:
+        """Stop taking posts and waiting for calls for a disabled entry.
+
+        Here, not in `async_unload_entry`: Home Assistant unloads nothing of an entry that was
+        retrying its setup when it is disabled.
+        """
+        if entry.domain == DOMAIN and entry.disabled_by is not None:
+            async_unregister_webhook(hass, entry.entry_id)
+            hub.async_end_call_tracking(entry.entry_id)
+
+    async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, end_disabled)
     await hub.async_start()
     # Automations are set up by then: events recorded but not fired before a crash fire now
     # (a callback: a plain function would be run in an executor thread).
@@ -134,11 +149,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
                 translation_placeholders={"provider": provider.brand, "reason": str(err)},
             ) from err
 
-    if (poller := client_with(provider, client, RESULT_POLLING)) is not None:
-        calls.set_poller(poller, accept, provider.result_poll_interval)
-    calls.async_resume()
-    # A reload only pauses it: an action waiting for a call's outcome goes on waiting.
-    entry.async_on_unload(calls.async_pause)
     if (inbox_client := client_with(provider, client, INBOX)) is not None:
         seconds = entry.options.get(CONF_POLL_INTERVAL, DEFAULT_INBOX_INTERVAL.total_seconds())
         inbox = InboxPoller(hass, entry, inbox_client, timedelta(seconds=seconds), record)
@@ -159,6 +169,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) ->
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change(entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_watch_public_url(hass, entry)
+    # Last: a setup that fails leaves polling paused (nothing unloads it then, and its client
+    # would be the failed setup's).
+    if (poller := client_with(provider, client, RESULT_POLLING)) is not None:
+        calls.set_poller(poller, accept, provider.result_poll_interval)
+    calls.async_resume()
+    # A reload only pauses it: an action waiting for a call's outcome goes on waiting.
+    entry.async_on_unload(calls.async_pause)
     return True
 
 
@@ -206,17 +223,19 @@ async def async_migrate_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) 
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
-    """Stop polling; the webhook goes on taking posts (into the history) unless the entry is disabled."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    if entry.disabled_by is not None:
-        async_unregister_webhook(hass, entry.entry_id)
-        hass.data[DATA_HUB].async_end_call_tracking(entry.entry_id)
-    return unloaded
+    """Stop polling; the webhook goes on taking posts (into the history).
+
+    A disabled entry's webhook and calls end in `async_setup`'s `end_disabled`.
+    """
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> None:
     """Stop the webhook; delete the cloudhook and the stored history of a removed account."""
     async_unregister_webhook(hass, entry.entry_id)
+    if (hub := hass.data.get(DATA_HUB)) is not None:
+        # Before the cloud is asked: waiting actions and escalations end now.
+        hub.async_end_call_tracking(entry.entry_id)
     if entry.data.get(CONF_CLOUDHOOK_URL) and not await async_delete_cloudhook(
         hass, entry.data[CONF_WEBHOOK_ID]
     ):

@@ -66,6 +66,7 @@ class CallTracker:
         self._unsub_poll: CALLBACK_TYPE | None = None
         self._shut_down = False
         self._paused = True
+        self._on_shutdown: list[CALLBACK_TYPE] = []
 
     def set_poller(self, client: ResultPollingClient, sink: EventSink, interval: timedelta) -> None:
         """Say how to ask for outcomes, where to send them and how often, for jobs without a webhook."""
@@ -94,6 +95,9 @@ class CallTracker:
         if any(job.poll for job in self._jobs.values()):
             self._async_start_polling()
         now = dt_util.utcnow()
+        # Kept in memory across the reload: one that expired meanwhile is given up now.
+        for job_id in [job_id for job_id, job in self._jobs.items() if job.expires < now]:
+            self._forget(job_id)
         for job_id, stored in self._history.polled_jobs.items():
             if job_id in self._jobs:
                 continue
@@ -115,6 +119,17 @@ class CallTracker:
             self._unsub_poll = async_track_time_interval(
                 self._hass, self._async_poll, self._poll_interval, name="cloud_telephony call results"
             )
+
+    @property
+    def shut_down(self) -> bool:
+        """Return whether the account was disabled or removed: nothing is waited for any more."""
+        return self._shut_down
+
+    @callback
+    def async_on_shutdown(self, func: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `func` when the account is disabled or removed; return how to stop that."""
+        self._on_shutdown.append(func)
+        return lambda: self._on_shutdown.remove(func)
 
     @property
     def polling(self) -> bool:
@@ -181,6 +196,11 @@ class CallTracker:
         for job in self._jobs.values():
             job.done.set()
             job.changed.set()
+        # Not polled again once the account is enabled again: its outcomes are nobody's now.
+        for job_id in self._history.polled_jobs:
+            self._history.forget_polled_job(job_id)
+        for func in list(self._on_shutdown):
+            func()
 
     @callback
     def _async_stop_polling(self) -> None:

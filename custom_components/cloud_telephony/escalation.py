@@ -10,6 +10,7 @@ from datetime import timedelta
 from itertools import product
 from typing import Any, Final
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.translation import async_get_translations
@@ -31,15 +32,27 @@ from .api import (
     VoiceMessage,
     VoiceMessageClient,
 )
+from .calls import CallTracker
 from .const import DOMAIN, LOGGER
 from .data import TelephonyConfigEntry, TelephonyData
 from .errors import reason_of
+from .hub import DATA_HUB
 from .messaging import async_place_calls, async_send_sms
 from .pipeline import loaded_runtime
 from .public_url import async_get_callback_url
 
 # How long an escalation waits for its account to be set up again (options saved, a reload).
 RELOAD_WAIT: Final = timedelta(seconds=60)
+
+# States an entry leaves by itself: a reload under way, or a setup that will be retried.
+_COMING_BACK: Final = frozenset(
+    {
+        ConfigEntryState.NOT_LOADED,
+        ConfigEntryState.SETUP_IN_PROGRESS,
+        ConfigEntryState.SETUP_RETRY,
+        ConfigEntryState.UNLOAD_IN_PROGRESS,
+    }
+)
 
 # What the closing SMS says, in the server's language (English where a translation is missing).
 _OUTCOME_PHRASES: Final = {
@@ -84,7 +97,7 @@ async def async_channels(hass: HomeAssistant, entry: TelephonyConfigEntry, *, sm
 
     The provider's declaration decides: it must place voice calls whose outcomes (with the key
     pressed) come back, read from a report or pushed to the webhook URL sent with each request;
-    pushed only, they need an address the provider can reach.
+    pushed only, they need an address the provider can reach. The entry must be loaded.
     """
     runtime = entry.runtime_data
     provider = runtime.provider
@@ -104,7 +117,7 @@ async def async_channels(hass: HomeAssistant, entry: TelephonyConfigEntry, *, sm
 
 
 async def async_escalate(
-    hass: HomeAssistant, entry: TelephonyConfigEntry, escalation: Escalation, channels: Channels
+    hass: HomeAssistant, entry: TelephonyConfigEntry, escalation: Escalation
 ) -> dict[str, Any]:
     """Call the numbers in order, round after round, until someone presses the key.
 
@@ -112,6 +125,7 @@ async def async_escalate(
     failed, the last reason is raised (after the closing SMS, which may still get through).
     """
     brand = entry.runtime_data.provider.brand
+    hub = entry.runtime_data.hub
     total = len(escalation.numbers)
     calls: list[dict[str, Any]] = []
     failures: list[TelephonyError] = []
@@ -119,7 +133,7 @@ async def async_escalate(
     turns = product(range(1, escalation.rounds + 1), enumerate(escalation.numbers, 1))
     for round_number, (position, number) in turns:
         # A reload meanwhile replaced the clients: the ones of now place the next call.
-        voice = (await async_loaded_runtime(hass, entry)).client_with(VOICE_MESSAGE) or channels.voice
+        channels = await _async_channels_of_now(hass, entry, sms=False)
         LOGGER.debug(
             "Escalation on %s: calling person %s of %s (round %s of %s)",
             entry.title,
@@ -128,7 +142,7 @@ async def async_escalate(
             round_number,
             escalation.rounds,
         )
-        call, failure = await _async_call(hass, entry, escalation, voice, number)
+        call, failure = await _async_call(hass, entry, escalation, channels.voice, number)
         calls.append(call | {"round": round_number})
         LOGGER.debug(
             "Escalation on %s: person %s: status %s, key %s%s",
@@ -143,8 +157,8 @@ async def async_escalate(
         if call["acknowledged"]:
             acknowledged_by = number
             break
-    # The contacts of now: options saved meanwhile count.
-    name = entry.runtime_data.settings(hass, entry).contacts.name_for(acknowledged_by)
+    # The contacts of now (options saved meanwhile count), also if the account unloaded meanwhile.
+    name = hub.settings(entry).contacts.name_for(acknowledged_by)
     LOGGER.debug(
         "Escalation on %s: %s after %s calls",
         entry.title,
@@ -156,11 +170,12 @@ async def async_escalate(
         "acknowledged_by_name": name,
         "calls": calls,
     }
-    if channels.sms is not None and escalation.sms_message:
-        sms = (await async_loaded_runtime(hass, entry)).client_with(SMS) or channels.sms
+    if escalation.sms_message:
         person = f"{name} ({acknowledged_by})" if name else acknowledged_by
         text = f"{escalation.sms_message}\n{await _async_outcome(hass, person)}"
-        response["sms"] = await _async_tell_everyone(hass, entry, sms, escalation.numbers, text)
+        # Refused when the account can no longer send SMS: `sms` is then never None here.
+        if (sms := (await _async_channels_of_now(hass, entry, sms=True)).sms) is not None:
+            response["sms"] = await _async_tell_everyone(hass, entry, sms, escalation.numbers, text)
     if len(failures) == len(calls):
         raise HomeAssistantError(
             translation_domain=DOMAIN,
@@ -174,21 +189,39 @@ async def async_escalate(
     return response
 
 
+async def _async_channels_of_now(hass: HomeAssistant, entry: TelephonyConfigEntry, *, sms: bool) -> Channels:
+    """Return the clients of the entry's current setup, checked again: a reload may have changed them.
+
+    Returned while that setup is loaded, so that the call placed next uses it.
+    """
+    while True:
+        runtime = await async_loaded_runtime(hass, entry)
+        channels = await async_channels(hass, entry, sms=sms)
+        if loaded_runtime(entry) is runtime:
+            return channels
+
+
 async def async_loaded_runtime(hass: HomeAssistant, entry: TelephonyConfigEntry) -> TelephonyData:
     """Return the entry's runtime, waiting a while for a reload to finish; raise if it does not.
 
-    A disabled or removed account does not come back: that ends the escalation at once.
+    An account that cannot come back on its own (disabled, removed, its setup failed) ends the
+    escalation at once.
     """
-    changed = asyncio.Event()
-    unsubscribe = entry.async_on_state_change(changed.set)
-    try:
-        with suppress(TimeoutError):
-            async with asyncio.timeout(RELOAD_WAIT.total_seconds()):
-                while (runtime := loaded_runtime(entry)) is None and _may_come_back(hass, entry):
-                    changed.clear()
-                    await changed.wait()
-    finally:
-        unsubscribe()
+    runtime = loaded_runtime(entry)
+    # Tracking ends when the account is disabled or removed (also while it is not loaded).
+    if runtime is None and (tracker := hass.data[DATA_HUB].pending_calls(entry.entry_id)) is not None:
+        changed = asyncio.Event()
+        unsubscribe_state = entry.async_on_state_change(changed.set)
+        unsubscribe_end = tracker.async_on_shutdown(changed.set)
+        try:
+            with suppress(TimeoutError):
+                async with asyncio.timeout(RELOAD_WAIT.total_seconds()):
+                    while (runtime := loaded_runtime(entry)) is None and _may_come_back(entry, tracker):
+                        changed.clear()
+                        await changed.wait()
+        finally:
+            unsubscribe_state()
+            unsubscribe_end()
     if runtime is None:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
@@ -198,8 +231,9 @@ async def async_loaded_runtime(hass: HomeAssistant, entry: TelephonyConfigEntry)
     return runtime
 
 
-def _may_come_back(hass: HomeAssistant, entry: TelephonyConfigEntry) -> bool:
-    return entry.disabled_by is None and hass.config_entries.async_get_entry(entry.entry_id) is entry
+def _may_come_back(entry: TelephonyConfigEntry, tracker: CallTracker) -> bool:
+    """Whether the entry is on its way back: reloading, or retrying its setup."""
+    return entry.state in _COMING_BACK and not tracker.shut_down
 
 
 def _outcome(

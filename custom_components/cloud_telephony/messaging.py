@@ -99,10 +99,18 @@ async def async_place_calls(
     # The same across a reload that happened while the provider answered; None once disabled.
     calls = runtime.hub.pending_calls(entry.entry_id)
     reported = callback_url is not None or poll
-    if calls is not None and numbers and (poll or (wait_seconds is not None and reported)):
-        calls.async_track(job_id, numbers, poll=poll)
-        if wait_seconds is not None:
-            response.update(await calls.async_wait(job_id, wait_seconds, until_key=until_key))
+    if numbers and (poll or (wait_seconds is not None and reported)):
+        if calls is not None:
+            calls.async_track(job_id, numbers, poll=poll)
+            if wait_seconds is not None:
+                response.update(await calls.async_wait(job_id, wait_seconds, until_key=until_key))
+        # An automation must not take "the account is gone" for "nobody answered in time".
+        if wait_seconds is not None and (calls is None or calls.shut_down):
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="wait_ended",
+                translation_placeholders={"account": entry.title, "message_id": job_id},
+            )
     elif wait_seconds is not None:
         # Nothing to wait for: every number refused, or no outcome comes back.
         response.update(results_of(numbers) | {"complete": not numbers})

@@ -559,7 +559,8 @@ async def _escalate(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = loaded_entry(call)
     sms_message = (call.data.get(ATTR_SMS_MESSAGE) or "").strip() or None
-    channels = await async_channels(hass, entry, sms=sms_message is not None)
+    # Refused before anything else is checked; each call checks again (a reload may change it).
+    await async_channels(hass, entry, sms=sms_message is not None)
     numbers = normalized(hass, entry, call.data[ATTR_NUMBERS])
     key = call.data[ATTR_ACKNOWLEDGE_KEY]
     # A key menu of the one key: the call waits for it (and reads the thanks, where given).
@@ -577,7 +578,7 @@ async def _escalate(call: ServiceCall) -> ServiceResponse:
         rounds=call.data[ATTR_ROUNDS],
         sms_message=sms_message,
     )
-    return await async_escalate(hass, entry, escalation, channels)
+    return await async_escalate(hass, entry, escalation)
 
 
 ACTIONS: Final = (
