@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from itertools import permutations
 import json
 from pathlib import Path
 import re
@@ -568,14 +569,44 @@ def test_the_end_of_a_call_names_its_parties_in_any_order() -> None:
     for order in (events, events[::-1], [events[1], events[2], events[0]]):
         [row] = RecentCalls(recent=order).rows
         assert (row.callee, row.direction, row.status) == ("1001", "inbound", "completed")
-    # Two events of the same stage: the same pick whatever the order.
+    # Two events of the same stage and time: the same pick whatever the order.
     [forward] = RecentCalls(recent=events[:2]).rows
     [backward] = RecentCalls(recent=events[1::-1]).rows
     assert forward == backward
-    # Kept rows keep their stage across a restart.
+    # Kept rows keep who said what across a restart.
     kept = RecentCalls(recent=events)
     again = RecentCalls(kept.stored(), [events[0]])
     assert again.rows == kept.rows
+
+
+def test_an_end_that_names_nobody_keeps_where_the_call_rang_last() -> None:
+    """The PBX, then extension 1000 rings; the missed call names no callee: the row says 1000."""
+    began = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+    events = [
+        {"type": "call_started", "call_id": "a", "callee": "+908508850000", "occurred_at": began.isoformat()},
+        {
+            "type": "call_started",
+            "call_id": "a",
+            "callee": "1000",
+            "occurred_at": (began + timedelta(seconds=1)).isoformat(),
+        },
+        {
+            "type": "missed_call",
+            "call_id": "a",
+            "caller": "+905320000000",
+            "direction": "inbound",
+            "occurred_at": (began + timedelta(seconds=30)).isoformat(),
+        },
+    ]
+    rows = set()
+    for order in permutations(events):
+        [row] = RecentCalls(recent=order).rows
+        assert (row.callee, row.caller, row.status) == ("1000", "+905320000000", "missed")
+        rows.add(row)
+        # Also when the first events were kept at a stop and the last arrives after it.
+        kept = RecentCalls(recent=order[:2])
+        assert RecentCalls(kept.stored(), order[2:]).rows == (row,)
+    assert len(rows) == 1
 
 
 def test_rows_another_version_wrote_are_skipped() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any, Final
 
 from homeassistant.util import dt as dt_util
@@ -38,8 +38,19 @@ _AFTER_THE_CALL: Final = frozenset({EventType.MISSED_CALL, EventType.CALL_ENDED,
 _PER_NUMBER: Final = frozenset({EventType.CALL_STATUS, EventType.CALL_RECORD})
 
 
-# A call's stages, in order: it rings (somewhere), it goes on, it is over.
-_RINGS, _GOES_ON, _ENDED = _STAGES = (0, 1, 2)
+class Stage(IntEnum):
+    """How far into a call an event is: a later stage says best who and where the call was."""
+
+    RINGS = 0
+    GOES_ON = 1
+    ENDED = 2
+
+
+# The fields naming a call's parties; each keeps which event said it (its stage, then its time).
+PARTIES: Final = ("direction", "caller", "caller_name", "callee", "callee_name")
+type Said = tuple[Stage, float]
+# For a field nobody said, and the time of an event without one (older than any real time).
+_NOT_SAID: Final[Said] = (Stage.RINGS, 0.0)
 
 
 class RecentCallStatus(StrEnum):
@@ -87,31 +98,34 @@ class CallRow:
     status: RecentCallStatus | None
     call_id: str | None
     test: bool
-    stage: int = 0
-    """How far into the call the events behind this row went: a later one says who and where best."""
+    said: tuple[Said, ...] = ()
+    """Per field of PARTIES, the stage and time of the event that said it."""
 
     def merged(self, other: CallRow) -> CallRow:
         """Return this call with what another event of it says (the same whatever the order).
 
         Where two events name the call's parties differently (a PBX call reaches an extension),
-        the later stage's word is kept: who the call ended with, not who it rang first.
+        the word of the later stage is kept, and of two events of one stage the later one's: who
+        the call ended with, not who it rang first.
         """
-
-        def preferred(mine: str | None, theirs: str | None) -> str | None:
-            said = [(stage, value) for stage, value in ((self.stage, mine), (other.stage, theirs)) if value]
-            return max(said)[1] if said else None
-
+        parties: dict[str, Any] = {}
+        said: list[Said] = []
+        for field, mine, theirs in zip(PARTIES, self.said_by_field(), other.said_by_field(), strict=True):
+            candidates = [
+                (when, value)
+                for when, value in ((mine, getattr(self, field)), (theirs, getattr(other, field)))
+                if value
+            ]
+            when, value = max(candidates) if candidates else (_NOT_SAID, None)
+            parties[field] = value
+            said.append(when)
         durations = [seconds for seconds in (self.duration, other.duration) if seconds is not None]
         return replace(
             self,
+            **parties,
+            said=tuple(said),
             started=min(self.started, other.started),
-            direction=preferred(self.direction, other.direction),
-            caller=preferred(self.caller, other.caller),
-            caller_name=preferred(self.caller_name, other.caller_name),
-            callee=preferred(self.callee, other.callee),
-            callee_name=preferred(self.callee_name, other.callee_name),
             duration=max(durations) if durations else None,
-            stage=max(self.stage, other.stage),
             status=max(
                 (status for status in (self.status, other.status) if status is not None),
                 key=_RANK.__getitem__,
@@ -119,6 +133,10 @@ class CallRow:
             ),
             test=self.test or other.test,
         )
+
+    def said_by_field(self) -> tuple[Said, ...]:
+        """Return who said each party field (not said, for a row without that record)."""
+        return self.said if len(self.said) == len(PARTIES) else (_NOT_SAID,) * len(PARTIES)
 
     def as_stored(self) -> dict[str, Any]:
         """Return the row as JSON values (the history's state)."""
@@ -134,7 +152,7 @@ class CallRow:
             "status": None if self.status is None else str(self.status),
             "call_id": self.call_id,
             "test": self.test,
-            "stage": self.stage,
+            "said": [[int(stage), moment] for stage, moment in self.said_by_field()],
         }
 
     @classmethod
@@ -148,7 +166,6 @@ class CallRow:
             return None
         duration = stored.get("duration")
         status = stored.get("status")
-        stage = stored.get("stage")
         return cls(
             key=key,
             started=started,
@@ -161,8 +178,24 @@ class CallRow:
             status=RecentCallStatus(status) if status in _RANK else None,
             call_id=_text(stored.get("call_id")),
             test=stored.get("test") is True,
-            stage=stage if stage in _STAGES else 0,
+            said=_said_of(stored.get("said")),
         )
+
+
+def _said_of(stored: Any) -> tuple[Said, ...]:
+    """Return a row's stored `said`, or nothing for one that cannot be read."""
+    if not isinstance(stored, list) or len(stored) != len(PARTIES):
+        return ()
+    said: list[Said] = []
+    for item in stored:
+        match item:
+            case [int(stage), float(moment) | int(moment)] if (
+                not isinstance(stage, bool) and Stage.RINGS <= stage <= Stage.ENDED
+            ):
+                said.append((Stage(stage), float(moment)))
+            case _:
+                return ()
+    return tuple(said)
 
 
 def row_of(data: dict[str, Any]) -> CallRow | None:
@@ -185,28 +218,33 @@ def row_of(data: dict[str, Any]) -> CallRow | None:
         key = call_id
     duration = data.get("duration")
     final = data.get("final") is True
+    moment = _moment(data.get("occurred_at")) or _moment(data.get("received_at"))
+    when: Said = (_stage(event_type, final), moment.timestamp() if moment is not None else _NOT_SAID[1])
+    parties = {
+        "direction": direction,
+        "caller": _text(data.get("caller")),
+        "caller_name": _text(data.get("caller_name")),
+        "callee": callee,
+        "callee_name": _text(data.get("callee_name")),
+    }
     return CallRow(
         key=f"test|{key}" if test else key,
         started=_started(data, event_type, duration),
-        direction=direction,
-        caller=_text(data.get("caller")),
-        caller_name=_text(data.get("caller_name")),
-        callee=callee,
-        callee_name=_text(data.get("callee_name")),
+        **parties,
         duration=duration if isinstance(duration, int) and not isinstance(duration, bool) else None,
         status=_status(event_type, _text(data.get("status")), direction, final),
         call_id=call_id,
         test=test,
-        stage=_stage(event_type, final),
+        said=tuple(when if parties[field] else _NOT_SAID for field in PARTIES),
     )
 
 
-def _stage(event_type: str, final: bool) -> int:
+def _stage(event_type: str, final: bool) -> Stage:
     if event_type == EventType.CALL_STARTED:
-        return _RINGS
+        return Stage.RINGS
     if event_type == EventType.CALL_STATUS and not final:
-        return _GOES_ON
-    return _ENDED
+        return Stage.GOES_ON
+    return Stage.ENDED
 
 
 def _status(
