@@ -347,7 +347,9 @@ async def test_invalid_number_for_everyone_raises_the_providers_reason(
     hass: HomeAssistant, netgsm: fake.FakeNetgsm
 ) -> None:
     netgsm.send_reply = "45"  # no phone number to call
-    with pytest.raises(HomeAssistantError, match=r"Netgsm said: no phone number to call \(code 45\)"):
+    with pytest.raises(
+        HomeAssistantError, match=r"placed through Netgsm: no phone number to call \(code 45\)"
+    ):
         await _escalate(hass, numbers=PEOPLE[:1])
 
 

@@ -379,6 +379,13 @@ async def test_errors_of_the_action(hass: HomeAssistant, huawei: fake.FakeHuawei
 
     with pytest.raises(ServiceValidationError, match="2 to 8 digits"):
         await send(code="123456789")
+    # A number that is not international is refused before Huawei is asked, and said so.
+    with pytest.raises(
+        ServiceValidationError, match=r"^Not sent to Huawei Cloud: 12 is not an international"
+    ) as bad:
+        await send(to="12")
+    assert bad.value.translation_key == "invalid_request"
+    assert huawei.notifications == []
     huawei.reply = {"resultcode": "1010010", "resultdesc": "Flow control"}
     with pytest.raises(HomeAssistantError, match="flow control"):
         await send()

@@ -36,6 +36,9 @@ _USER_ERRORS: Final = (RequestValidationError, InvalidNumberError)
 
 def error_key(err: TelephonyError) -> str:
     """Return the translation key of a provider error."""
+    if isinstance(err, InvalidNumberError) and err.key is not None:
+        # Refused by the client before sending: the provider never saw it.
+        return "invalid_request"
     return next(key for kind, key in ERROR_KEYS if isinstance(err, kind))
 
 
