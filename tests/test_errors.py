@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
@@ -126,6 +127,14 @@ async def test_own_reasons_fall_back_to_english_then_to_the_text(hass: HomeAssis
     hass.config.language = "de"  # no German translation: English words
     await async_load_integrations(hass, {DOMAIN})
     empty = RequestValidationError("the message is empty", key="message_empty")
+    english = f"component.{DOMAIN}.exceptions.request_message_empty.message"
+
+    def cached(_hass: HomeAssistant, language: str, category: str, domain: str) -> dict[str, str]:
+        # English words that differ from the code's: the translation is taken, not the code's text.
+        return {english: "nothing to send"} if language == "en" else {}
+
+    with patch("custom_components.cloud_telephony.errors.async_get_cached_translations", cached):
+        assert reason_of(hass, empty) == "nothing to send"
     assert reason_of(hass, empty) == "the message is empty"
     # A key without a translation (an older translation file) says the English text of the code.
     unknown = RequestValidationError("at most {max} {thing}", key="no_such_reason", placeholders={"max": 3})

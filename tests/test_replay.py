@@ -54,3 +54,15 @@ def test_a_call_start_without_a_record_gets_a_new_id_and_time() -> None:
     assert {key: value for key, value in fresh.items() if key not in ("uuid", "timestamp")} == {
         key: value for key, value in documented.items() if key not in ("uuid", "timestamp")
     }
+
+
+def test_a_time_in_another_format_is_left_as_it_is() -> None:
+    """A provider writing a time another way: the record is still replayed, that time unchanged."""
+    replay = _replay()
+    record = {"call_time": "14.03.2026 09:00", "hangup_time": "2026-03-14T09:01:00+03:00", "answer_time": ""}
+    moved = replay.moved_times(record, timedelta(days=1))
+    assert moved == {
+        "call_time": "14.03.2026 09:00",
+        "hangup_time": "2026-03-15T09:01:00+03:00",
+        "answer_time": "",
+    }

@@ -393,7 +393,9 @@ def _check_notification(message: VoiceMessage) -> None:
     for digit, prompt in message.keys.items():
         if len(digit) != 1 or not digit.isdigit():
             raise RequestValidationError(
-                "key {key} is not a digit from 0 to 9", key="key_not_digit", placeholders={"key": repr(digit)}
+                "key {key} is not a digit from 0 to 9",
+                key="key_not_digit",
+                placeholders={"key": f"“{digit}”"},
             )
         if prompt is not None:
             raise RequestValidationError(
