@@ -643,7 +643,7 @@ def _validate(message: VoiceMessage) -> None:
                 placeholders={"key": digit},
             )
     if message.iys_filter is not None and message.iys_filter not in _IYS_CODES:
-        raise RequestValidationError("the IYS filter is individual or merchant", key="iys_filter")
+        raise RequestValidationError("the İYS filter is individual or merchant", key="iys_filter")
     if (message.start is None) != (message.end is None):
         raise RequestValidationError(
             "give both the start and the end of the calling window, or neither", key="calling_window_ends"
