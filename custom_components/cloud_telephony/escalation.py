@@ -209,7 +209,7 @@ async def async_loaded_runtime(hass: HomeAssistant, entry: TelephonyConfigEntry)
     """
     runtime = loaded_runtime(entry)
     # Tracking ends when the account is disabled or removed (also while it is not loaded).
-    if runtime is None and (tracker := hass.data[DATA_HUB].pending_calls(entry.entry_id)) is not None:
+    if runtime is None and (tracker := hass.data[DATA_HUB].existing_call_tracker(entry.entry_id)) is not None:
         changed = asyncio.Event()
         unsubscribe_state = entry.async_on_state_change(changed.set)
         unsubscribe_end = tracker.async_on_shutdown(changed.set)

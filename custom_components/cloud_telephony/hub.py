@@ -189,8 +189,8 @@ class TelephonyHub:
         return tracker
 
     @callback
-    def pending_calls(self, entry_id: str) -> CallTracker | None:
-        """Return the calls an account waits for, None once it is disabled or removed."""
+    def existing_call_tracker(self, entry_id: str) -> CallTracker | None:
+        """Return the account's call tracker without creating one: None once it is disabled or removed."""
         return self._call_trackers.get(entry_id)
 
     @callback

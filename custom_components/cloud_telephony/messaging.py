@@ -97,7 +97,7 @@ async def async_place_calls(
         response["errors"] = dict(placed.errors)
         numbers = [number for number in numbers if not _refused(number, placed.errors)]
     # The same across a reload that happened while the provider answered; None once disabled.
-    calls = runtime.hub.pending_calls(entry.entry_id)
+    calls = runtime.hub.existing_call_tracker(entry.entry_id)
     reported = callback_url is not None or poll
     if numbers and (poll or (wait_seconds is not None and reported)):
         if calls is not None:

@@ -170,7 +170,7 @@ def async_fire(hass: HomeAssistant, hub: TelephonyHub, entry_id: str, data: dict
     """Tell the account's pending calls, the bus and the entities about a recorded event."""
     event_type = data["type"]
     # Also while the entry reloads: an action may be waiting for this outcome.
-    if event_type == EventType.CALL_STATUS and (calls := hub.pending_calls(entry_id)) is not None:
+    if event_type == EventType.CALL_STATUS and (calls := hub.existing_call_tracker(entry_id)) is not None:
         calls.async_record(data)
     hass.bus.async_fire(f"{EVENT_PREFIX}{event_type}", data)
     async_dispatcher_send(hass, signal_event(entry_id, event_type), data)

@@ -127,7 +127,7 @@ def test_credentials_are_escaped() -> None:
         ({"ring_time": 31}, "10 to 30 seconds"),
         ({"keys": {"10": Prompt(text="x")}}, "not a digit"),
         ({"keys": {"a": Prompt(text="x")}}, "not a digit"),
-        ({"iys_filter": "13"}, "IYS filter"),
+        ({"iys_filter": "13"}, "İYS filter"),
         ({"start": datetime(2026, 1, 1, tzinfo=UTC)}, "both the start and the end"),
         (
             {"start": datetime(2026, 1, 1, tzinfo=UTC), "end": datetime(2026, 1, 1, 0, 59, tzinfo=UTC)},

@@ -372,9 +372,10 @@ class PushSignature:
 class TelephonyError(Exception):
     """Base class of every error the API package raises.
 
-    A reason the integration gives itself (not a provider's words) is keyed: `key` names its
-    translation, `exceptions.request_<key>` with the `placeholders` filled in, so that the
-    Home Assistant side can say it in the user's language; `str(err)` is the English text.
+    A reason for refusing a request before it is sent is keyed: `key` names its translation,
+    `exceptions.request_<key>` with the `placeholders` filled in, so that the Home Assistant side
+    can say it in the user's language; `str(err)` is the English text. What a provider answered,
+    and what an answer lacked (no id came back), are not keyed: said as they are.
     """
 
     key: str | None = None
