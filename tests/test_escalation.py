@@ -477,6 +477,25 @@ async def test_the_last_answer_after_an_unload_still_names_who_acknowledged(
     assert (response["acknowledged_by"], response["acknowledged_by_name"]) == (THIRD, "Ali")
 
 
+@pytest.mark.usefixtures("external_url")
+async def test_an_account_gone_before_the_closing_sms_keeps_the_outcome(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Acknowledged while the account is unloaded for good: the SMS is reported unsent, the calls returned."""
+    client = await hass_client_no_auth()
+    task = _escalate(hass, numbers=[PEOPLE[2]], sms_message="Evde duman alarmı.")
+    await until(lambda: len(netgsm.sent_xml) == 1)
+    with patch("custom_components.cloud_telephony.escalation.RELOAD_WAIT", timedelta(seconds=0.2)):
+        assert await hass.config_entries.async_unload(NETGSM_ENTRY_ID)
+        await _answer(client, netgsm, 1, state=1, key="1")
+        async with asyncio.timeout(5):
+            response = await task
+    assert (response["acknowledged_by"], response["acknowledged_by_name"]) == (THIRD, "Ali")
+    assert response["sms"]["messages"] == []
+    assert "is not loaded" in response["sms"]["error"]
+    assert netgsm.sms_sent == []
+
+
 async def test_a_reload_that_loses_the_public_address_refuses_the_next_call(
     hass: HomeAssistant,
     huawei_entry: MockConfigEntry,
@@ -504,9 +523,11 @@ async def test_a_reload_that_loses_the_public_address_refuses_the_next_call(
         "statusInfo": {"sessionId": fake_huawei_api.SESSION_ID, "called": "+8613500000001", "stateCode": 0},
     }
     assert (await client.post(HUAWEI_WEBHOOK_PATH, json=push)).status == 200
-    with pytest.raises(ServiceValidationError) as err:
+    with pytest.raises(HomeAssistantError) as err:
         async with asyncio.timeout(5):
             await task
+    # Not the caller's input: calls were placed, the account changed meanwhile.
+    assert type(err.value) is HomeAssistantError
     assert err.value.translation_key == "escalation_no_public_url"
     assert len(fake_huawei[0].notifications) == 1
 

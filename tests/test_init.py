@@ -140,6 +140,26 @@ async def test_remove_deletes_the_cloudhook(
     assert ("Could not delete the Home Assistant Cloud webhook" in caplog.text) is (delete_error is not None)
 
 
+async def test_an_account_disabled_since_start_up_is_removed_cleanly(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every account disabled: the integration was never set up; removing one still deletes its cloudhook."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_config_entry.title,
+        entry_id=mock_config_entry.entry_id,
+        data={**mock_config_entry.data, CONF_CLOUDHOOK_URL: "https://hooks.nabu.casa/abc"},
+        disabled_by=ConfigEntryDisabler.USER,
+    )
+    entry.add_to_hass(hass)
+    hass.config.components.add("cloud")
+    with patch.object(cloud, "async_delete_cloudhook", AsyncMock()) as delete:
+        await hass.config_entries.async_remove(entry.entry_id)
+        await hass.async_block_till_done()
+    delete.assert_awaited_once_with(hass, WEBHOOK_ID)
+    assert "Error" not in caplog.text
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_every_action_is_described(hass: HomeAssistant) -> None:
     """Home Assistant reads services.yaml itself: every action has its fields described."""

@@ -612,6 +612,25 @@ async def test_a_waiting_action_says_when_its_account_is_gone(
     assert hub.history(netgsm_entry.entry_id).polled_jobs == {}
 
 
+async def test_an_outcome_that_came_just_before_the_account_went_is_returned(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry
+) -> None:
+    """The outcome and the disabling land in one turn of the event loop: the outcome wins."""
+    task = hass.async_create_task(
+        _call(hass, "send_voice_message", to="5320000000", message="x", wait_for_result=True, timeout=600)
+    )
+    await _until(lambda: JOB in netgsm_entry.runtime_data.calls.pending)
+    netgsm_entry.runtime_data.calls.async_record(
+        {"call_id": JOB, "callee": "+905320000000", "final": True, "status": "answered", "key_pressed": "1"}
+    )
+    hass.data[DATA_HUB].async_end_call_tracking(netgsm_entry.entry_id)
+    async with asyncio.timeout(5):
+        response = await task
+    assert response["complete"] is True
+    [result] = response["results"]
+    assert (result["status"], result["key_pressed"]) == ("answered", "1")
+
+
 @pytest.mark.usefixtures("external_url")
 async def test_a_cancelled_wait_forgets_its_job(
     hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry

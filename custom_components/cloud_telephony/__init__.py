@@ -232,14 +232,16 @@ async def async_unload_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -
 
 async def async_remove_entry(hass: HomeAssistant, entry: TelephonyConfigEntry) -> None:
     """Stop the webhook; delete the cloudhook and the stored history of a removed account."""
-    async_unregister_webhook(hass, entry.entry_id)
-    if (hub := hass.data.get(DATA_HUB)) is not None:
+    # No hub when every entry was disabled at start-up (the integration was not set up then).
+    hub = hass.data.get(DATA_HUB)
+    if hub is not None:
+        async_unregister_webhook(hass, entry.entry_id)
         # Before the cloud is asked: waiting actions and escalations end now.
         hub.async_end_call_tracking(entry.entry_id)
     if entry.data.get(CONF_CLOUDHOOK_URL) and not await async_delete_cloudhook(
         hass, entry.data[CONF_WEBHOOK_ID]
     ):
         LOGGER.warning("Could not delete the Home Assistant Cloud webhook of %s", entry.title)
-    if (hub := hass.data.get(DATA_HUB)) is not None:
+    if hub is not None:
         await hub.async_remove_entry(entry.entry_id)
     async_delete_public_url_issue(hass, entry.entry_id)

@@ -124,7 +124,7 @@ async def async_escalate(
     A call the provider refuses is recorded and the next person is called; when every call
     failed, the last reason is raised (after the closing SMS, which may still get through).
     """
-    brand = entry.runtime_data.provider.brand
+    provider = entry.runtime_data.provider
     hub = entry.runtime_data.hub
     total = len(escalation.numbers)
     calls: list[dict[str, Any]] = []
@@ -133,7 +133,17 @@ async def async_escalate(
     turns = product(range(1, escalation.rounds + 1), enumerate(escalation.numbers, 1))
     for round_number, (position, number) in turns:
         # A reload meanwhile replaced the clients: the ones of now place the next call.
-        channels = await _async_channels_of_now(hass, entry, sms=False)
+        try:
+            channels = await _async_channels_of_now(hass, entry)
+        except ServiceValidationError as err:
+            if not calls:
+                raise
+            # Not the caller's input: the account changed after calls were placed.
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=err.translation_key,
+                translation_placeholders=err.translation_placeholders,
+            ) from err
         LOGGER.debug(
             "Escalation on %s: calling person %s of %s (round %s of %s)",
             entry.title,
@@ -173,15 +183,22 @@ async def async_escalate(
     if escalation.sms_message:
         person = f"{name} ({acknowledged_by})" if name else acknowledged_by
         text = f"{escalation.sms_message}\n{await _async_outcome(hass, person)}"
-        # Refused when the account can no longer send SMS: `sms` is then never None here.
-        if (sms := (await _async_channels_of_now(hass, entry, sms=True)).sms) is not None:
-            response["sms"] = await _async_tell_everyone(hass, entry, sms, escalation.numbers, text)
+        # The calls' outcomes matter more than the SMS: an account gone meanwhile is reported.
+        try:
+            sms = (await async_loaded_runtime(hass, entry)).client_with(SMS)
+        except HomeAssistantError as err:
+            response["sms"] = _not_sent(str(err))
+        else:
+            if sms is None:
+                response["sms"] = _not_sent(str(_refusal(provider, translation_key="escalation_no_sms")))
+            else:
+                response["sms"] = await _async_tell_everyone(hass, entry, sms, escalation.numbers, text)
     if len(failures) == len(calls):
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="escalation_failed",
             translation_placeholders={
-                "provider": brand,
+                "provider": provider.brand,
                 "count": str(len(calls)),
                 "reason": reason_of(hass, failures[-1]),
             },
@@ -189,14 +206,14 @@ async def async_escalate(
     return response
 
 
-async def _async_channels_of_now(hass: HomeAssistant, entry: TelephonyConfigEntry, *, sms: bool) -> Channels:
+async def _async_channels_of_now(hass: HomeAssistant, entry: TelephonyConfigEntry) -> Channels:
     """Return the clients of the entry's current setup, checked again: a reload may have changed them.
 
     Returned while that setup is loaded, so that the call placed next uses it.
     """
     while True:
         runtime = await async_loaded_runtime(hass, entry)
-        channels = await async_channels(hass, entry, sms=sms)
+        channels = await async_channels(hass, entry, sms=False)
         if loaded_runtime(entry) is runtime:
             return channels
 
@@ -331,4 +348,9 @@ async def _async_tell_everyone(
         cause = err.__cause__ or err
         LOGGER.warning("Could not send the escalation's SMS on %s (%s)", entry.title, type(cause).__name__)
         reason = reason_of(hass, cause) if isinstance(cause, TelephonyError) else str(cause)
-        return {"messages": [], "remaining_credit": None, "error": reason}
+        return _not_sent(reason)
+
+
+def _not_sent(reason: str) -> dict[str, Any]:
+    """Return the closing SMS's result when it could not be sent."""
+    return {"messages": [], "remaining_credit": None, "error": reason}

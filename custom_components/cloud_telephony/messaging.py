@@ -104,8 +104,11 @@ async def async_place_calls(
             calls.async_track(job_id, numbers, poll=poll)
             if wait_seconds is not None:
                 response.update(await calls.async_wait(job_id, wait_seconds, until_key=until_key))
-        # An automation must not take "the account is gone" for "nobody answered in time".
-        if wait_seconds is not None and (calls is None or calls.shut_down):
+        # An automation must not take "the account is gone" for "nobody answered in time"
+        # (an outcome that arrived just before is still returned).
+        if wait_seconds is not None and (
+            calls is None or (calls.shut_down and not _answered(response, until_key))
+        ):
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="wait_ended",
@@ -115,6 +118,15 @@ async def async_place_calls(
         # Nothing to wait for: every number refused, or no outcome comes back.
         response.update(results_of(numbers) | {"complete": not numbers})
     return response
+
+
+def _answered(response: dict[str, Any], until_key: str | None) -> bool:
+    """Whether the wait got what it waited for: every outcome, or the key it waited for."""
+    if response.get("complete"):
+        return True
+    return until_key is not None and any(
+        result["key_pressed"] == until_key for result in response.get("results", ())
+    )
 
 
 def _refused(number: str, errors: Mapping[str, str]) -> bool:
