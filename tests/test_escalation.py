@@ -105,6 +105,20 @@ async def _answer(
     assert response.status == 200
 
 
+async def _huawei_escalation(hass: HomeAssistant, huawei: Any, *numbers: str) -> asyncio.Task[Any]:
+    """Start an escalation through Huawei (a template, the key only); return once the first call is placed."""
+    task = _escalate(
+        hass,
+        HUAWEI_ENTRY_ID,
+        numbers=list(numbers),
+        message="厨房有烟",
+        template_id="smoke_alarm_01",
+        acknowledged_message="",
+    )
+    await until(lambda: huawei.notifications)
+    return task
+
+
 @pytest.mark.usefixtures("external_url")
 async def test_the_third_person_acknowledges(
     hass: HomeAssistant, netgsm: fake.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
@@ -368,19 +382,6 @@ async def test_a_failed_closing_sms_is_reported_with_the_calls(
 
 
 @pytest.mark.usefixtures("external_url")
-async def test_an_account_that_is_disabled_ends_the_escalation(
-    hass: HomeAssistant, netgsm: fake.FakeNetgsm
-) -> None:
-    task = _escalate(hass, numbers=PEOPLE[:2])
-    await until(lambda: len(netgsm.sent_xml) == 1)
-    assert await hass.config_entries.async_set_disabled_by(NETGSM_ENTRY_ID, ConfigEntryDisabler.USER)
-    with pytest.raises(HomeAssistantError, match="disabled or removed while waiting") as raised:
-        await task
-    assert raised.value.translation_key == "wait_ended"
-    assert len(netgsm.sent_xml) == 1
-
-
-@pytest.mark.usefixtures("external_url")
 async def test_an_account_that_does_not_come_back_ends_the_escalation(
     hass: HomeAssistant, netgsm: fake.FakeNetgsm, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
@@ -398,17 +399,22 @@ async def test_an_account_that_does_not_come_back_ends_the_escalation(
 
 
 @pytest.mark.usefixtures("external_url")
-async def test_an_account_removed_during_an_escalation_ends_it_at_once(
-    hass: HomeAssistant, netgsm: fake.FakeNetgsm
+@pytest.mark.parametrize("ending", ["disable", "remove"])
+async def test_an_account_disabled_or_removed_ends_the_escalation_at_once(
+    hass: HomeAssistant, netgsm: fake.FakeNetgsm, ending: str
 ) -> None:
-    """Removed while the first phone rings: nobody else is called, and no wait for a reload."""
+    """While the first phone rings: nobody else is called, and there is no wait for a reload."""
     task = _escalate(hass, numbers=PEOPLE[:2])
     await until(lambda: len(netgsm.sent_xml) == 1)
     with patch("custom_components.cloud_telephony.escalation.RELOAD_WAIT", timedelta(hours=1)):
-        assert (await hass.config_entries.async_remove(NETGSM_ENTRY_ID))["require_restart"] is False
-        with pytest.raises(HomeAssistantError, match="disabled or removed while waiting"):
+        if ending == "disable":
+            assert await hass.config_entries.async_set_disabled_by(NETGSM_ENTRY_ID, ConfigEntryDisabler.USER)
+        else:
+            assert (await hass.config_entries.async_remove(NETGSM_ENTRY_ID))["require_restart"] is False
+        with pytest.raises(HomeAssistantError, match="disabled or removed while waiting") as raised:
             async with asyncio.timeout(5):
                 await task
+    assert raised.value.translation_key == "wait_ended"
     assert len(netgsm.sent_xml) == 1
 
 
@@ -507,15 +513,7 @@ async def test_a_reload_that_loses_the_public_address_refuses_the_next_call(
     await async_process_ha_core_config(hass, {"external_url": EXTERNAL_URL})
     await setup_entry(huawei_entry)
     client = await hass_client_no_auth()
-    task = _escalate(
-        hass,
-        HUAWEI_ENTRY_ID,
-        numbers=["+8613500000001", "+8613500000002"],
-        message="厨房有烟",
-        template_id="smoke_alarm_01",
-        acknowledged_message="",
-    )
-    await until(lambda: fake_huawei[0].notifications)
+    task = await _huawei_escalation(hass, fake_huawei[0], "+8613500000001", "+8613500000002")
     await hass.config.async_update(external_url=None)
     assert await hass.config_entries.async_reload(HUAWEI_ENTRY_ID)
     push = {
@@ -695,15 +693,7 @@ async def test_huawei_collects_the_key_and_plays_nothing_after_it(
     """Outcomes pushed to the webhook: the key press first, then the end of the call."""
     await setup_entry(huawei_entry)
     client = await hass_client_no_auth()
-    task = _escalate(
-        hass,
-        HUAWEI_ENTRY_ID,
-        numbers=["+8613500000001"],
-        message="厨房有烟",
-        template_id="smoke_alarm_01",
-        acknowledged_message="",
-    )
-    await until(lambda: fake_huawei[0].notifications)
+    task = await _huawei_escalation(hass, fake_huawei[0], "+8613500000001")
     [body] = fake_huawei[0].notifications
     assert body["playInfoList"][-1]["collectInd"] == 1
     for kind, info in (("collectInfo", {"digitInfo": "1"}), ("disconnect", {"stateCode": 0})):
@@ -730,15 +720,7 @@ async def test_the_key_acknowledges_before_the_call_ends(
     """The key is reported while the call goes on: that is the acknowledgement, nobody else is called."""
     await setup_entry(huawei_entry)
     client = await hass_client_no_auth()
-    task = _escalate(
-        hass,
-        HUAWEI_ENTRY_ID,
-        numbers=["+8613500000001", "+8613500000002"],
-        message="厨房有烟",
-        template_id="smoke_alarm_01",
-        acknowledged_message="",
-    )
-    await until(lambda: fake_huawei[0].notifications)
+    task = await _huawei_escalation(hass, fake_huawei[0], "+8613500000001", "+8613500000002")
     push = {
         "eventType": "collectInfo",
         "statusInfo": {"sessionId": fake_huawei_api.SESSION_ID, "called": "+8613500000001", "digitInfo": "1"},

@@ -566,15 +566,21 @@ async def test_expired_polled_jobs_are_not_resumed(
     assert list(netgsm_entry.runtime_data.history.polled_jobs) == ["new"]
 
 
+async def _waiting_voice_message(hass: HomeAssistant, entry: MockConfigEntry) -> asyncio.Task[Any]:
+    """Send a voice message that waits for its outcome; return once its job is tracked."""
+    task = hass.async_create_task(
+        _call(hass, "send_voice_message", to="5320000000", message="x", wait_for_result=True, timeout=600)
+    )
+    await _until(lambda: JOB in entry.runtime_data.calls.pending)
+    return task
+
+
 @pytest.mark.usefixtures("fast_polling")
 async def test_a_waiting_action_goes_on_waiting_across_a_reload(
     hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry
 ) -> None:
     """Saving the options reloads the entry: the action waits on, and gets the outcome polled after."""
-    task = hass.async_create_task(
-        _call(hass, "send_voice_message", to="5320000000", message="x", wait_for_result=True, timeout=600)
-    )
-    await _until(lambda: JOB in netgsm_entry.runtime_data.calls.pending)
+    task = await _waiting_voice_message(hass, netgsm_entry)
     assert await hass.config_entries.async_reload(netgsm_entry.entry_id)
     assert not task.done()
     assert netgsm_entry.runtime_data.calls.pending == {JOB: {"waiting_for": 1, "polled": True}}
@@ -595,10 +601,7 @@ async def test_a_waiting_action_says_when_its_account_is_gone(
 
     The polled job is forgotten too: enabled again, the account does not poll it.
     """
-    task = hass.async_create_task(
-        _call(hass, "send_voice_message", to="5320000000", message="x", wait_for_result=True, timeout=600)
-    )
-    await _until(lambda: JOB in netgsm_entry.runtime_data.calls.pending)
+    task = await _waiting_voice_message(hass, netgsm_entry)
     hub = hass.data[DATA_HUB]
     assert JOB in hub.history(netgsm_entry.entry_id).polled_jobs
     if ending == "disable":
@@ -616,10 +619,7 @@ async def test_an_outcome_that_came_just_before_the_account_went_is_returned(
     hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry
 ) -> None:
     """The outcome and the disabling land in one turn of the event loop: the outcome wins."""
-    task = hass.async_create_task(
-        _call(hass, "send_voice_message", to="5320000000", message="x", wait_for_result=True, timeout=600)
-    )
-    await _until(lambda: JOB in netgsm_entry.runtime_data.calls.pending)
+    task = await _waiting_voice_message(hass, netgsm_entry)
     netgsm_entry.runtime_data.calls.async_record(
         {"call_id": JOB, "callee": "+905320000000", "final": True, "status": "answered", "key_pressed": "1"}
     )
@@ -635,10 +635,7 @@ async def test_an_outcome_that_came_just_before_the_account_went_is_returned(
 async def test_a_cancelled_wait_forgets_its_job(
     hass: HomeAssistant, netgsm: fake.FakeNetgsm, netgsm_entry: MockConfigEntry
 ) -> None:
-    task = hass.async_create_task(
-        _call(hass, "send_voice_message", to="5320000000", message="x", wait_for_result=True, timeout=600)
-    )
-    await _until(lambda: JOB in netgsm_entry.runtime_data.calls.pending)
+    task = await _waiting_voice_message(hass, netgsm_entry)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
