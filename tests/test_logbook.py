@@ -122,6 +122,33 @@ async def test_every_type_is_described(hass: HomeAssistant) -> None:
     assert set(_describers(hass)) == {f"cloud_telephony_{kind}" for kind in EventType}
 
 
+@pytest.mark.parametrize(("language", "isolated"), [("he", True), ("en", False), ("tr", False)])
+async def test_numbers_read_left_to_right_in_right_to_left_words(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    setup_entry: SetupEntry,
+    language: str,
+    isolated: bool,
+) -> None:
+    """A number alone, and an extension: isolated in Hebrew only (elsewhere the text is unchanged)."""
+    hass.config.language = language
+    await setup_entry(mock_config_entry)
+    message = _describe(
+        hass,
+        mock_config_entry.entry_id,
+        "call_started",
+        caller="+905326200000",
+        stage="extension",
+        destination="1000",
+    )["message"]
+    assert ("\u2066+905326200000\u2069" in message) is isolated
+    assert ("\u20661000\u2069" in message) is isolated
+    assert "+905326200000" in message
+    assert "1000" in message
+    if not isolated:
+        assert not {"\u2066", "\u2068", "\u2069"} & set(message)
+
+
 async def test_description_without_entry(hass: HomeAssistant) -> None:
     await async_load_integrations(hass, {DOMAIN})
     described = _describe(hass, None, "sms_status", callee=None, status=None)
@@ -137,7 +164,8 @@ async def test_description_without_entry(hass: HomeAssistant) -> None:
     [
         ("tr", "cevapsız arama, arayan: Ayşe (+905326200000)"),
         ("cs", "zmeškaný hovor, volající: Ayşe (+905326200000)"),
-        ("he", "שיחה שלא נענתה מאת Ayşe (+905326200000)"),
+        # Right to left: the name and the number are isolated, so that the number keeps its "+" in front.
+        ("he", "שיחה שלא נענתה מאת \u2068Ayşe\u2069 (\u2066+905326200000\u2069)"),
         ("zh-Hans", "未接来电：Ayşe (+905326200000)"),  # noqa: RUF001
     ],
 )

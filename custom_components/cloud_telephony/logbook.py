@@ -46,6 +46,10 @@ ICONS: Final[dict[EventType, str]] = {
 # Where a call reached the account, when the provider says (a PBX, one of its extensions, …).
 _STAGES: Final = frozenset({"pbx", "extension", "group", "menu"})
 _PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")
+# Languages written right to left: inserted numbers and names are isolated there, so that a
+# "+90…" keeps its sign in front and a Latin name does not pull the words around it.
+_RIGHT_TO_LEFT: Final = frozenset({"ar", "fa", "he", "ur", "yi"})
+_LEFT_TO_RIGHT_ISOLATE, _FIRST_STRONG_ISOLATE, _POP_ISOLATE = "\u2066", "\u2068", "\u2069"
 
 
 @callback
@@ -88,6 +92,7 @@ class _Words:
         language = hass.config.language
         self._logbook = async_get_cached_translations(hass, language, "common", DOMAIN)
         self._entity = async_get_cached_translations(hass, language, "entity", DOMAIN)
+        self._right_to_left = language.split("-")[0].lower() in _RIGHT_TO_LEFT
 
     def message(self, event_type: EventType, data: Mapping[str, Any]) -> str:
         key = str(event_type)
@@ -97,7 +102,7 @@ class _Words:
             key,
             caller=self._party(data.get("caller"), data.get("caller_name")),
             callee=self._party(data.get("callee"), data.get("callee_name")),
-            destination=str(data.get("destination") or ""),
+            destination=self._number(data.get("destination") or ""),
             status=self._status(event_type, data.get("status")),
         )
         return self._phrase("test", message=message) if data.get("test") else message
@@ -105,7 +110,17 @@ class _Words:
     def _party(self, number: Any, name: Any) -> str:
         if not number:
             return self._phrase("unknown_number")
-        return f"{name} ({number})" if name else str(number)
+        if not name:
+            return self._number(number)
+        if self._right_to_left:
+            name = f"{_FIRST_STRONG_ISOLATE}{name}{_POP_ISOLATE}"
+        return f"{name} ({self._number(number)})"
+
+    def _number(self, number: Any) -> str:
+        """Return a number (or an extension) that reads left to right also inside right-to-left words."""
+        if self._right_to_left and number:
+            return f"{_LEFT_TO_RIGHT_ISOLATE}{number}{_POP_ISOLATE}"
+        return str(number)
 
     def _status(self, event_type: EventType, status: Any) -> str:
         if not status:
