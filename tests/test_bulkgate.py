@@ -235,7 +235,7 @@ async def test_action_checks(
     init_integration: MockConfigEntry,
     setup_entry: SetupEntry,
 ) -> None:
-    with pytest.raises(ServiceValidationError, match="Bulutfon accounts cannot do send_sms"):
+    with pytest.raises(ServiceValidationError, match="Bulutfon accounts do not support the send_sms action"):
         await hass.services.async_call(
             DOMAIN,
             "send_sms",

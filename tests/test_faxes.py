@@ -305,7 +305,7 @@ async def test_call_back_with_v1(hass: HomeAssistant, bulutfon: fake.FakeBulutfo
 async def test_call_back_is_refused_without_a_token(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    with pytest.raises(ServiceValidationError, match="Bulutfon accounts cannot do call_back"):
+    with pytest.raises(ServiceValidationError, match="Bulutfon accounts do not support the call_back action"):
         await hass.services.async_call(
             DOMAIN,
             "call_back",

@@ -162,7 +162,7 @@ async def test_description_without_entry(hass: HomeAssistant) -> None:
 @pytest.mark.parametrize(
     ("language", "message"),
     [
-        ("tr", "cevapsız arama, arayan: Ayşe (+905326200000)"),
+        ("tr", "kaçan çağrı, arayan: Ayşe (+905326200000)"),
         ("cs", "zmeškaný hovor, volající: Ayşe (+905326200000)"),
         # Right to left: the name and the number are isolated, so that the number keeps its "+" in front.
         ("he", "שיחה שלא נענתה מאת \u2068Ayşe\u2069 (\u2066+905326200000\u2069)"),
