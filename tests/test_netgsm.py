@@ -502,7 +502,8 @@ async def test_voice_actions_need_a_voice_account(
         ("upload_audio", {"path": "x.wav"}),
         ("list_audio", {}),
     ):
-        with pytest.raises(ServiceValidationError, match=f"BulkGate accounts do not support the {service} action"):
+        refused = f"BulkGate accounts do not support the {service} action"
+        with pytest.raises(ServiceValidationError, match=refused):
             await hass.services.async_call(
                 DOMAIN,
                 service,
