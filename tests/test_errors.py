@@ -108,7 +108,9 @@ async def test_own_reasons_are_said_in_the_server_language(hass: HomeAssistant, 
         "the ring time must be {min} to {max} seconds", key="ring_time", placeholders={"min": 10, "max": 30}
     )
     assert str(refused) == "the ring time must be 10 to 30 seconds"
-    expected = strings["request_ring_time"]["message"].replace("{min}", "10").replace("{max}", "30")
+    # Right to left, each value is isolated (first-strong isolate … pop directional isolate).
+    said = (lambda value: f"\u2068{value}\u2069") if language == "he" else str
+    expected = strings["request_ring_time"]["message"].replace("{min}", said(10)).replace("{max}", said(30))
     assert reason_of(hass, refused) == expected
     assert "{" not in expected
     # A number a client refused itself is keyed as well; one the provider refused is its own text.
@@ -118,7 +120,7 @@ async def test_own_reasons_are_said_in_the_server_language(hass: HomeAssistant, 
         placeholders={"number": "0532"},
     )
     assert reason_of(hass, number) == strings["request_international_number"]["message"].replace(
-        "{number}", "0532"
+        "{number}", said("0532")
     )
     assert reason_of(hass, InvalidNumberError("Geçersiz numara", "45")) == "Geçersiz numara"
 

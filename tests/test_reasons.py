@@ -36,7 +36,9 @@ def _exceptions(language: str) -> dict[str, dict[str, str]]:
 
 def _reason(language: str, key: str, **placeholders: object) -> str:
     template = _exceptions(language)[f"request_{key}"]["message"]
-    return PLACEHOLDER.sub(lambda match: str(placeholders[match[1]]), template)
+    # Right to left, each value is isolated (first-strong isolate … pop directional isolate).
+    said = (lambda value: f"\u2068{value}\u2069") if language == "he" else str
+    return PLACEHOLDER.sub(lambda match: said(placeholders[match[1]]), template)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from .api import (
     TelephonyError,
     fill_placeholders,
 )
+from .bidi import is_right_to_left, isolated
 from .const import DOMAIN
 
 # Most specific first. Each key names a config flow form error and a translated exception alike;
@@ -59,7 +60,10 @@ def reason_of(hass: HomeAssistant, err: TelephonyError) -> str:
     elif err.key is not None:
         key = f"component.{DOMAIN}.exceptions.request_{err.key}.message"
         if (template := _cached_message(hass, key)) is not None:
-            return fill_placeholders(template, err.placeholders)
+            placeholders = err.placeholders
+            if is_right_to_left(hass.config.language):
+                placeholders = {name: isolated(value) for name, value in placeholders.items()}
+            return fill_placeholders(template, placeholders)
     return str(err)
 
 

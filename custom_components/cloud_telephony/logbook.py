@@ -12,6 +12,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.translation import async_get_cached_translations
 
 from .api import EventType
+from .bidi import is_right_to_left, isolated, left_to_right
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, EVENT_PREFIX
 from .event import EVENT_DESCRIPTIONS
 
@@ -46,10 +47,6 @@ ICONS: Final[dict[EventType, str]] = {
 # Where a call reached the account, when the provider says (a PBX, one of its extensions, …).
 _STAGES: Final = frozenset({"pbx", "extension", "group", "menu"})
 _PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")
-# Languages written right to left: inserted numbers and names are isolated there, so that a
-# "+90…" keeps its sign in front and a Latin name does not pull the words around it.
-_RIGHT_TO_LEFT: Final = frozenset({"ar", "fa", "he", "ur", "yi"})
-_LEFT_TO_RIGHT_ISOLATE, _FIRST_STRONG_ISOLATE, _POP_ISOLATE = "\u2066", "\u2068", "\u2069"
 
 
 @callback
@@ -92,7 +89,7 @@ class _Words:
         language = hass.config.language
         self._logbook = async_get_cached_translations(hass, language, "common", DOMAIN)
         self._entity = async_get_cached_translations(hass, language, "entity", DOMAIN)
-        self._right_to_left = language.split("-")[0].lower() in _RIGHT_TO_LEFT
+        self._right_to_left = is_right_to_left(language)
 
     def message(self, event_type: EventType, data: Mapping[str, Any]) -> str:
         key = str(event_type)
@@ -113,13 +110,13 @@ class _Words:
         if not name:
             return self._number(number)
         if self._right_to_left:
-            name = f"{_FIRST_STRONG_ISOLATE}{name}{_POP_ISOLATE}"
+            name = isolated(str(name))
         return f"{name} ({self._number(number)})"
 
     def _number(self, number: Any) -> str:
         """Return a number (or an extension) that reads left to right also inside right-to-left words."""
         if self._right_to_left and number:
-            return f"{_LEFT_TO_RIGHT_ISOLATE}{number}{_POP_ISOLATE}"
+            return left_to_right(str(number))
         return str(number)
 
     def _status(self, event_type: EventType, status: Any) -> str:
